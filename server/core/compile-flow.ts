@@ -1,0 +1,166 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import { FlowDocumentSchema, parsePortRef, type FlowDocument, type FlowSettings, type PortRef } from './flow-format.js';
+import type { Problem } from './problems.js';
+import type { NodeRegistry, RegisteredNode } from './registry.js';
+import { resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
+import { stableStringify } from './stable-json.js';
+import type { RetryPolicy } from './types.js';
+
+export interface CompiledNode {
+  id: string;
+  type: string;
+  name: string;
+  node: RegisteredNode;
+  /** Config with references resolved and defaults applied: what the factory receives. Never exported. */
+  config: unknown;
+  retry: RetryPolicy;
+  /** Equal keys mean "unchanged" across a redeploy (type and config as written, references unresolved). */
+  identity: string;
+}
+
+export interface CompiledFlow {
+  doc: FlowDocument;
+  settings: FlowSettings;
+  nodes: Map<string, CompiledNode>;
+  /** Node ids in topological order: every node comes after all nodes wired into it. */
+  order: string[];
+  /** node id → output port → wired inputs, in document order. */
+  wires: Map<string, Map<string, PortRef[]>>;
+}
+
+export type CompileResult = { ok: true; flow: CompiledFlow } | { ok: false; problems: Problem[] };
+
+const checkFormat = TypeCompiler.Compile(FlowDocumentSchema);
+
+/** Checks everything a deploy needs and builds the runnable shape; collects every problem, not the first. */
+export function compileFlow(input: unknown, registry: NodeRegistry, secrets: SecretSource): CompileResult {
+  const problems: Problem[] = [];
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, problems: [{ nodeId: null, path: '', message: 'a flow document must be a JSON object' }] };
+  }
+  const doc = input as FlowDocument;
+  const rawNodes: unknown[] = Array.isArray(doc.nodes) ? doc.nodes : [];
+  const nodeIdAt = (path: string): string | null => {
+    const m = /^\/nodes\/(\d+)/.exec(path);
+    const n = m ? rawNodes[Number(m[1])] : undefined;
+    return n && typeof n === 'object' && typeof (n as { id?: unknown }).id === 'string' ? (n as { id: string }).id : null;
+  };
+  for (const e of checkFormat.Errors(doc)) {
+    problems.push({ nodeId: nodeIdAt(e.path), path: e.path, message: formatMessage(e.message, e.value) });
+  }
+
+  const nodes = new Map<string, CompiledNode>();
+  rawNodes.forEach((raw, i) => {
+    const node = compileNode(raw, `/nodes/${i}`, registry, secrets, problems);
+    if (!node) return;
+    if (nodes.has(node.id)) {
+      problems.push({ nodeId: node.id, path: `/nodes/${i}/id`, message: `duplicate node id "${node.id}"` });
+      return;
+    }
+    nodes.set(node.id, node);
+  });
+
+  const wires = compileWires(Array.isArray(doc.wires) ? doc.wires : [], nodes, rawNodes, problems);
+  const order = topologicalOrder(nodes, wires, problems);
+  if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
+  return { ok: true, flow: { doc, settings: doc.settings ?? {}, nodes, order, wires } };
+}
+
+function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: SecretSource, problems: Problem[]): CompiledNode | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const { id, type, name, config, retry } = raw as { id?: unknown; type?: unknown; name?: unknown; config?: unknown; retry?: unknown };
+  if (typeof id !== 'string' || typeof type !== 'string') return undefined;
+  const registered = registry.get(type);
+  if (!registered) {
+    problems.push({ nodeId: id, path: `${at}/type`, message: `unknown node type "${type}"; known types: ${registry.types().join(', ')}` });
+    return undefined;
+  }
+  const rawConfig = config === undefined ? {} : config;
+  const missing: UnresolvedReference[] = [];
+  const resolved = resolveReferences(rawConfig, secrets, `${at}/config`, missing);
+  for (const m of missing) {
+    problems.push({ nodeId: id, path: m.path, message: `${m.reference} does not resolve: no such ${m.reference.startsWith('${env') ? 'environment variable' : 'secret'}` });
+  }
+  const withDefaults = Value.Default(registered.definition.config, structuredClone(resolved));
+  for (const e of registered.check.Errors(withDefaults)) {
+    problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, missing.length ? undefined : e.value) });
+  }
+  return {
+    id, type, name: typeof name === 'string' ? name : id, node: registered, config: withDefaults,
+    retry: { ...registered.retry, ...(retry && typeof retry === 'object' ? retry : {}) },
+    identity: stableStringify({ type, config: rawConfig }),
+  };
+}
+
+function compileWires(rawWires: unknown[], nodes: Map<string, CompiledNode>, rawNodes: unknown[], problems: Problem[]): Map<string, Map<string, PortRef[]>> {
+  const wires = new Map<string, Map<string, PortRef[]>>();
+  const known = new Set(rawNodes.map((n) => (n && typeof n === 'object' ? (n as { id?: unknown }).id : undefined)));
+  const seen = new Set<string>();
+  rawWires.forEach((w, i) => {
+    if (!w || typeof w !== 'object') return;
+    const { from, to } = w as { from?: unknown; to?: unknown };
+    if (typeof from !== 'string' || typeof to !== 'string') return;
+    const src = parsePortRef(from, 'out');
+    const dst = parsePortRef(to, 'in');
+    const at = `/wires/${i}`;
+    const srcNode = nodes.get(src.node);
+    const dstNode = nodes.get(dst.node);
+    if (!srcNode) {
+      if (!known.has(src.node)) problems.push({ nodeId: null, path: `${at}/from`, message: `wire from missing node "${src.node}"` });
+    } else if (!srcNode.node.outputs.includes(src.port)) {
+      problems.push({ nodeId: src.node, path: `${at}/from`, message: `node "${src.node}" (${srcNode.type}) has no output port "${src.port}"; its outputs: ${srcNode.node.outputs.join(', ') || 'none'}` });
+    }
+    if (!dstNode) {
+      if (!known.has(dst.node)) problems.push({ nodeId: null, path: `${at}/to`, message: `wire to missing node "${dst.node}"` });
+    } else if (!dstNode.node.inputs.includes(dst.port)) {
+      const inputs = dstNode.node.inputs;
+      problems.push({ nodeId: dst.node, path: `${at}/to`, message: inputs.length ? `node "${dst.node}" (${dstNode.type}) has no input port "${dst.port}"; its inputs: ${inputs.join(', ')}` : `node "${dst.node}" (${dstNode.type}) is a source and takes no input` });
+    }
+    const key = `${src.node}:${src.port}>${dst.node}:${dst.port}`;
+    if (!srcNode || !dstNode || seen.has(key)) return;
+    seen.add(key);
+    const byPort = wires.get(src.node) ?? new Map<string, PortRef[]>();
+    wires.set(src.node, byPort);
+    byPort.set(src.port, [...(byPort.get(src.port) ?? []), dst]);
+  });
+  return wires;
+}
+
+function topologicalOrder(nodes: Map<string, CompiledNode>, wires: Map<string, Map<string, PortRef[]>>, problems: Problem[]): string[] {
+  const indegree = new Map([...nodes.keys()].map((id) => [id, 0]));
+  const targets = (id: string) => [...(wires.get(id)?.values() ?? [])].flat().map((r) => r.node);
+  for (const id of nodes.keys()) for (const t of targets(id)) indegree.set(t, (indegree.get(t) ?? 0) + 1);
+  const ready = [...nodes.keys()].filter((id) => indegree.get(id) === 0);
+  const order: string[] = [];
+  while (ready.length) {
+    const id = ready.shift()!;
+    order.push(id);
+    for (const t of targets(id)) {
+      const d = indegree.get(t)! - 1;
+      indegree.set(t, d);
+      if (d === 0) ready.push(t);
+    }
+  }
+  if (order.length < nodes.size) {
+    const cyclic = [...nodes.keys()].filter((id) => !order.includes(id));
+    problems.push({ nodeId: cyclic[0] ?? null, path: '/wires', message: `wires form a cycle through nodes ${cyclic.join(', ')}; flows must be acyclic` });
+  }
+  return order;
+}
+
+function formatMessage(message: string, value: unknown): string {
+  if (value === undefined) return message.toLowerCase();
+  const shown = JSON.stringify(value);
+  return `${message.toLowerCase()} (got ${shown === undefined ? typeof value : shown.length > 60 ? `${shown.slice(0, 57)}...` : shown})`;
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.path}\u0000${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,63 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Version 1 of the flow document, as exported, imported, stored and deployed. */
+export const FORMAT_VERSION = 1;
+
+const Id = Type.String({
+  minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$',
+  description: 'Letters, digits, `_`, `-` and `.`; unique within the flow.',
+});
+
+export const RetryPolicySchema = Type.Object({
+  maxAttempts: Type.Integer({ minimum: 1, maximum: 1000, description: 'Attempts including the first one.' }),
+  backoffMs: Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'Delay before the first retry.' }),
+  maxBackoffMs: Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'Cap of the exponential backoff.' }),
+  jitter: Type.Number({ minimum: 0, maximum: 1, description: 'Share of each delay that is randomised.' }),
+}, { additionalProperties: false });
+
+export const FlowNodeSchema = Type.Object({
+  id: Id,
+  type: Type.String({ minLength: 1, maxLength: 128, description: 'A type from the node catalog.' }),
+  name: Type.Optional(Type.String({ maxLength: 256 })),
+  config: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+    description: 'Behaviour, checked against the node type\'s config schema; secrets as ${secret:NAME} or ${env:NAME}.',
+  })),
+  retry: Type.Optional(Type.Partial(RetryPolicySchema)),
+  position: Type.Optional(Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false })),
+}, { additionalProperties: false });
+
+export const WireSchema = Type.Object({
+  from: Type.String({ minLength: 1, description: '`node` or `node:port` (default port `out`).' }),
+  to: Type.String({ minLength: 1, description: '`node` or `node:port` (default port `in`).' }),
+}, { additionalProperties: false });
+
+export const FlowSettingsSchema = Type.Object({
+  checkpointIntervalMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000, description: 'How often a checkpoint barrier follows the current batch.' })),
+  tickMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000, description: 'Period of the journaled wall-clock ticks that drive timers.' })),
+  retentionMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Audit window: how long journal entries are kept behind the checkpoint.' })),
+  quotaBytes: Type.Optional(Type.Integer({ minimum: 1024, description: 'Journal bytes not yet covered by a checkpoint past which sources are refused.' })),
+}, { additionalProperties: false });
+
+export const FlowDocumentSchema = Type.Object({
+  sluice: Type.Literal(FORMAT_VERSION, { description: 'Format version.' }),
+  id: Id,
+  name: Type.Optional(Type.String({ maxLength: 256 })),
+  description: Type.Optional(Type.String({ maxLength: 10_000 })),
+  nodes: Type.Array(FlowNodeSchema, { maxItems: 2000 }),
+  wires: Type.Array(WireSchema, { maxItems: 10_000 }),
+  settings: Type.Optional(FlowSettingsSchema),
+}, { additionalProperties: false, $id: 'https://sluice.dev/schema/flow-v1.json', title: 'Sluice flow, format 1' });
+
+export type FlowDocument = Static<typeof FlowDocumentSchema>;
+export type FlowNode = Static<typeof FlowNodeSchema>;
+export type FlowSettings = Static<typeof FlowSettingsSchema>;
+
+export interface PortRef {
+  node: string;
+  port: string;
+}
+
+export function parsePortRef(ref: string, defaultPort: string): PortRef {
+  const i = ref.indexOf(':');
+  return i < 0 ? { node: ref, port: defaultPort } : { node: ref.slice(0, i), port: ref.slice(i + 1) };
+}

@@ -1,0 +1,110 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+
+/**
+ * A record is a plain JSON object, usually one reading. Records are treated as immutable once
+ * emitted: fan-out hands the same objects to several nodes, so a node that wants to change a
+ * record returns a new object (`{ ...r, region }`).
+ */
+export type DataRecord = Readonly<{ [field: string]: unknown }>;
+export type Batch = readonly DataRecord[];
+
+/** What a node emits for one input batch or tick: records per output port. */
+export type Outputs = { [port: string]: readonly DataRecord[] | undefined };
+
+export type NodeCategory = 'source' | 'process' | 'sink';
+
+export interface RetryPolicy {
+  /** Total attempts including the first one; 1 means no retry. */
+  maxAttempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** 0..1: share of each delay that is randomised. */
+  jitter: number;
+}
+
+export type NodeState =
+  | 'idle' | 'running' | 'connected' | 'reconnecting' | 'refused' | 'retrying' | 'error' | 'stopped' | 'done';
+
+export interface NodeStatus {
+  state: NodeState;
+  text?: string;
+}
+
+/** Where a batch came from: its journal offset and the journal's wall-clock time of the entry. */
+export interface BatchMeta {
+  offset: number;
+  ts: number;
+}
+
+export interface AppendOptions {
+  /** Output port of the source the records leave by (default `out`). */
+  port?: string;
+  /**
+   * The source's cursor after these records (e.g. per-device positions of an API poller). It is
+   * committed in the same transaction as the records, so a restart resumes exactly after them.
+   */
+  sourceState?: unknown;
+}
+
+export interface Logger {
+  info(msg: string, fields?: object): void;
+  warn(msg: string, fields?: object): void;
+  error(msg: string, fields?: object): void;
+}
+
+/** What the runtime gives a node instance. */
+export interface NodeContext {
+  readonly flowId: string;
+  readonly nodeId: string;
+  readonly log: Logger;
+  /** A directory private to this node in the data directory (created on demand). */
+  readonly dataDir: string;
+  /** Aborted when the node is stopped (redeploy, shutdown). */
+  readonly signal: AbortSignal;
+  status(status: NodeStatus): void;
+  /** Shows a value in the editor's debug sidebar (throttled; never a data path). */
+  debug(value: unknown): void;
+  /**
+   * Sources only: journal the records. Resolves after the journal commit; only then may the
+   * source acknowledge its sender. Rejects with `JournalFullError` past the journal quota.
+   */
+  append(records: DataRecord[], options?: AppendOptions): Promise<{ offset: number }>;
+  /** Sources only: the last committed `sourceState`, undefined on first start. */
+  sourceState<T = unknown>(): T | undefined;
+}
+
+/**
+ * One running node. Every method is optional; the runtime calls what is there.
+ * - `process` may return a promise: sinks resolve it only after the external system acknowledged.
+ *   A rejection or throw is retried with the node's policy, so `process` must leave the node's
+ *   state unchanged when it fails (compute first, commit state last).
+ * - `tick` is driven by journaled wall-clock ticks, so timers replay identically after a crash.
+ * - `snapshot`/`restore` make a node stateful: snapshots are taken at checkpoint barriers.
+ */
+export interface NodeInstance {
+  start?(): void | Promise<void>;
+  stop?(): void | Promise<void>;
+  process?(batch: Batch, meta: BatchMeta): Outputs | void | Promise<Outputs | void>;
+  tick?(now: number): Outputs | void;
+  flush?(): void | Promise<void>;
+  snapshot?(): unknown;
+  restore?(state: unknown): void;
+}
+
+export interface NodeDefinition<S extends TSchema = TSchema> {
+  /** Stable type name used in flow documents, e.g. `validate`. */
+  type: string;
+  category: NodeCategory;
+  label: string;
+  /** Input port descriptions; sources have none, every other node has `in`. */
+  inputs: { [port: string]: string };
+  /** Output port descriptions. Nodes with an input also get an implicit `error` port. */
+  outputs: { [port: string]: string };
+  /** TypeBox schema of the config, with defaults and descriptions: the single source of truth. */
+  config: S;
+  /** Markdown documentation shown in the palette. */
+  docs: string;
+  /** Retry defaults for this node type, merged over the runtime defaults. */
+  retry?: Partial<RetryPolicy>;
+  create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;
+}
