@@ -1,0 +1,233 @@
+import type { CompiledFlow } from '../core/compile-flow.js';
+import { ERROR_PORT } from '../core/registry.js';
+import { backoffDelay } from '../core/retry-policy.js';
+import type { BatchMeta, DataRecord, Logger, Outputs } from '../core/types.js';
+import type { Journal, JournalEntry } from '../journal/journal.js';
+import type { NodeCell } from './node-cell.js';
+import { sleep } from './sleep.js';
+
+export interface ExecutorOptions {
+  checkpointIntervalMs: number;
+  /** How many journal entries are read ahead of processing: the memory bound. */
+  readAhead: number;
+  pruneIntervalMs: number;
+  log: Logger;
+}
+
+/** Stops a walk in the middle of an entry; the entry is processed again after restart. */
+class Interrupted extends Error {}
+
+/**
+ * Walks journal entries through the node graph, one entry at a time in journal order, and commits
+ * checkpoint barriers. Processing one whole entry before the next keeps the barrier trivially
+ * aligned: after entry N every node has seen exactly the entries up to N.
+ */
+export class Executor {
+  private position: number;
+  private checkpointed: number;
+  private lastCheckpointAt = Date.now();
+  private lastPruneAt = 0;
+  private readonly stopController = new AbortController();
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  /** True while an entry is half-walked; a checkpoint then would capture a partial state. */
+  private midEntry = false;
+  private readonly order: NodeCell[];
+  private readonly index = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly flow: CompiledFlow,
+    private readonly cells: Map<string, NodeCell>,
+    private readonly journal: Journal,
+    private readonly options: ExecutorOptions,
+  ) {
+    this.order = flow.order.map((id) => cells.get(id)!);
+    this.order.forEach((c, i) => this.index.set(c.id, i));
+    this.position = journal.checkpoint()?.offset ?? 0;
+    this.checkpointed = this.position;
+    this.unsubscribe = journal.onCommit(() => this.wake?.());
+  }
+
+  get processed(): number {
+    return this.position;
+  }
+
+  start(): void {
+    this.loop = this.run().catch((err: unknown) => {
+      this.options.log.error('executor stopped on an unexpected error', { error: String(err) });
+    });
+  }
+
+  /** Finishes the entry in progress (retry waits are cut short), then commits a last checkpoint. */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    this.wake?.();
+    await this.loop;
+    this.unsubscribe();
+    if (!this.midEntry) await this.checkpoint();
+  }
+
+  private get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const entries = this.journal.read(this.position, this.options.readAhead);
+      if (entries.length === 0) {
+        if (this.position > this.checkpointed) await this.checkpoint();
+        await this.idle();
+        continue;
+      }
+      for (const entry of entries) {
+        try {
+          await this.walk(entry);
+        } catch (err) {
+          if (err instanceof Interrupted) return;
+          throw err;
+        }
+        this.position = entry.offset;
+        if (Date.now() - this.lastCheckpointAt >= this.options.checkpointIntervalMs) await this.checkpoint();
+        if (this.stopping) return;
+      }
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.checkpointIntervalMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Delivers one entry: each node, in topological order, gets everything wired into it at once. */
+  private async walk(entry: JournalEntry): Promise<void> {
+    this.midEntry = true;
+    const inbox = new Map<string, (readonly DataRecord[])[]>();
+    const meta: BatchMeta = { offset: entry.offset, ts: entry.ts };
+    let from = 0;
+    if (entry.kind === 'tick') {
+      from = 0;
+    } else {
+      const start = this.cells.get(entry.node);
+      if (!start) {
+        this.orphan(entry);
+        this.midEntry = false;
+        return;
+      }
+      from = this.index.get(entry.node)!;
+      if (entry.kind === 'data') this.route(start, { [entry.port]: entry.records }, inbox);
+      else inbox.set(entry.node, [entry.records]);
+    }
+    for (let i = from; i < this.order.length; i++) {
+      const cell = this.order[i]!;
+      const parts = inbox.get(cell.id);
+      if (parts) {
+        const batch = parts.length === 1 ? parts[0]! : parts.flat();
+        if (batch.length > 0) this.route(cell, await this.processWithRetry(cell, batch, meta), inbox);
+      }
+      if (entry.kind === 'tick' && cell.instance.tick) this.route(cell, this.tick(cell, entry.ts), inbox);
+    }
+    this.midEntry = false;
+  }
+
+  private route(cell: NodeCell, outputs: Outputs | void, inbox: Map<string, (readonly DataRecord[])[]>): void {
+    if (!outputs) return;
+    const wired = this.flow.wires.get(cell.id);
+    for (const port in outputs) {
+      const records = outputs[port];
+      if (!records || records.length === 0) continue;
+      cell.countOut(port, records.length);
+      for (const target of wired?.get(port) ?? []) {
+        const parts = inbox.get(target.node);
+        if (parts) parts.push(records);
+        else inbox.set(target.node, [records]);
+      }
+    }
+  }
+
+  private async processWithRetry(cell: NodeCell, batch: readonly DataRecord[], meta: BatchMeta): Promise<Outputs | void> {
+    const process = cell.instance.process;
+    if (!process) return undefined;
+    cell.counters.in += batch.length;
+    cell.counters.lagMs = Date.now() - meta.ts;
+    const policy = cell.compiled.retry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const out = await process.call(cell.instance, batch, meta);
+        if (attempt > 1) cell.setStatus({ state: 'running', text: `recovered after ${attempt} attempts` });
+        return out;
+      } catch (err) {
+        const message = cell.recordError(err);
+        if (this.stopping) throw new Interrupted();
+        if (attempt >= policy.maxAttempts) return this.fail(cell, batch, meta, message, attempt);
+        cell.counters.retries++;
+        cell.setStatus({ state: 'retrying', text: `attempt ${attempt + 1} of ${policy.maxAttempts}: ${message}` });
+        await sleep(backoffDelay(policy, attempt), this.stopController.signal);
+        if (this.stopping) throw new Interrupted();
+      }
+    }
+  }
+
+  /** After the last attempt: to the `error` port when wired, otherwise to the dead-letter store. */
+  private fail(cell: NodeCell, batch: readonly DataRecord[], meta: BatchMeta, message: string, attempts: number): Outputs {
+    cell.setStatus({ state: 'error', text: `${batch.length} records failed after ${attempts} attempts: ${message}` });
+    if (this.flow.wires.get(cell.id)?.get(ERROR_PORT)?.length) {
+      return { [ERROR_PORT]: batch.map((record) => ({ record, error: message, node: cell.id, attempts, offset: meta.offset })) };
+    }
+    this.journal.addDeadLetter({ node: cell.id, offset: meta.offset, error: message, attempts, records: batch });
+    return {};
+  }
+
+  private tick(cell: NodeCell, now: number): Outputs | void {
+    try {
+      return cell.instance.tick!(now);
+    } catch (err) {
+      const message = cell.recordError(err);
+      cell.setStatus({ state: 'error', text: `timer failed: ${message}` });
+      return undefined;
+    }
+  }
+
+  /** An entry whose node left the flow in a redeploy: kept as a dead letter, never dropped. */
+  private orphan(entry: JournalEntry): void {
+    if (entry.records.length === 0) return;
+    this.journal.addDeadLetter({
+      node: entry.node, offset: entry.offset, attempts: 0, records: entry.records,
+      error: `node "${entry.node}" is no longer in the deployed flow; its journaled records were not processed`,
+    });
+  }
+
+  /** The barrier: sinks flush, stateful nodes snapshot, and both commit with the offset. */
+  async checkpoint(): Promise<void> {
+    this.lastCheckpointAt = Date.now();
+    for (const cell of this.order) {
+      if (!cell.instance.flush) continue;
+      try {
+        await cell.instance.flush();
+      } catch (err) {
+        // Unflushed records are not acknowledged: keep the old checkpoint so they are replayed.
+        const message = cell.recordError(err);
+        cell.setStatus({ state: 'error', text: `flush failed, checkpoint postponed: ${message}` });
+        return;
+      }
+    }
+    const snapshots: { [id: string]: unknown } = {};
+    for (const cell of this.order) {
+      if (cell.instance.snapshot) snapshots[cell.id] = { identity: cell.compiled.identity, state: cell.instance.snapshot() };
+    }
+    this.journal.commitCheckpoint(this.position, snapshots);
+    this.checkpointed = this.position;
+    if (Date.now() - this.lastPruneAt >= this.options.pruneIntervalMs) {
+      this.lastPruneAt = Date.now();
+      this.journal.prune(Date.now());
+    }
+  }
+}

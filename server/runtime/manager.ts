@@ -1,0 +1,277 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database as Db } from 'better-sqlite3';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { compileFlow, type CompiledFlow } from '../core/compile-flow.js';
+import { FlowDocumentSchema, type FlowDocument } from '../core/flow-format.js';
+import { jsonLogger } from '../core/logger.js';
+import { FlowInvalidError, type Problem } from '../core/problems.js';
+import type { NodeRegistry } from '../core/registry.js';
+import { environmentSecrets, type SecretSource } from '../core/secrets.js';
+import type { Logger } from '../core/types.js';
+import type { Journal } from '../journal/journal.js';
+import { SqliteJournal } from '../journal/sqlite-journal.js';
+import { FlowStore } from '../store/flow-store.js';
+import { SecretStore } from '../store/secret-store.js';
+import type {
+  DeadLetter, DeadLetterState, DebugMessage, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
+  RuntimeApi, StoredRevision,
+} from './api.js';
+import { NotFoundError } from './errors.js';
+import { FlowRuntime } from './flow-runtime.js';
+
+export interface ManagerOptions {
+  dataDir: string;
+  registry: NodeRegistry;
+  /** Where secrets not set through the API come from (default: SLUICE_SECRET_<NAME> variables). */
+  secrets?: SecretSource;
+  log?: Logger;
+  /** `full` fsyncs every journal commit (power-loss safe); `normal` survives process crashes. */
+  durability?: 'normal' | 'full';
+}
+
+interface FlowEntry {
+  journal?: Journal;
+  runtime?: FlowRuntime;
+  state: FlowState;
+  error: string | null;
+  /** Deploys of one flow run one after the other. */
+  queue: Promise<unknown>;
+}
+
+const checkFormat = TypeCompiler.Compile(FlowDocumentSchema);
+
+/** All flows of one data directory: storage, deploys and the running runtimes. */
+export class RuntimeManager implements RuntimeApi {
+  readonly events = new EventEmitter();
+  private readonly entries = new Map<string, FlowEntry>();
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly options: ManagerOptions,
+    private readonly db: Db,
+    private readonly store: FlowStore,
+    private readonly secrets: SecretStore,
+  ) {
+    this.log = options.log ?? jsonLogger();
+    this.events.setMaxListeners(0);
+  }
+
+  get registry(): NodeRegistry {
+    return this.options.registry;
+  }
+
+  static async open(options: ManagerOptions): Promise<RuntimeManager> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const { store, db } = FlowStore.open(join(options.dataDir, 'sluice.db'));
+    const secrets = new SecretStore(db, options.secrets ?? environmentSecrets);
+    const manager = new RuntimeManager(options, db, store, secrets);
+    for (const flow of store.list()) {
+      if (flow.deployed_rev === null) continue;
+      const rev = store.revision(flow.id, flow.deployed_rev)!;
+      await manager.resume(flow.id, rev.doc);
+    }
+    return manager;
+  }
+
+  /** Restarts a deployed flow after a server restart; a failure marks the flow failed, others still start. */
+  private async resume(flowId: string, doc: FlowDocument): Promise<void> {
+    const entry = this.entry(flowId);
+    const compiled = compileFlow(doc, this.registry, this.secrets);
+    try {
+      if (!compiled.ok) throw new FlowInvalidError(compiled.problems);
+      entry.runtime = await this.launch(flowId, compiled.flow);
+      entry.state = 'running';
+      entry.error = null;
+    } catch (err) {
+      entry.state = 'failed';
+      entry.error = (err as Error).message;
+      this.log.error('deployed flow could not be restarted', { flow: flowId, error: entry.error });
+    }
+  }
+
+  private entry(flowId: string): FlowEntry {
+    let e = this.entries.get(flowId);
+    if (!e) {
+      e = { state: 'not-deployed', error: null, queue: Promise.resolve() };
+      this.entries.set(flowId, e);
+    }
+    return e;
+  }
+
+  private journalOf(flowId: string): Journal {
+    const entry = this.entry(flowId);
+    entry.journal ??= new SqliteJournal({
+      path: join(this.flowDir(flowId), 'journal.db'), durability: this.options.durability ?? 'normal',
+    });
+    return entry.journal;
+  }
+
+  private flowDir(flowId: string): string {
+    return join(this.options.dataDir, 'flows', flowId);
+  }
+
+  private async launch(flowId: string, flow: CompiledFlow): Promise<FlowRuntime> {
+    const journal = this.journalOf(flowId);
+    journal.configure({ quotaBytes: flow.settings.quotaBytes, retentionMs: flow.settings.retentionMs });
+    const rt = await FlowRuntime.create({ flow, journal, events: this.events, dir: this.flowDir(flowId), log: this.log });
+    await rt.start();
+    return rt;
+  }
+
+  listFlows(): FlowSummary[] {
+    return this.store.list().map((f) => ({
+      id: f.id, name: f.name, draftRevision: f.draft_rev, deployedRevision: f.deployed_rev,
+      state: this.entries.get(f.id)?.state ?? 'not-deployed',
+    }));
+  }
+
+  getDraft(flowId: string): StoredRevision | undefined {
+    const f = this.store.flow(flowId);
+    return f && this.store.revision(flowId, f.draft_rev);
+  }
+
+  getDeployed(flowId: string): StoredRevision | undefined {
+    const f = this.store.flow(flowId);
+    return f?.deployed_rev ? this.store.revision(flowId, f.deployed_rev) : undefined;
+  }
+
+  getRevision(flowId: string, revision: number): StoredRevision | undefined {
+    return this.store.revision(flowId, revision);
+  }
+
+  listRevisions(flowId: string): RevisionInfo[] {
+    return this.store.revisions(flowId);
+  }
+
+  saveDraft(doc: unknown): StoredRevision {
+    const problems: Problem[] = [...checkFormat.Errors(doc)].map((e) => ({ nodeId: null, path: e.path, message: e.message.toLowerCase() }));
+    if (problems.length) throw new FlowInvalidError(problems);
+    return this.store.saveDraft(doc as FlowDocument);
+  }
+
+  validate(doc: unknown): { ok: true } | { ok: false; problems: Problem[] } {
+    const r = compileFlow(doc, this.registry, this.secrets);
+    return r.ok ? { ok: true } : r;
+  }
+
+  deploy(flowId: string, doc?: unknown): Promise<StoredRevision> {
+    const entry = this.entry(flowId);
+    const run = entry.queue.then(() => this.deployNow(flowId, entry, doc));
+    entry.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deployNow(flowId: string, entry: FlowEntry, doc: unknown): Promise<StoredRevision> {
+    const source = doc ?? this.getDraft(flowId)?.doc;
+    if (source === undefined) throw new NotFoundError(`flow "${flowId}"`);
+    const compiled = compileFlow(source, this.registry, this.secrets);
+    if (!compiled.ok) throw new FlowInvalidError(compiled.problems);
+    if (compiled.flow.doc.id !== flowId) {
+      throw new FlowInvalidError([{ nodeId: null, path: '/id', message: `the document's id "${compiled.flow.doc.id}" is not the flow "${flowId}" being deployed` }]);
+    }
+    const revision = this.store.saveDraft(compiled.flow.doc);
+    const previous = entry.runtime;
+    if (previous) await previous.stop();
+    try {
+      entry.runtime = await this.launch(flowId, compiled.flow);
+    } catch (err) {
+      entry.runtime = previous && (await this.relaunch(flowId, previous.flow, entry));
+      throw new FlowInvalidError([{ nodeId: null, path: '', message: `deploy failed, previous revision kept: ${(err as Error).message}` }]);
+    }
+    entry.state = 'running';
+    entry.error = null;
+    this.store.markDeployed(flowId, revision.revision);
+    this.log.info('flow deployed', { flow: flowId, revision: revision.revision });
+    return revision;
+  }
+
+  private async relaunch(flowId: string, flow: CompiledFlow, entry: FlowEntry): Promise<FlowRuntime | undefined> {
+    try {
+      return await this.launch(flowId, flow);
+    } catch (err) {
+      entry.state = 'failed';
+      entry.error = (err as Error).message;
+      return undefined;
+    }
+  }
+
+  async deleteFlow(flowId: string): Promise<boolean> {
+    const entry = this.entries.get(flowId);
+    await entry?.queue;
+    await entry?.runtime?.stop();
+    await entry?.journal?.close();
+    this.entries.delete(flowId);
+    const existed = this.store.delete(flowId);
+    rmSync(this.flowDir(flowId), { recursive: true, force: true });
+    return existed;
+  }
+
+  status(flowId: string): FlowStatus | undefined {
+    const flow = this.store.flow(flowId);
+    if (!flow) return undefined;
+    const entry = this.entries.get(flowId);
+    return {
+      id: flowId, deployedRevision: flow.deployed_rev, state: entry?.state ?? 'not-deployed', error: entry?.error ?? null,
+      journal: entry?.journal?.stats() ?? null,
+      deadLetters: entry?.journal?.pendingDeadLetters() ?? 0,
+      nodes: entry?.runtime?.counters() ?? {},
+    };
+  }
+
+  nodeState(flowId: string, nodeId: string): unknown {
+    const rt = this.entries.get(flowId)?.runtime;
+    if (!rt?.flow.nodes.has(nodeId)) throw new NotFoundError(`node "${nodeId}" in flow "${flowId}"`);
+    return rt.nodeState(nodeId) ?? null;
+  }
+
+  private deployedJournal(flowId: string): Journal {
+    if (!this.store.flow(flowId)) throw new NotFoundError(`flow "${flowId}"`);
+    return this.journalOf(flowId);
+  }
+
+  deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): DeadLetter[] {
+    return this.deployedJournal(flowId).deadLetters(query);
+  }
+
+  async replayDeadLetter(flowId: string, id: number): Promise<void> {
+    const journal = this.deployedJournal(flowId);
+    if (!journal.deadLetter(id)) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
+    await journal.replayDeadLetter(id);
+  }
+
+  discardDeadLetter(flowId: string, id: number): void {
+    const journal = this.deployedJournal(flowId);
+    if (!journal.deadLetter(id)) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
+    journal.discardDeadLetter(id);
+  }
+
+  *journal(flowId: string, from: number, limit: number): Iterable<JournalExport> {
+    for (const e of this.deployedJournal(flowId).export(from, limit)) yield { ...e, records: [...e.records] };
+  }
+
+  debugMessages(flowId: string): DebugMessage[] {
+    if (!this.store.flow(flowId)) throw new NotFoundError(`flow "${flowId}"`);
+    return this.entries.get(flowId)?.runtime?.debugMessages() ?? [];
+  }
+
+  setSecret(name: string, value: string): void {
+    this.secrets.set(name, value);
+  }
+
+  secretNames(): string[] {
+    return this.secrets.names();
+  }
+
+  /** Stops every flow at a checkpoint barrier and closes the journals. */
+  async close(): Promise<void> {
+    for (const entry of this.entries.values()) {
+      await entry.queue;
+      await entry.runtime?.stop();
+      await entry.journal?.close();
+    }
+    this.entries.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { JournalFullError } from '../server/journal/errors.js';
+import { SqliteJournal } from '../server/journal/sqlite-journal.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+const recs = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ seq: from + i, value: (from + i) * 1.5 }));
+
+test('appends made in the same tick commit together and are acknowledged in order', async (t) => {
+  const j = new SqliteJournal({ path: join(tempDir(t), 'j.db') });
+  t.after(() => j.close());
+  const acks = await Promise.all([j.append('a', 'out', recs(0, 3)), j.append('b', 'out', recs(3, 2)), j.appendTick(42)]);
+  assert.deepEqual(acks.map((a) => a.offset), [1, 2, 3]);
+  const entries = j.read(0, 10);
+  assert.deepEqual(entries.map((e) => [e.offset, e.kind, e.node, e.records.length]), [[1, 'data', 'a', 3], [2, 'data', 'b', 2], [3, 'tick', '', 0]]);
+  assert.equal(entries[2]!.ts, 42);
+  assert.deepEqual(j.read(1, 1).map((e) => e.offset), [2]);
+});
+
+test('a reopened journal keeps entries, source cursors and the checkpoint; offsets keep growing after pruning', async (t) => {
+  const path = join(tempDir(t), 'j.db');
+  let now = 1_000_000;
+  const first = new SqliteJournal({ path, retentionMs: 1000, now: () => now });
+  await first.append('src', 'out', recs(0, 5), { cursor: 5 });
+  await first.append('src', 'out', recs(5, 5), { cursor: 10 });
+  first.commitCheckpoint(2, { tally: { n: 10 } });
+  now += 5000;
+  assert.equal(first.prune(now), 2, 'both entries are behind the checkpoint and older than the audit window');
+  await first.close();
+
+  const again = new SqliteJournal({ path, retentionMs: 1000, now: () => now });
+  t.after(() => again.close());
+  assert.deepEqual(again.sourceState('src'), { cursor: 10 });
+  assert.deepEqual(again.checkpoint()?.snapshots, { tally: { n: 10 } });
+  assert.equal(again.head(), 2);
+  const { offset } = await again.append('src', 'out', recs(10, 1));
+  assert.equal(offset, 3, 'offsets are never reused, even when every entry was pruned');
+  assert.deepEqual(again.read(2, 10).map((e) => e.records[0]), [{ seq: 10, value: 15 }]);
+});
+
+test('entries inside the audit window or ahead of the checkpoint are never pruned', async (t) => {
+  let now = 0;
+  const j = new SqliteJournal({ path: join(tempDir(t), 'j.db'), retentionMs: 10_000, now: () => now });
+  t.after(() => j.close());
+  await j.append('s', 'out', recs(0, 1));
+  now = 5_000;
+  await j.append('s', 'out', recs(1, 1));
+  await j.append('s', 'out', recs(2, 1));
+  j.commitCheckpoint(2, {});
+  now = 12_000;
+  assert.equal(j.prune(now), 1, 'only the entry older than 10 s and behind the checkpoint');
+  now = 100_000;
+  assert.equal(j.prune(now), 1);
+  assert.deepEqual([...j.export(0, 10)].map((e) => e.offset), [3], 'the entry after the checkpoint stays');
+});
+
+test('past the quota, append rejects with JournalFullError and accepts again once a checkpoint frees the backlog', async (t) => {
+  const j = new SqliteJournal({ path: join(tempDir(t), 'j.db'), quotaBytes: 2048 });
+  t.after(() => j.close());
+  let accepted = 0;
+  let refusal: unknown;
+  for (let i = 0; i < 100 && !refusal; i++) {
+    try {
+      await j.append('s', 'out', recs(i * 10, 10));
+      accepted++;
+    } catch (err) {
+      refusal = err;
+    }
+  }
+  assert.ok(refusal instanceof JournalFullError, 'a typed refusal');
+  assert.equal((refusal as JournalFullError).code, 'JOURNAL_FULL');
+  assert.ok(accepted > 0 && j.stats().backlogBytes <= 2048);
+  assert.equal(j.head(), accepted, 'nothing refused was written');
+  j.commitCheckpoint(j.head(), {});
+  assert.equal(j.stats().backlogBytes, 0);
+  await j.append('s', 'out', recs(0, 10));
+});
+
+test('a reader far behind gets entries from disk and memory stays bounded by the cache budget', async (t) => {
+  const j = new SqliteJournal({ path: join(tempDir(t), 'j.db'), cacheBytes: 4096 });
+  t.after(() => j.close());
+  for (let i = 0; i < 200; i++) await j.append('s', 'out', recs(i * 5, 5));
+  let pos = 0;
+  const seen: number[] = [];
+  while (pos < j.head()) {
+    const batch = j.read(pos, 16);
+    assert.ok(batch.length > 0);
+    for (const e of batch) {
+      assert.equal(e.offset, pos + 1, 'contiguous offsets');
+      pos = e.offset;
+      seen.push(...e.records.map((r) => r.seq as number));
+    }
+  }
+  assert.deepEqual(seen, Array.from({ length: 1000 }, (_, i) => i));
+  await j.append('s', 'out', recs(1000, 1));
+  assert.deepEqual(j.read(pos, 16).map((e) => e.records[0]!.seq), [1000], 'caught up: served again from the cache');
+});
+
+test('full durability commits with fsync and reads back the same', async (t) => {
+  const j = new SqliteJournal({ path: join(tempDir(t), 'j.db'), durability: 'full' });
+  t.after(() => j.close());
+  await j.append('s', 'out', recs(0, 2));
+  assert.deepEqual([...j.export(0, 1)][0]!.records, recs(0, 2));
+});
