@@ -149,10 +149,11 @@ function topologicalOrder(nodes: Map<string, CompiledNode>, wires: Map<string, M
   return order;
 }
 
-function formatMessage(message: string, value: unknown): string {
-  if (value === undefined) return message.toLowerCase();
+function formatMessage(text: string, value: unknown): string {
+  const message = text.charAt(0).toLowerCase() + text.slice(1);
+  if (value === undefined) return message;
   const shown = JSON.stringify(value);
-  return `${message.toLowerCase()} (got ${shown === undefined ? typeof value : shown.length > 60 ? `${shown.slice(0, 57)}...` : shown})`;
+  return `${message} (got ${shown === undefined ? typeof value : shown.length > 60 ? `${shown.slice(0, 57)}...` : shown})`;
 }
 
 function dedupe(problems: Problem[]): Problem[] {

@@ -146,7 +146,7 @@ export class RuntimeManager implements RuntimeApi {
   }
 
   saveDraft(doc: unknown): StoredRevision {
-    const problems: Problem[] = [...checkFormat.Errors(doc)].map((e) => ({ nodeId: null, path: e.path, message: e.message.toLowerCase() }));
+    const problems: Problem[] = [...checkFormat.Errors(doc)].map((e) => ({ nodeId: null, path: e.path, message: e.message.charAt(0).toLowerCase() + e.message.slice(1) }));
     if (problems.length) throw new FlowInvalidError(problems);
     return this.store.saveDraft(doc as FlowDocument);
   }
@@ -167,10 +167,12 @@ export class RuntimeManager implements RuntimeApi {
     const source = doc ?? this.getDraft(flowId)?.doc;
     if (source === undefined) throw new NotFoundError(`flow "${flowId}"`);
     const compiled = compileFlow(source, this.registry, this.secrets);
-    if (!compiled.ok) throw new FlowInvalidError(compiled.problems);
-    if (compiled.flow.doc.id !== flowId) {
-      throw new FlowInvalidError([{ nodeId: null, path: '/id', message: `the document's id "${compiled.flow.doc.id}" is not the flow "${flowId}" being deployed` }]);
+    const id = source !== null && typeof source === 'object' ? (source as { id?: unknown }).id : undefined;
+    const problems = compiled.ok ? [] : compiled.problems;
+    if (typeof id === 'string' && id !== flowId) {
+      problems.push({ nodeId: null, path: '/id', message: `the document's id "${id}" is not the flow "${flowId}" being deployed` });
     }
+    if (!compiled.ok || problems.length) throw new FlowInvalidError(problems);
     const revision = this.store.saveDraft(compiled.flow.doc);
     const previous = entry.runtime;
     if (previous) await previous.stop();
