@@ -1,0 +1,20 @@
+import { Type } from '@sinclair/typebox';
+import { defineNode } from '../server/core/define-node.js';
+
+/** Counts what reaches it and wakes the benchmark when the target is reached. */
+export function countingSink(onCount: (total: number) => void) {
+  return defineNode({
+    type: 'bench-count', category: 'sink', label: 'Count', docs: 'Counts records (benchmarks only).',
+    inputs: { in: 'records' }, outputs: {},
+    config: Type.Object({}, { additionalProperties: false }),
+    create() {
+      let total = 0;
+      return {
+        process(batch) {
+          total += batch.length;
+          onCount(total);
+        },
+      };
+    },
+  });
+}
