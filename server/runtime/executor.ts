@@ -76,8 +76,9 @@ export class Executor {
     while (!this.stopping) {
       const entries = this.journal.read(this.position, this.options.readAhead);
       if (entries.length === 0) {
-        if (this.position > this.checkpointed) await this.checkpoint();
-        await this.idle();
+        const dueIn = this.lastCheckpointAt + this.options.checkpointIntervalMs - Date.now();
+        if (this.position > this.checkpointed && dueIn <= 0) await this.checkpoint();
+        else await this.idle(dueIn > 0 ? dueIn : this.options.checkpointIntervalMs);
         continue;
       }
       for (const entry of entries) {
@@ -94,9 +95,10 @@ export class Executor {
     }
   }
 
-  private idle(): Promise<void> {
+  /** Waits for the next commit, or until a checkpoint is due. */
+  private idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.options.checkpointIntervalMs);
+      const timer = setTimeout(done, ms);
       const self = this;
       function done(): void {
         clearTimeout(timer);
