@@ -1,3 +1,5 @@
+import { jsonErrorOffset, lineColumn } from './json-locate.js';
+
 /** One thing wrong with a flow document, located precisely enough to show on the node concerned. */
 export interface Problem {
   /** The node concerned, or null for the document itself. */
@@ -14,24 +16,16 @@ export class FlowInvalidError extends Error {
   }
 }
 
-/** JSON.parse with the error located by line and column. */
+/** JSON.parse with the error located by line and column (V8's messages on Node 20 mostly omit it). */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; problem: Problem } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (err) {
-    const message = (err as Error).message;
-    const m = /position (\d+)/.exec(message);
-    const where = m ? lineColumn(text, Number(m[1])) : undefined;
+    const offset = jsonErrorOffset(text);
+    const where = offset < 0 ? undefined : lineColumn(text, offset);
     const at = where ? ` at line ${where.line}, column ${where.column}` : '';
-    return { ok: false, problem: { nodeId: null, path: '', message: `not valid JSON${at}: ${message}` } };
+    // V8 quotes the start of the text; its line breaks would split a one-line problem report.
+    const reason = (err as Error).message.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+    return { ok: false, problem: { nodeId: null, path: '', message: `not valid JSON${at}: ${reason}` } };
   }
-}
-
-function lineColumn(text: string, position: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < position && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
-  }
-  return { line, column: position - lineStart + 1 };
 }

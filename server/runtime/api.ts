@@ -17,6 +17,7 @@ export interface RuntimeApi {
   getDraft(flowId: string): StoredRevision | undefined;
   /** The deployed revision, or undefined. */
   getDeployed(flowId: string): StoredRevision | undefined;
+  getRevision(flowId: string, revision: number): StoredRevision | undefined;
   listRevisions(flowId: string): RevisionInfo[];
   /** Stores a new draft revision. Throws FlowInvalidError when the document is not format 1 at all. */
   saveDraft(doc: unknown): StoredRevision;

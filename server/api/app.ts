@@ -1,0 +1,77 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RuntimeApi } from '../runtime/api.js';
+import { errorHandler } from './error-handler.js';
+import { JSON_BODY_LIMIT, jsonBody } from './json-body.js';
+import type { FeedLimits } from './live/connection-feed.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
+import { debugRoutes } from './routes/debug.js';
+import { deployRoutes } from './routes/deploy.js';
+import { flowRoutes } from './routes/flows.js';
+import { healthRoutes } from './routes/health.js';
+import { homeRoutes } from './routes/home.js';
+import { importRoutes } from './routes/import.js';
+import { journalRoutes } from './routes/journal.js';
+import { liveRoutes } from './routes/live.js';
+import { secretRoutes } from './routes/secrets.js';
+import { statusRoutes } from './routes/status.js';
+import { validatorCompiler } from './validator.js';
+import './decorators.js';
+
+export interface AppOptions {
+  /** fastify's logger option: false (default), true, or pino options such as `{ level: 'warn' }`. */
+  logger?: FastifyServerOptions['logger'];
+  /** The built editor, served at `/` when the directory exists. */
+  editorDir?: string;
+  /** Throttling of the WebSocket feed (tests shorten it). */
+  live?: { limits?: FeedLimits; countersEveryMs?: number };
+}
+
+/** The HTTP face of a runtime. It owns no state of its own: closing it leaves the runtime open. */
+export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: JSON_BODY_LIMIT }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.decorate('runtime', runtime);
+
+  await app.register(errorHandler);
+  await app.register(jsonBody);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Sluice',
+        description: 'Flow-based ingestion runtime: flows, deploys, dead letters, journal exports, live status.\n\n'
+          + 'Live updates: WebSocket `GET /api/ws` pushes JSON messages `{type:"status", flowId, nodeId, status}`, '
+          + '`{type:"debug", flowId, nodeId, at, value}` (at most 20 per second; the rest are reported as '
+          + '`{type:"debug-dropped", count}`) and `{type:"counters", flowId, nodes}` every second. Send '
+          + '`{"type":"subscribe","flowId":"<id>"}` to receive one flow only (`null` for all).',
+        version: '1',
+      },
+      tags: [
+        { name: 'catalog' }, { name: 'flows' }, { name: 'deploy' }, { name: 'status' }, { name: 'dead letters' },
+        { name: 'journal' }, { name: 'secrets' }, { name: 'operations' },
+      ],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+
+  await app.register(healthRoutes);
+  await app.register(catalogRoutes);
+  await app.register(flowRoutes);
+  await app.register(importRoutes);
+  await app.register(deployRoutes);
+  await app.register(statusRoutes);
+  await app.register(deadLetterRoutes);
+  await app.register(journalRoutes);
+  await app.register(debugRoutes);
+  await app.register(secretRoutes);
+  await app.register(liveRoutes, options.live ?? {});
+  await app.register(homeRoutes, { editorDir: options.editorDir });
+  await app.ready();
+  return app;
+}

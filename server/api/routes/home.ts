@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import '../decorators.js';
+
+export interface HomeOptions {
+  /** The built editor; when absent, `/` answers a small page listing the flows. */
+  editorDir?: string;
+}
+
+export const homeRoutes: FastifyPluginAsyncTypebox<HomeOptions> = async (app, options) => {
+  if (options.editorDir && existsSync(options.editorDir)) {
+    await app.register(fastifyStatic, { root: resolve(options.editorDir), prefix: '/' });
+    return;
+  }
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+    const rows = app.runtime.listFlows().map((f) => `<li><code>${escapeHtml(f.id)}</code> ${escapeHtml(f.name)} — ${f.state}`
+      + `${f.deployedRevision === null ? '' : `, revision ${f.deployedRevision} deployed`}`
+      + ` (<a href="/api/flows/${encodeURIComponent(f.id)}/status">status</a>,`
+      + ` <a href="/api/flows/${encodeURIComponent(f.id)}/export">export</a>)</li>`);
+    return reply.type('text/html; charset=utf-8').send(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sluice</title></head>
+<body>
+<h1>Sluice</h1>
+<p>The editor is not built into this server yet. The API is documented at <a href="/api/docs">/api/docs</a>.</p>
+<h2>Flows</h2>
+${rows.length ? `<ul>\n${rows.join('\n')}\n</ul>` : '<p>No flows yet.</p>'}
+<p><a href="/metrics">metrics</a> · <a href="/health">health</a></p>
+</body></html>
+`);
+  });
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildApp } from '../../api/app.js';
+import { jsonLogger } from '../../core/logger.js';
+import { NodeRegistry } from '../../core/registry.js';
+import { RuntimeManager } from '../../runtime/manager.js';
+import { builtinNodes } from '../../../nodes/index.js';
+import { loadNodeModules } from '../node-modules.js';
+import type { Output } from '../output.js';
+import { packageRoot } from '../package-root.js';
+import { UsageError } from '../usage.js';
+
+/** Past this, a shutdown that has not finished is abandoned: a stuck close must not keep the process. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
+/** `sluice start`: runs until SIGINT or SIGTERM, then closes the server and the runtime in order. */
+export async function startCommand(args: string[], output: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: false,
+    options: {
+      port: { type: 'string', default: '8840' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string', default: './data' },
+      nodes: { type: 'string', multiple: true },
+      'no-demo': { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+
+  const log = jsonLogger();
+  const registry = new NodeRegistry([...builtinNodes, ...(await loadNodeModules(values.nodes ?? []))]);
+  const runtime = await RuntimeManager.open({ dataDir: resolve(values.data), registry, log });
+  let app;
+  try {
+    if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output);
+    app = await buildApp(runtime, { logger: { level: 'warn', stream: process.stderr }, editorDir: join(packageRoot(), 'dist', 'editor') });
+    await app.listen({ port, host: values.host });
+  } catch (err) {
+    await app?.close();
+    await runtime.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const shownHost = values.host.includes(':') ? `[${values.host}]` : values.host;
+  output.out(`Sluice listening on http://${shownHost}:${bound}`);
+
+  const server = app;
+  return new Promise<number>((done) => {
+    const stop = (signal: string) => {
+      output.err(`${signal}: shutting down`);
+      setTimeout(() => {
+        output.err(`shutdown did not finish within ${SHUTDOWN_GRACE_MS} ms; exiting`);
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS).unref();
+      server.close()
+        .then(() => runtime.close())
+        .then(() => done(0), (err: unknown) => {
+          output.err(`shutdown failed: ${(err as Error).message}`);
+          done(1);
+        });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** First start of an empty data directory: something to look at right away. */
+async function deployDemo(runtime: RuntimeManager, output: Output): Promise<void> {
+  const path = join(packageRoot(), 'flows', 'demo.json');
+  try {
+    const doc: unknown = JSON.parse(await readFile(path, 'utf8'));
+    runtime.saveDraft(doc);
+    const deployed = await runtime.deploy((doc as { id: string }).id);
+    output.err(`deployed the demo flow "${deployed.flowId}" (start with --no-demo to skip)`);
+  } catch (err) {
+    // The demo is a convenience: a broken one must not keep the server from starting.
+    output.err(`the demo flow ${path} was not deployed: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,26 @@
+/** Bad command-line arguments: the CLI prints the message and the usage, and exits with 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8840';
+
+export const USAGE = `Usage: sluice <command> [options]
+
+Commands:
+  start     Run the server.
+            [--port 8840] [--host 127.0.0.1] [--data ./data] [--nodes module.js ...] [--no-demo]
+            --nodes may be repeated; each module's default export is a node definition or an array of them.
+            On the first start of an empty data directory the demo flow is deployed, unless --no-demo.
+  deploy    FILE [--server ${DEFAULT_SERVER}]
+            Validate and deploy the flow document in FILE on a running server.
+  export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N]
+            Print a flow document (default: the draft) to stdout.
+  validate  FILE [--nodes module.js ...]
+            Check a flow document offline, as a deploy would (secret and env references are assumed set).
+
+Exit codes: 0 ok, 1 problems found or the command failed, 2 usage error.
+`;

@@ -1,0 +1,417 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { WebSocket } from 'ws';
+import { buildApp } from '../server/api/app.js';
+import { ConnectionFeed } from '../server/api/live/connection-feed.js';
+import type { LiveMessage } from '../server/api/live/messages.js';
+import { renderMetrics } from '../server/api/metrics.js';
+import { silentLogger } from '../server/core/logger.js';
+import { NodeRegistry } from '../server/core/registry.js';
+import type { FlowStatus, JournalExport } from '../server/runtime/api.js';
+import { RuntimeManager } from '../server/runtime/manager.js';
+import { builtinNodes } from '../nodes/index.js';
+import { sinkControl, testNodes } from './fixtures/test-nodes.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait.js';
+
+type TestContext = Parameters<typeof tempDir>[0];
+
+async function open(t: TestContext): Promise<{ app: FastifyInstance; runtime: RuntimeManager }> {
+  const runtime = await RuntimeManager.open({
+    dataDir: tempDir(t), registry: new NodeRegistry([...builtinNodes, ...testNodes]), log: silentLogger,
+  });
+  const app = await buildApp(runtime);
+  // t.after runs in reverse order of registration: the app closes before the runtime.
+  t.after(() => runtime.close());
+  t.after(() => app.close());
+  return { app, runtime };
+}
+
+const draft = (id: string, name = 'A flow') => ({
+  sluice: 1, id, name,
+  nodes: [
+    { id: 'sim', type: 'simulate', config: { sensors: 3, ratePerSecond: 200, batchMs: 20 }, position: { x: 10, y: 20 } },
+    { id: 'show', type: 'debug', config: { maxPerBatch: 1 } },
+  ],
+  wires: [{ from: 'sim', to: 'show' }],
+});
+
+const checked = (id: string) => ({
+  sluice: 1, id,
+  nodes: [
+    { id: 'sim', type: 'simulate', config: { sensors: 4, ratePerSecond: 400, batchMs: 20, malformedRatio: 0.2 } },
+    { id: 'check', type: 'validate', config: { ranges: { value: { min: -50, max: 80 } } } },
+    { id: 'tally', type: 'test-tally' },
+    { id: 'show', type: 'debug' },
+    { id: 'rejects', type: 'debug' },
+  ],
+  wires: [
+    { from: 'sim', to: 'check' }, { from: 'check', to: 'tally' }, { from: 'tally', to: 'show' },
+    { from: 'check:invalid', to: 'rejects' },
+  ],
+  settings: { checkpointIntervalMs: 100 },
+});
+
+test('the catalog lists every node type with its ports and config schema', async (t) => {
+  const { app } = await open(t);
+  const res = await app.inject({ url: '/api/nodes' });
+  assert.equal(res.statusCode, 200);
+  const catalog = res.json() as { type: string; outputs: { name: string }[]; configSchema: { type: string; properties: object } }[];
+  const types = catalog.map((e) => e.type);
+  for (const type of ['debug', 'simulate', 'validate', 'test-sink']) assert.ok(types.includes(type), type);
+  assert.deepEqual(types, [...types].sort(), 'sorted by type');
+  for (const entry of catalog) {
+    assert.equal(entry.configSchema.type, 'object', `${entry.type} publishes a JSON schema`);
+    assert.equal(typeof entry.configSchema.properties, 'object');
+  }
+  const validate = catalog.find((e) => e.type === 'validate')!;
+  assert.deepEqual(validate.outputs.map((o) => o.name), ['out', 'invalid', 'error']);
+  const simulate = (await app.inject({ url: '/api/nodes/simulate' })).json() as { configSchema: { properties: { sensors: { default: number } } } };
+  assert.equal(simulate.configSchema.properties.sensors.default, 10, 'defaults travel with the schema');
+
+  const missing = await app.inject({ url: '/api/nodes/no-such-type' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error, 'not-found');
+
+  const schema = (await app.inject({ url: '/api/schema/flow' })).json() as { $id: string; required: string[] };
+  assert.equal(schema.$id, 'https://sluice.dev/schema/flow-v1.json');
+  assert.ok(schema.required.includes('nodes') && schema.required.includes('wires'));
+});
+
+test('flows: create, read, update, list revisions, export and delete round-trip', async (t) => {
+  const { app } = await open(t);
+  const doc = draft('crud');
+  const created = await app.inject({ method: 'POST', url: '/api/flows', payload: doc });
+  assert.equal(created.statusCode, 201);
+  assert.deepEqual(created.json(), { flowId: 'crud', revision: 1 });
+  assert.equal((await app.inject({ method: 'POST', url: '/api/flows', payload: doc })).statusCode, 409, 'the id is taken');
+
+  const listed = (await app.inject({ url: '/api/flows' })).json();
+  assert.deepEqual(listed, [{ id: 'crud', name: 'A flow', draftRevision: 1, deployedRevision: null, state: 'not-deployed' }]);
+  const read = (await app.inject({ url: '/api/flows/crud' })).json() as { revision: number; doc: unknown };
+  assert.equal(read.revision, 1);
+  assert.deepEqual(read.doc, doc);
+
+  const renamed = draft('crud', 'Renamed');
+  const updated = await app.inject({ method: 'PUT', url: '/api/flows/crud', payload: renamed });
+  assert.deepEqual(updated.json(), { flowId: 'crud', revision: 2 });
+  const mismatch = await app.inject({ method: 'PUT', url: '/api/flows/crud', payload: draft('other') });
+  assert.equal(mismatch.statusCode, 400);
+  assert.deepEqual(mismatch.json(), {
+    error: 'invalid-flow',
+    problems: [{ nodeId: null, path: '/id', message: 'the document\'s id "other" is not the flow "crud" in the URL' }],
+  });
+
+  const revisions = (await app.inject({ url: '/api/flows/crud/revisions' })).json() as { revision: number; draft: boolean }[];
+  assert.deepEqual(revisions.map((r) => [r.revision, r.draft]).sort(), [[1, false], [2, true]]);
+
+  const exported = await app.inject({ url: '/api/flows/crud/export' });
+  assert.equal(exported.statusCode, 200);
+  assert.equal(exported.headers['content-disposition'], 'attachment; filename="crud.json"');
+  assert.deepEqual(JSON.parse(exported.body), renamed, 'the export is exactly what was saved');
+  assert.equal((await app.inject({ url: '/api/flows/crud/export?revision=deployed' })).statusCode, 404, 'not deployed yet');
+  assert.equal((await app.inject({ url: '/api/flows/crud/export?revision=latest' })).statusCode, 400);
+
+  const deployed = await app.inject({ method: 'POST', url: '/api/flows/crud/deploy' });
+  assert.deepEqual(deployed.json(), { flowId: 'crud', revision: 2 });
+  assert.deepEqual(JSON.parse((await app.inject({ url: '/api/flows/crud/export?revision=deployed' })).body), renamed);
+  assert.deepEqual(JSON.parse((await app.inject({ url: '/api/flows/crud/export?revision=2' })).body), renamed);
+
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/flows/crud' })).statusCode, 204);
+  assert.equal((await app.inject({ url: '/api/flows/crud' })).statusCode, 404);
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/flows/crud' })).statusCode, 404);
+  assert.deepEqual((await app.inject({ url: '/api/flows' })).json(), []);
+});
+
+test('import stores a Sluice document and refuses a Node-RED export with 422', async (t) => {
+  const { app } = await open(t);
+  const imported = await app.inject({ method: 'POST', url: '/api/import', payload: draft('imported') });
+  assert.equal(imported.statusCode, 201);
+  assert.deepEqual(imported.json(), { flowId: 'imported', revision: 1 });
+
+  const nodeRed = [
+    { id: 't1', type: 'tab', label: 'Flow 1' },
+    { id: 'n1', type: 'mqtt in', z: 't1', topic: 'sensors/#', wires: [['n2']] },
+    { id: 'n2', type: 'function', z: 't1', func: 'return msg;', wires: [[]] },
+  ];
+  for (const payload of [nodeRed, { rev: 'abc', flows: nodeRed }]) {
+    const res = await app.inject({ method: 'POST', url: '/api/import', payload });
+    assert.equal(res.statusCode, 422);
+    const body = res.json() as { error: string; message: string };
+    assert.equal(body.error, 'node-red-import-unsupported');
+    assert.match(body.message, /^This is a Node-RED export; importing Node-RED flows is not supported yet — /);
+    assert.match(body.message, /function, mqtt in/);
+  }
+  assert.deepEqual((await app.inject({ url: '/api/flows' })).json().map((f: { id: string }) => f.id), ['imported']);
+});
+
+test('a body that is not JSON is an invalid flow located by line and column, even at 10 MB', async (t) => {
+  const { app } = await open(t);
+  const garbage = 'x'.repeat(10 * 1024 * 1024);
+  for (const url of ['/api/flows', '/api/validate', '/api/flows/some/deploy', '/api/import']) {
+    const res = await app.inject({ method: 'POST', url, payload: garbage, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.statusCode, 400, url);
+    const body = res.json() as { error: string; problems: { nodeId: null; path: string; message: string }[] };
+    assert.equal(body.error, 'invalid-flow');
+    assert.equal(body.problems.length, 1);
+    assert.equal(body.problems[0]!.nodeId, null);
+    assert.equal(body.problems[0]!.path, '');
+    assert.match(body.problems[0]!.message, /^not valid JSON at line 1, column 1: /);
+  }
+  const text = '{\n  "sluice": 1,\n  "id": "x",\n  nodes: []\n}';
+  const res = await app.inject({ method: 'POST', url: '/api/flows', payload: text, headers: { 'content-type': 'application/json' } });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().problems[0].message, /^not valid JSON at line 4, column 3: /);
+
+  const tooLarge = await app.inject({ method: 'POST', url: '/api/flows', payload: 'x'.repeat(17 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
+  assert.equal(tooLarge.statusCode, 413);
+});
+
+test('deploy and validate report every problem with its node and path', async (t) => {
+  const { app } = await open(t);
+  const bad = {
+    ...draft('bad'),
+    nodes: [{ id: 'sim', type: 'simulate', config: { sensors: 0 } }, { id: 'show', type: 'no-such-type' }],
+  };
+  for (const [method, url] of [['POST', '/api/validate'], ['POST', '/api/flows/bad/deploy']] as const) {
+    const res = await app.inject({ method, url, payload: bad });
+    assert.equal(res.statusCode, 400, url);
+    const body = res.json() as { error: string; problems: { nodeId: string | null; path: string; message: string }[] };
+    assert.equal(body.error, 'invalid-flow');
+    assert.deepEqual(body.problems.map((p) => [p.nodeId, p.path]), [['sim', '/nodes/0/config/sensors'], ['show', '/nodes/1/type']]);
+  }
+  assert.deepEqual((await app.inject({ method: 'POST', url: '/api/validate', payload: draft('good') })).json(), { ok: true });
+  assert.equal((await app.inject({ method: 'POST', url: '/api/flows/nothing/deploy' })).statusCode, 404, 'no draft and no body');
+  const mismatch = await app.inject({ method: 'POST', url: '/api/flows/one/deploy', payload: draft('two') });
+  assert.equal(mismatch.statusCode, 400);
+  assert.equal(mismatch.json().problems[0].path, '/id');
+  assert.deepEqual((await app.inject({ url: '/api/flows' })).json(), [], 'nothing invalid was stored');
+});
+
+test('a deployed flow shows in status, node state, debug messages, the NDJSON journal and /metrics', async (t) => {
+  const { app, runtime } = await open(t);
+  const deployed = await app.inject({ method: 'POST', url: '/api/flows/live/deploy', payload: checked('live') });
+  assert.deepEqual(deployed.json(), { flowId: 'live', revision: 1 });
+  const status = await waitFor('records through validate', async () => {
+    const s = (await app.inject({ url: '/api/flows/live/status' })).json() as FlowStatus;
+    return s.nodes.rejects && s.nodes.rejects.in > 0 && s.nodes.show!.in > 0 ? s : undefined;
+  }) as FlowStatus;
+  assert.equal(status.state, 'running');
+  assert.equal(status.nodes.check!.type, 'validate');
+  assert.ok(status.journal!.head > 0);
+  assert.equal((await app.inject({ url: '/api/flows/nope/status' })).statusCode, 404);
+
+  const tally = (await app.inject({ url: '/api/flows/live/nodes/tally/state' })).json() as { state: { [sensor: string]: { n: number } } };
+  assert.ok(Object.keys(tally.state).length > 0 && Object.values(tally.state).every((s) => s.n > 0), 'the stateful node\'s snapshot');
+  assert.deepEqual((await app.inject({ url: '/api/flows/live/nodes/show/state' })).json(), { flowId: 'live', nodeId: 'show', state: null });
+  assert.equal((await app.inject({ url: '/api/flows/live/nodes/ghost/state' })).statusCode, 404);
+
+  const debug = (await app.inject({ url: '/api/flows/live/debug' })).json() as { flowId: string; nodeId: string }[];
+  assert.ok(debug.some((m) => m.flowId === 'live' && m.nodeId === 'show'));
+
+  await waitFor('10 journal entries', () => (runtime.status('live')?.journal?.head ?? 0) >= 10);
+  const journal = await app.inject({ url: '/api/flows/live/journal?limit=5' });
+  assert.equal(journal.statusCode, 200);
+  assert.match(String(journal.headers['content-type']), /^application\/x-ndjson/);
+  const entries = journal.body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalExport);
+  assert.equal(entries.length, 5);
+  for (const e of entries) {
+    assert.ok(Array.isArray(e.records));
+    if (e.kind === 'data') assert.equal(e.node, 'sim');
+  }
+  assert.ok(entries.some((e) => e.kind === 'data' && e.records.length > 0), 'readings are in the journal');
+  assert.ok(entries.every((e, i) => i === 0 || e.offset > entries[i - 1]!.offset), 'oldest first');
+  const after = await app.inject({ url: `/api/flows/live/journal?from=${entries[0]!.offset}&limit=1` });
+  assert.equal((JSON.parse(after.body) as JournalExport).offset, entries[1]!.offset, '`from` is exclusive');
+  assert.equal((await app.inject({ url: '/api/flows/live/journal?limit=100001' })).statusCode, 400);
+  assert.equal((await app.inject({ url: '/api/flows/nope/journal' })).statusCode, 404);
+
+  const metrics = await app.inject({ url: '/metrics' });
+  assert.equal(metrics.statusCode, 200);
+  assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  const samples = parsePrometheus(metrics.body);
+  const value = (name: string, labels: string) => samples.get(`${name}{${labels}}`);
+  assert.ok(value('sluice_node_records_in_total', 'flow="live",node="check",type="validate"')! > 0);
+  assert.ok(value('sluice_node_records_out_total', 'flow="live",node="sim",type="simulate",port="out"')! > 0);
+  assert.ok(value('sluice_node_records_out_total', 'flow="live",node="check",type="validate",port="invalid"')! > 0);
+  assert.equal(value('sluice_node_errors_total', 'flow="live",node="show",type="debug"'), 0);
+  assert.equal(value('sluice_flow_up', 'flow="live"'), 1);
+  assert.ok(value('sluice_journal_head_offset', 'flow="live"')! > 0);
+  assert.ok(value('sluice_journal_quota_bytes', 'flow="live"')! > 0);
+  assert.equal(value('sluice_dead_letters', 'flow="live"'), 0);
+});
+
+test('dead letters are listed, replayed and discarded through the API', async (t) => {
+  const { app } = await open(t);
+  sinkControl.set('down', { failNext: 0, failAlways: true, calls: 0 });
+  t.after(() => sinkControl.delete('down'));
+  const doc = {
+    sluice: 1, id: 'dl',
+    nodes: [
+      { id: 'feed', type: 'test-feed', config: { count: 30, batchSize: 10 } },
+      { id: 'down', type: 'test-sink', retry: { maxAttempts: 2, backoffMs: 1, maxBackoffMs: 2, jitter: 0 } },
+    ],
+    wires: [{ from: 'feed', to: 'down' }],
+  };
+  assert.equal((await app.inject({ method: 'POST', url: '/api/flows/dl/deploy', payload: doc })).statusCode, 200);
+  type Letter = { id: number; nodeId: string; state: string; records: unknown[] };
+  const letters = await waitFor('3 dead letters', async () => {
+    const list = (await app.inject({ url: '/api/flows/dl/dead-letters?state=pending' })).json() as Letter[];
+    return list.length === 3 ? list : undefined;
+  }) as Letter[];
+  assert.ok(letters.every((l) => l.nodeId === 'down' && l.records.length === 10));
+  const page = (await app.inject({ url: `/api/flows/dl/dead-letters?limit=1&afterId=${letters[0]!.id}` })).json() as Letter[];
+  assert.deepEqual(page.map((l) => l.id), [letters[1]!.id]);
+  assert.equal((await app.inject({ url: '/api/flows/dl/dead-letters?state=lost' })).statusCode, 400);
+
+  sinkControl.set('down', { failNext: 0, failAlways: false, calls: 0 });
+  const replay = await app.inject({ method: 'POST', url: `/api/flows/dl/dead-letters/${letters[0]!.id}/replay` });
+  assert.equal(replay.statusCode, 202);
+  const discard = await app.inject({ method: 'DELETE', url: `/api/flows/dl/dead-letters/${letters[1]!.id}` });
+  assert.equal(discard.statusCode, 204);
+  assert.equal(discard.body, '');
+  const states = (await app.inject({ url: '/api/flows/dl/dead-letters' })).json() as Letter[];
+  assert.deepEqual(states.map((l) => l.state), ['replayed', 'discarded', 'pending']);
+  assert.equal((await app.inject({ method: 'DELETE', url: '/api/flows/dl/dead-letters/999' })).statusCode, 404);
+  assert.equal((await app.inject({ url: '/api/flows/nope/dead-letters' })).statusCode, 404);
+});
+
+test('secrets are write-only: the value goes in, only names come out', async (t) => {
+  const { app } = await open(t);
+  const put = await app.inject({ method: 'PUT', url: '/api/secrets/vendor_key', payload: { value: 'hunter2-very-secret' } });
+  assert.equal(put.statusCode, 204);
+  assert.equal(put.body, '');
+  const list = await app.inject({ url: '/api/secrets' });
+  assert.deepEqual(list.json(), { names: ['vendor_key'] });
+  assert.doesNotMatch(list.body, /hunter2/);
+  assert.equal((await app.inject({ method: 'PUT', url: '/api/secrets/bad%20name', payload: { value: 'x' } })).statusCode, 400);
+  assert.equal((await app.inject({ method: 'PUT', url: '/api/secrets/k', payload: { nope: 'x' } })).statusCode, 400);
+});
+
+test('health, the home page and the OpenAPI document', async (t) => {
+  const { app } = await open(t);
+  await app.inject({ method: 'POST', url: '/api/flows', payload: draft('a') });
+  assert.deepEqual((await app.inject({ url: '/health' })).json(), { status: 'ok', flows: 1 });
+  const home = await app.inject({ url: '/' });
+  assert.match(String(home.headers['content-type']), /^text\/html/);
+  assert.match(home.body, /<code>a<\/code>/);
+  assert.match(home.body, /href="\/api\/docs"/);
+
+  const res = await app.inject({ url: '/api/docs/json' });
+  assert.equal(res.statusCode, 200);
+  const doc = res.json() as { openapi: string; paths: { [path: string]: { [method: string]: { tags?: string[] } } } };
+  assert.match(doc.openapi, /^3\./);
+  for (const [path, method] of [
+    ['/api/nodes', 'get'], ['/api/flows', 'post'], ['/api/flows/{id}', 'put'], ['/api/flows/{id}/deploy', 'post'],
+    ['/api/flows/{id}/export', 'get'], ['/api/import', 'post'], ['/api/flows/{id}/journal', 'get'],
+    ['/api/flows/{id}/dead-letters/{dlId}/replay', 'post'], ['/api/secrets/{name}', 'put'], ['/metrics', 'get'], ['/health', 'get'],
+  ] as const) {
+    assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`);
+  }
+  assert.ok((await app.inject({ url: '/api/docs' })).statusCode < 400, 'the Swagger UI is served');
+});
+
+test('a built editor directory is served at /', async (t) => {
+  const editorDir = tempDir(t);
+  writeFileSync(join(editorDir, 'index.html'), '<!doctype html><title>Sluice editor</title>');
+  const runtime = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(builtinNodes), log: silentLogger });
+  const app = await buildApp(runtime, { editorDir });
+  t.after(() => runtime.close());
+  t.after(() => app.close());
+  const home = await app.inject({ url: '/' });
+  assert.equal(home.statusCode, 200);
+  assert.match(home.body, /Sluice editor/);
+  assert.equal((await app.inject({ url: '/health' })).statusCode, 200, 'the API still answers');
+});
+
+test('the WebSocket feed delivers debug messages, statuses and counters of a running flow', async (t) => {
+  const { app } = await open(t);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`);
+  t.after(() => ws.close());
+  const messages: LiveMessage[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as LiveMessage));
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send(JSON.stringify({ type: 'subscribe', flowId: 'ws' }));
+  ws.send('not json');
+  // Client messages are handled in order: once the error comes back, the subscription is in place.
+  await waitFor('the answer to a bad client message', () => messages.some((m) => m.type === 'error' && /not JSON/.test(m.message)), 5000);
+
+  await app.inject({ method: 'POST', url: '/api/flows/other/deploy', payload: draft('other') });
+  await app.inject({ method: 'POST', url: '/api/flows/ws/deploy', payload: draft('ws') });
+  await waitFor('debug, status and counters messages', () => ['debug', 'status', 'counters'].every((type) => messages.some((m) => m.type === type)), 10_000);
+  const debug = messages.find((m): m is Extract<LiveMessage, { type: 'debug' }> => m.type === 'debug')!;
+  assert.equal(debug.nodeId, 'show');
+  assert.equal(typeof (debug.value as { sensor?: unknown }).sensor, 'string', 'a simulated reading');
+  const counters = messages.find((m): m is Extract<LiveMessage, { type: 'counters' }> => m.type === 'counters')!;
+  assert.ok(counters.nodes.sim && counters.nodes.show);
+  assert.ok(
+    messages.every((m) => !('flowId' in m) || m.flowId === 'ws'),
+    'the subscription keeps the other flow out',
+  );
+});
+
+test('a connection feed caps debug messages per second and coalesces statuses per node', async () => {
+  const sent: LiveMessage[] = [];
+  const feed = new ConnectionFeed((m) => { sent.push(m); return true; }, { debugPerSecond: 20, statusFlushMs: 50 });
+  for (let i = 0; i < 50; i++) feed.debug({ flowId: 'f', nodeId: 'n', at: i, value: i });
+  assert.equal(sent.filter((m) => m.type === 'debug').length, 20);
+  feed.tick([]);
+  assert.deepEqual(sent.at(-1), { type: 'debug-dropped', count: 30 });
+  feed.debug({ flowId: 'f', nodeId: 'n', at: 99, value: 99 });
+  assert.equal(sent.at(-1)!.type, 'debug', 'a new window passes messages again');
+
+  sent.length = 0;
+  for (let i = 0; i < 10; i++) feed.status({ flowId: 'f', nodeId: 'a', status: { state: 'running', text: `a${i}`, at: i } });
+  feed.status({ flowId: 'f', nodeId: 'b', status: { state: 'idle', at: 0 } });
+  assert.equal(sent.length, 0, 'statuses wait for the flush');
+  await waitFor('the status flush', () => sent.length === 2, 1000);
+  assert.deepEqual(sent.map((m) => (m.type === 'status' ? m.status.text ?? m.status.state : m.type)), ['a9', 'idle']);
+
+  feed.subscribe('g');
+  feed.debug({ flowId: 'f', nodeId: 'n', at: 0, value: 0 });
+  feed.tick([{ type: 'counters', flowId: 'f', nodes: {} }, { type: 'counters', flowId: 'g', nodes: {} }]);
+  assert.deepEqual(sent.slice(2).map((m) => (m.type === 'counters' ? m.flowId : m.type)), ['g'], 'only the subscribed flow');
+  feed.close();
+});
+
+test('metric label values are escaped', () => {
+  const status: FlowStatus = {
+    id: 'f', deployedRevision: 1, state: 'failed', error: 'x', journal: null, deadLetters: 2,
+    nodes: { n: { type: 'a"b\\c\nd', in: 3, out: { out: 3 }, errors: 1, retries: 0, lastError: null, lagMs: 1500, status: { state: 'error', at: 0 } } },
+  };
+  const text = renderMetrics([status]);
+  assert.ok(text.includes('sluice_node_records_in_total{flow="f",node="n",type="a\\"b\\\\c\\nd"} 3'));
+  assert.ok(text.includes('sluice_node_lag_seconds{flow="f",node="n",type="a\\"b\\\\c\\nd"} 1.5'));
+  assert.ok(text.includes('sluice_flow_up{flow="f"} 0'));
+  assert.equal(parsePrometheus(text).size, 7, 'no journal: no journal metrics');
+});
+
+/** A strict reader of the text format: every sample belongs to a family declared by HELP and TYPE. */
+function parsePrometheus(text: string): Map<string, number> {
+  assert.ok(text.endsWith('\n'), 'the exposition ends with a newline');
+  const types = new Map<string, string>();
+  const samples = new Map<string, number>();
+  for (const line of text.slice(0, -1).split('\n')) {
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
+    if (meta) {
+      if (meta[1] === 'TYPE') {
+        assert.ok(!types.has(meta[2]!), `one TYPE line per family: ${meta[2]}`);
+        assert.match(meta[3]!, /^(counter|gauge)$/);
+        types.set(meta[2]!, meta[3]!);
+      }
+      continue;
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    assert.ok(sample, `not a valid sample line: ${JSON.stringify(line)}`);
+    assert.ok(types.has(sample[1]!), `${sample[1]} has a TYPE line before its samples`);
+    if (types.get(sample[1]!) === 'counter') assert.match(sample[1]!, /_total$/);
+    samples.set(`${sample[1]}${sample[2] ?? ''}`, Number(sample[3]));
+  }
+  return samples;
+}

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import type { FlowStatus, FlowSummary } from '../server/runtime/api.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { api, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
+import { waitFor } from './helpers/wait.js';
+
+const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
+const demoFile = fileURLToPath(new URL('../../flows/demo.json', import.meta.url));
+const testNodes = fileURLToPath(new URL('./fixtures/test-nodes.js', import.meta.url));
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sluice(args: string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+function writeJson(dir: string, name: string, value: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  return path;
+}
+
+const feedToSink = (id: string) => ({
+  sluice: 1, id,
+  nodes: [
+    { id: 'feed', type: 'test-feed', config: { count: 20, batchSize: 5 } },
+    { id: 'sink', type: 'test-sink', config: { file: '${env:SINK_FILE}' } },
+  ],
+  wires: [{ from: 'feed', to: 'sink' }],
+});
+
+test('validate accepts the demo flow offline', async () => {
+  const r = await sluice(['validate', demoFile]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout), ['ok: demo (4 nodes, 3 wires)']);
+});
+
+test('validate prints one line per problem and exits 1', async (t) => {
+  const dir = tempDir(t);
+  const bad = writeJson(dir, 'bad.json', {
+    sluice: 1, id: 'bad',
+    nodes: [
+      { id: 'sim', type: 'simulate', config: { sensors: 0 } },
+      { id: 'check', type: 'validate', config: { ranges: 'wide' } },
+      { id: 'x', type: 'mystery' },
+    ],
+    wires: [{ from: 'sim:nowhere', to: 'check' }],
+  });
+  const r = await sluice(['validate', bad]);
+  assert.equal(r.code, 1);
+  assert.deepEqual(lines(r.stdout), [
+    '/nodes/0/config/sensors (node sim): expected integer to be greater or equal to 1 (got 0)',
+    '/nodes/1/config/ranges (node check): expected object (got "wide")',
+    '/nodes/2/type (node x): unknown node type "mystery"; known types: debug, simulate, validate',
+    '/wires/0/from (node sim): node "sim" (simulate) has no output port "nowhere"; its outputs: out',
+  ]);
+
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{\n  "sluice": 1,\n  "id": "b",,\n}');
+  const syntax = await sluice(['validate', broken]);
+  assert.equal(syntax.code, 1);
+  assert.equal(lines(syntax.stdout).length, 1);
+  assert.match(syntax.stdout, /^\/: not valid JSON at line 3, column 13: /);
+
+  const missing = await sluice(['validate', join(dir, 'absent.json')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /ENOENT/);
+});
+
+test('validate loads extra node modules and assumes secret references are set', async (t) => {
+  const file = writeJson(tempDir(t), 'custom.json', feedToSink('custom'));
+  const without = await sluice(['validate', file]);
+  assert.equal(without.code, 1);
+  assert.match(without.stdout, /unknown node type "test-feed"/);
+
+  const r = await sluice(['validate', file, '--nodes', testNodes]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(lines(r.stdout), [
+    'ok: custom (2 nodes, 1 wires)',
+    'note: not checked offline, assumed set on the server: ${env:SINK_FILE}',
+  ]);
+});
+
+test('bad arguments print the usage and exit 2', async () => {
+  for (const args of [[], ['validate'], ['frobnicate'], ['deploy', 'a.json', '--bogus'], ['start', '--port', 'high'], ['export', 'x', '--revision', 'latest']]) {
+    const r = await sluice(args);
+    assert.equal(r.code, 2, `sluice ${args.join(' ')}`);
+    assert.match(r.stderr, /Usage: sluice <command>/);
+  }
+  const help = await sluice(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Commands:/);
+});
+
+test('deploy and export against a running server; SIGTERM stops it with code 0', async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(join(dir, 'data'), ['--nodes', testNodes]);
+  t.after(() => { if (server.child.exitCode === null) server.child.kill('SIGKILL'); });
+  const sinkFile = join(dir, 'sink.ndjson');
+
+  const doc = { ...feedToSink('cli'), nodes: [feedToSink('cli').nodes[0], { id: 'sink', type: 'test-sink', config: { file: sinkFile } }] };
+  const file = writeJson(dir, 'cli.json', doc);
+  const deployed = await sluice(['deploy', file, '--server', server.url]);
+  assert.equal(deployed.code, 0, deployed.stderr + server.stderr());
+  assert.deepEqual(lines(deployed.stdout), ['deployed cli revision 1']);
+  await waitFor('20 records at the sink', () => {
+    return existsSync(sinkFile) && lines(readFileSync(sinkFile, 'utf8')).length === 20;
+  });
+
+  const invalid = writeJson(dir, 'invalid.json', { ...doc, nodes: [{ ...doc.nodes[0], config: { count: 'many' } }, doc.nodes[1]] });
+  const refused = await sluice(['deploy', invalid, '--server', server.url]);
+  assert.equal(refused.code, 1);
+  assert.deepEqual(lines(refused.stdout), ['/nodes/0/config/count (node feed): expected integer (got "many")']);
+  assert.equal((await api<FlowStatus>(server, '/api/flows/cli/status')).deployedRevision, 1, 'the running flow is untouched');
+
+  const exported = await sluice(['export', 'cli', '--server', server.url]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.deepEqual(JSON.parse(exported.stdout), doc);
+  const deployedRevision = await sluice(['export', 'cli', '--server', server.url, '--revision', 'deployed']);
+  assert.deepEqual(JSON.parse(deployedRevision.stdout), doc);
+
+  const unknown = await sluice(['export', 'nope', '--server', server.url]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /export failed: 404 flow "nope" not found/);
+
+  assert.equal(await stopGracefully(server), 0, server.stderr());
+  const unreachable = await sluice(['deploy', file, '--server', server.url]);
+  assert.equal(unreachable.code, 1);
+  assert.match(unreachable.stderr, /cannot reach the Sluice server/);
+});
+
+test('the first start of an empty data directory deploys the demo flow, and only the first', async (t) => {
+  const data = join(tempDir(t), 'data');
+  const first = await startWithDemo(data);
+  t.after(() => { if (first.child.exitCode === null) first.child.kill('SIGKILL'); });
+  const status = await waitFor('readings through the demo', async () => {
+    const s = await api<FlowStatus>(first, '/api/flows/demo/status');
+    return s.nodes.readings && s.nodes.readings.in > 0 ? s : undefined;
+  });
+  assert.equal(status?.state, 'running');
+  assert.equal(await stopGracefully(first), 0, first.stderr());
+
+  const second = await startWithDemo(data);
+  t.after(() => { if (second.child.exitCode === null) second.child.kill('SIGKILL'); });
+  const flows = await api<FlowSummary[]>(second, '/api/flows');
+  assert.deepEqual(flows.map((f) => [f.id, f.draftRevision, f.deployedRevision, f.state]), [['demo', 1, 1, 'running']]);
+  assert.equal(await stopGracefully(second), 0, second.stderr());
+});
+
+/** Like the shared startServer, but without --no-demo. */
+function startWithDemo(dataDir: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /^Sluice listening on (http:\/\/\S+)$/m.exec(out);
+      if (m) resolve({ child, url: m[1]!, stderr: () => err });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening; stderr:\n${err}`)));
+  });
+}
