@@ -67,6 +67,8 @@ export interface NodeContext {
   /**
    * Sources only: journal the records. Resolves after the journal commit; only then may the
    * source acknowledge its sender. Rejects with `JournalFullError` past the journal quota.
+   * The records belong to the journal from then on: never change them afterwards. They must be
+   * JSON (a replay reads them back from JSON: NaN and Infinity would come back as null).
    */
   append(records: DataRecord[], options?: AppendOptions): Promise<{ offset: number }>;
   /** Sources only: the last committed `sourceState`, undefined on first start. */

@@ -29,7 +29,7 @@ export class DeadLetterStore {
   }
 
   list(query: { state?: DeadLetterState; limit?: number; afterId?: number }): DeadLetter[] {
-    const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
     const rows = query.state
       ? this.db.prepare(`SELECT * FROM dead_letters WHERE state = ? AND id > ? ORDER BY id LIMIT ?`).all(query.state, query.afterId ?? 0, limit)
       : this.db.prepare(`SELECT * FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?`).all(query.afterId ?? 0, limit);

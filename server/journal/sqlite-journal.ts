@@ -88,7 +88,12 @@ export class SqliteJournal implements Journal {
   }
 
   append(node: string, port: string, records: readonly DataRecord[], sourceState?: unknown): Promise<{ offset: number }> {
-    const payload = JSON.stringify(records);
+    let payload: string;
+    try {
+      payload = JSON.stringify(records);
+    } catch (err) {
+      return Promise.reject(new Error(`records are not JSON: ${(err as Error).message}`));
+    }
     const backlog = this.headCum - this.checkpointCum + this.pendingBytes;
     if (backlog + payload.length > this.quotaBytes) return Promise.reject(new JournalFullError(backlog, this.quotaBytes));
     return this.enqueue({ kind: 'data', node, port, records, payload, ts: this.now(), sourceState });

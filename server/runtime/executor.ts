@@ -7,12 +7,17 @@ import type { NodeCell } from './node-cell.js';
 import { sleep } from './sleep.js';
 
 export interface ExecutorOptions {
+  /** Called when processing stops on an error that is not a node's (e.g. the disk is full). */
+  onFatal(err: Error): void;
   checkpointIntervalMs: number;
   /** How many journal entries are read ahead of processing: the memory bound. */
   readAhead: number;
   pruneIntervalMs: number;
   log: Logger;
 }
+
+/** States a processing node leaves once a batch went through (a source's own states are its business). */
+const RESTING = new Set(['idle', 'error']);
 
 /** Stops a walk in the middle of an entry; the entry is processed again after restart. */
 class Interrupted extends Error {}
@@ -55,7 +60,8 @@ export class Executor {
 
   start(): void {
     this.loop = this.run().catch((err: unknown) => {
-      this.options.log.error('executor stopped on an unexpected error', { error: String(err) });
+      this.options.log.error('processing stopped on an unexpected error', { error: String(err) });
+      this.options.onFatal(err instanceof Error ? err : new Error(String(err)));
     });
   }
 
@@ -165,6 +171,7 @@ export class Executor {
       try {
         const out = await process.call(cell.instance, batch, meta);
         if (attempt > 1) cell.setStatus({ state: 'running', text: `recovered after ${attempt} attempts` });
+        else if (RESTING.has(cell.counters.status.state)) cell.setStatus({ state: 'running' });
         return out;
       } catch (err) {
         const message = cell.recordError(err);

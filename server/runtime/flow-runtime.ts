@@ -16,6 +16,8 @@ export interface FlowRuntimeOptions {
   /** The flow's directory in the data dir; nodes get `nodes/<id>` below it. */
   dir: string;
   log: Logger;
+  /** Processing stopped on an error no retry can fix; the journal keeps accepting until its quota. */
+  onFatal(err: Error): void;
 }
 
 const DEFAULTS = { checkpointIntervalMs: 1000, tickMs: 1000, readAhead: 64, pruneIntervalMs: 60_000 };
@@ -70,7 +72,7 @@ export class FlowRuntime {
     }
     this.executor = new Executor(flow, this.cells, journal, {
       checkpointIntervalMs: flow.settings.checkpointIntervalMs ?? DEFAULTS.checkpointIntervalMs,
-      readAhead: DEFAULTS.readAhead, pruneIntervalMs: DEFAULTS.pruneIntervalMs, log,
+      readAhead: DEFAULTS.readAhead, pruneIntervalMs: DEFAULTS.pruneIntervalMs, log, onFatal: this.options.onFatal,
     });
     this.executor.start();
     for (const cell of this.cells.values()) {

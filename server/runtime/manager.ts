@@ -115,7 +115,15 @@ export class RuntimeManager implements RuntimeApi {
   private async launch(flowId: string, flow: CompiledFlow): Promise<FlowRuntime> {
     const journal = this.journalOf(flowId);
     journal.configure({ quotaBytes: flow.settings.quotaBytes, retentionMs: flow.settings.retentionMs });
-    const rt = await FlowRuntime.create({ flow, journal, events: this.events, dir: this.flowDir(flowId), log: this.log });
+    const entry = this.entry(flowId);
+    const rt = await FlowRuntime.create({
+      flow, journal, events: this.events, dir: this.flowDir(flowId), log: this.log,
+      onFatal: (err) => {
+        if (entry.runtime !== rt) return;
+        entry.state = 'failed';
+        entry.error = `processing stopped: ${err.message}; redeploy or restart to resume from the last checkpoint`;
+      },
+    });
     await rt.start();
     return rt;
   }
