@@ -1,0 +1,55 @@
+import { NodeToolbar, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+import { formatCount } from '../format';
+import { currentStatus, useEditorStore } from '../store';
+import type { NodeCounters, SluiceFlowNode } from '../types';
+import { NodeDocs } from './NodeDocs';
+import { PortRows } from './PortRows';
+import { StatusBadge } from './StatusBadge';
+import { useHover } from './useHover';
+
+const CATEGORIES = new Set(['source', 'process', 'sink']);
+
+/**
+ * A node of the flow. The document part arrives as `data`; live figures are read from the store by
+ * node id, so a counters tick re-renders the nodes without rebuilding React Flow's node list.
+ */
+function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
+  const counters = useEditorStore((s) => s.counters[id]);
+  const live = useEditorStore((s) => s.liveStatus[id]);
+  const status = currentStatus(counters, live);
+  const hover = useHover(150);
+  const category = CATEGORIES.has(data.category) ? data.category : 'other';
+
+  return (
+    <div className={`sl-node sl-cat-${category}`} data-testid="flow-node" {...hover.bind}>
+      <div className="sl-node-title" title={data.label}>{data.label}</div>
+      <div className="sl-node-sub">
+        <span className="sl-node-type-line" title={status?.text ?? data.type}>
+          <span className="sl-node-type">{data.type}</span>
+          {status?.text ? <span className="sl-node-status-text">{status.text}</span> : null}
+        </span>
+        <StatusBadge status={status} />
+      </div>
+      <PortRows inputs={data.inputs} outputs={data.outputs} counters={counters} />
+      {counters ? <Health counters={counters} showLag={data.inputs.length > 0} /> : null}
+      <NodeToolbar isVisible={hover.active} position={Position.Bottom} offset={8}>
+        <NodeDocs data={data} />
+      </NodeToolbar>
+    </div>
+  );
+}
+
+/** Lag is measured when a node receives a batch, so it means nothing for a source. */
+function Health({ counters, showLag }: { counters: NodeCounters; showLag: boolean }) {
+  const failing = counters.errors > 0;
+  return (
+    <div className={`sl-node-health${failing ? ' sl-failing' : ''}`} title={counters.lastError ? `last error: ${counters.lastError.message}` : undefined}>
+      <span data-testid="errors">{formatCount(counters.errors)} errors</span>
+      {counters.retries > 0 ? <span>{formatCount(counters.retries)} retries</span> : null}
+      {showLag ? <span>lag {formatCount(counters.lagMs)} ms</span> : null}
+    </div>
+  );
+}
+
+export const SluiceNode = memo(SluiceNodeView);

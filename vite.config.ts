@@ -1,0 +1,22 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// `npm run dev` serves the editor with hot reload while `npm start` runs the API on :8840.
+const server = 'http://127.0.0.1:8840';
+
+export default defineConfig({
+  root: 'editor',
+  plugins: [react()],
+  build: {
+    outDir: '../dist/editor',
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    proxy: {
+      '/api': { target: server, ws: true },
+      '/health': server,
+      '/metrics': server,
+    },
+  },
+});
