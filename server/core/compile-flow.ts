@@ -1,6 +1,8 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { FlowDocumentSchema, parsePortRef, type FlowDocument, type FlowSettings, type PortRef } from './flow-format.js';
+import {
+  DEFAULT_INPUT_PORT, DEFAULT_OUTPUT_PORT, FlowDocumentSchema, parsePortRef, type FlowDocument, type FlowSettings, type PortRef,
+} from './flow-format.js';
 import type { Problem } from './problems.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
 import { resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
@@ -101,8 +103,8 @@ function compileWires(rawWires: unknown[], nodes: Map<string, CompiledNode>, raw
     if (!w || typeof w !== 'object') return;
     const { from, to } = w as { from?: unknown; to?: unknown };
     if (typeof from !== 'string' || typeof to !== 'string') return;
-    const src = parsePortRef(from, 'out');
-    const dst = parsePortRef(to, 'in');
+    const src = parsePortRef(from, DEFAULT_OUTPUT_PORT);
+    const dst = parsePortRef(to, DEFAULT_INPUT_PORT);
     const at = `/wires/${i}`;
     const srcNode = nodes.get(src.node);
     const dstNode = nodes.get(dst.node);

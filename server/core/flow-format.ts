@@ -52,6 +52,12 @@ export type FlowDocument = Static<typeof FlowDocumentSchema>;
 export type FlowNode = Static<typeof FlowNodeSchema>;
 export type FlowSettings = Static<typeof FlowSettingsSchema>;
 
+/** Ports a wire end names when it names none. */
+export const DEFAULT_OUTPUT_PORT = 'out';
+export const DEFAULT_INPUT_PORT = 'in';
+/** Every node with an input also has this output: records that failed after their last retry. */
+export const ERROR_PORT = 'error';
+
 export interface PortRef {
   node: string;
   port: string;

@@ -1,10 +1,9 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
+import { ERROR_PORT } from './flow-format.js';
 import { DEFAULT_RETRY } from './retry-policy.js';
 import type { NodeDefinition, RetryPolicy } from './types.js';
 
-/** Every node with an input gets this port: records that failed after their last retry. */
-export const ERROR_PORT = 'error';
 
 export interface RegisteredNode {
   definition: NodeDefinition;

@@ -1,5 +1,5 @@
 import type { CompiledFlow } from '../core/compile-flow.js';
-import { ERROR_PORT } from '../core/registry.js';
+import { ERROR_PORT } from '../core/flow-format.js';
 import { backoffDelay } from '../core/retry-policy.js';
 import type { BatchMeta, DataRecord, Logger, Outputs } from '../core/types.js';
 import type { Journal, JournalEntry } from '../journal/journal.js';

@@ -1,4 +1,4 @@
-import type { DebugMessage, NodeCounters, StatusEvent } from '../../runtime/api.js';
+import type { DebugMessage, NodeCounters, StatusEvent } from '../../runtime/api-types.js';
 
 /** What the server pushes on /api/ws. */
 export type LiveMessage =

@@ -1,0 +1,101 @@
+import type { FlowDocument } from '../core/flow-format.js';
+import type { DataRecord, NodeStatus } from '../core/types.js';
+
+/**
+ * The shapes the runtime API answers with: shared by the HTTP layer and the browser editor
+ * (which imports them as types), so the two cannot drift.
+ */
+
+export interface StoredRevision {
+  flowId: string;
+  revision: number;
+  createdAt: number;
+  doc: FlowDocument;
+}
+
+export interface RevisionInfo {
+  revision: number;
+  createdAt: number;
+  deployed: boolean;
+  draft: boolean;
+}
+
+export type FlowState = 'running' | 'stopped' | 'failed' | 'not-deployed';
+
+export interface FlowSummary {
+  id: string;
+  name: string;
+  draftRevision: number;
+  deployedRevision: number | null;
+  state: FlowState;
+}
+
+export interface NodeCounters {
+  type: string;
+  /** Records received on the input. */
+  in: number;
+  /** Records emitted per output port. */
+  out: { [port: string]: number };
+  errors: number;
+  retries: number;
+  lastError: { message: string; at: number } | null;
+  /** Wall-clock time between the journal entry and its processing by this node, for the last batch. */
+  lagMs: number;
+  status: NodeStatus & { at: number };
+}
+
+export interface JournalStats {
+  head: number;
+  checkpoint: number;
+  entries: number;
+  bytes: number;
+  backlogBytes: number;
+  quotaBytes: number;
+  oldestTs: number | null;
+}
+
+export interface FlowStatus {
+  id: string;
+  deployedRevision: number | null;
+  state: FlowState;
+  error: string | null;
+  journal: JournalStats | null;
+  deadLetters: number;
+  nodes: { [nodeId: string]: NodeCounters };
+}
+
+export type DeadLetterState = 'pending' | 'replayed' | 'discarded';
+
+export interface DeadLetter {
+  id: number;
+  nodeId: string;
+  /** Journal offset of the batch the records belonged to. */
+  offset: number;
+  error: string;
+  attempts: number;
+  createdAt: number;
+  state: DeadLetterState;
+  records: DataRecord[];
+}
+
+export interface JournalExport {
+  offset: number;
+  ts: number;
+  kind: 'data' | 'tick' | 'replay';
+  node: string;
+  port: string;
+  records: DataRecord[];
+}
+
+export interface DebugMessage {
+  flowId: string;
+  nodeId: string;
+  at: number;
+  value: unknown;
+}
+
+export interface StatusEvent {
+  flowId: string;
+  nodeId: string;
+  status: NodeStatus & { at: number };
+}
