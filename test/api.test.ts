@@ -1,44 +1,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { WebSocket } from 'ws';
-import { buildApp } from '../server/api/app.js';
-import { ConnectionFeed } from '../server/api/live/connection-feed.js';
-import type { LiveMessage } from '../server/api/live/messages.js';
 import { renderMetrics } from '../server/api/metrics.js';
-import { silentLogger } from '../server/core/logger.js';
-import { NodeRegistry } from '../server/core/registry.js';
 import type { FlowStatus, JournalExport } from '../server/runtime/api.js';
-import { RuntimeManager } from '../server/runtime/manager.js';
-import { builtinNodes } from '../nodes/index.js';
-import { sinkControl, testNodes } from './fixtures/test-nodes.js';
+import { sinkControl } from './fixtures/test-nodes.js';
+import { draft, openApp } from './helpers/api-app.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
-
-type TestContext = Parameters<typeof tempDir>[0];
-
-async function open(t: TestContext): Promise<{ app: FastifyInstance; runtime: RuntimeManager }> {
-  const runtime = await RuntimeManager.open({
-    dataDir: tempDir(t), registry: new NodeRegistry([...builtinNodes, ...testNodes]), log: silentLogger,
-  });
-  const app = await buildApp(runtime);
-  // t.after runs in reverse order of registration: the app closes before the runtime.
-  t.after(() => runtime.close());
-  t.after(() => app.close());
-  return { app, runtime };
-}
-
-const draft = (id: string, name = 'A flow') => ({
-  sluice: 1, id, name,
-  nodes: [
-    { id: 'sim', type: 'simulate', config: { sensors: 3, ratePerSecond: 200, batchMs: 20 }, position: { x: 10, y: 20 } },
-    { id: 'show', type: 'debug', config: { maxPerBatch: 1 } },
-  ],
-  wires: [{ from: 'sim', to: 'show' }],
-});
 
 const checked = (id: string) => ({
   sluice: 1, id,
@@ -57,7 +26,7 @@ const checked = (id: string) => ({
 });
 
 test('the catalog lists every node type with its ports and config schema', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   const res = await app.inject({ url: '/api/nodes' });
   assert.equal(res.statusCode, 200);
   const catalog = res.json() as { type: string; outputs: { name: string }[]; configSchema: { type: string; properties: object } }[];
@@ -83,7 +52,7 @@ test('the catalog lists every node type with its ports and config schema', async
 });
 
 test('flows: create, read, update, list revisions, export and delete round-trip', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   const doc = draft('crud');
   const created = await app.inject({ method: 'POST', url: '/api/flows', payload: doc });
   assert.equal(created.statusCode, 201);
@@ -128,7 +97,7 @@ test('flows: create, read, update, list revisions, export and delete round-trip'
 });
 
 test('import stores a Sluice document and refuses a Node-RED export with 422', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   const imported = await app.inject({ method: 'POST', url: '/api/import', payload: draft('imported') });
   assert.equal(imported.statusCode, 201);
   assert.deepEqual(imported.json(), { flowId: 'imported', revision: 1 });
@@ -150,7 +119,7 @@ test('import stores a Sluice document and refuses a Node-RED export with 422', a
 });
 
 test('a body that is not JSON is an invalid flow located by line and column, even at 10 MB', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   const garbage = 'x'.repeat(10 * 1024 * 1024);
   for (const url of ['/api/flows', '/api/validate', '/api/flows/some/deploy', '/api/import']) {
     const res = await app.inject({ method: 'POST', url, payload: garbage, headers: { 'content-type': 'application/json' } });
@@ -172,7 +141,7 @@ test('a body that is not JSON is an invalid flow located by line and column, eve
 });
 
 test('deploy and validate report every problem with its node and path', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   const bad = {
     ...draft('bad'),
     nodes: [{ id: 'sim', type: 'simulate', config: { sensors: 0 } }, { id: 'show', type: 'no-such-type' }],
@@ -193,7 +162,7 @@ test('deploy and validate report every problem with its node and path', async (t
 });
 
 test('a deployed flow shows in status, node state, debug messages, the NDJSON journal and /metrics', async (t) => {
-  const { app, runtime } = await open(t);
+  const { app, runtime } = await openApp(t);
   const deployed = await app.inject({ method: 'POST', url: '/api/flows/live/deploy', payload: checked('live') });
   assert.deepEqual(deployed.json(), { flowId: 'live', revision: 1 });
   const status = await waitFor('records through validate', async () => {
@@ -246,7 +215,7 @@ test('a deployed flow shows in status, node state, debug messages, the NDJSON jo
 });
 
 test('dead letters are listed, replayed and discarded through the API', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   sinkControl.set('down', { failNext: 0, failAlways: true, calls: 0 });
   t.after(() => sinkControl.delete('down'));
   const doc = {
@@ -281,7 +250,7 @@ test('dead letters are listed, replayed and discarded through the API', async (t
 });
 
 test('secrets are write-only: the value goes in, only names come out', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   const put = await app.inject({ method: 'PUT', url: '/api/secrets/vendor_key', payload: { value: 'hunter2-very-secret' } });
   assert.equal(put.statusCode, 204);
   assert.equal(put.body, '');
@@ -293,7 +262,7 @@ test('secrets are write-only: the value goes in, only names come out', async (t)
 });
 
 test('health, the home page and the OpenAPI document', async (t) => {
-  const { app } = await open(t);
+  const { app } = await openApp(t);
   await app.inject({ method: 'POST', url: '/api/flows', payload: draft('a') });
   assert.deepEqual((await app.inject({ url: '/health' })).json(), { status: 'ok', flows: 1 });
   const home = await app.inject({ url: '/' });
@@ -318,66 +287,11 @@ test('health, the home page and the OpenAPI document', async (t) => {
 test('a built editor directory is served at /', async (t) => {
   const editorDir = tempDir(t);
   writeFileSync(join(editorDir, 'index.html'), '<!doctype html><title>Sluice editor</title>');
-  const runtime = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(builtinNodes), log: silentLogger });
-  const app = await buildApp(runtime, { editorDir });
-  t.after(() => runtime.close());
-  t.after(() => app.close());
+  const { app } = await openApp(t, { editorDir });
   const home = await app.inject({ url: '/' });
   assert.equal(home.statusCode, 200);
   assert.match(home.body, /Sluice editor/);
   assert.equal((await app.inject({ url: '/health' })).statusCode, 200, 'the API still answers');
-});
-
-test('the WebSocket feed delivers debug messages, statuses and counters of a running flow', async (t) => {
-  const { app } = await open(t);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`);
-  t.after(() => ws.close());
-  const messages: LiveMessage[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as LiveMessage));
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-  ws.send(JSON.stringify({ type: 'subscribe', flowId: 'ws' }));
-  ws.send('not json');
-  // Client messages are handled in order: once the error comes back, the subscription is in place.
-  await waitFor('the answer to a bad client message', () => messages.some((m) => m.type === 'error' && /not JSON/.test(m.message)), 5000);
-
-  await app.inject({ method: 'POST', url: '/api/flows/other/deploy', payload: draft('other') });
-  await app.inject({ method: 'POST', url: '/api/flows/ws/deploy', payload: draft('ws') });
-  await waitFor('debug, status and counters messages', () => ['debug', 'status', 'counters'].every((type) => messages.some((m) => m.type === type)), 10_000);
-  const debug = messages.find((m): m is Extract<LiveMessage, { type: 'debug' }> => m.type === 'debug')!;
-  assert.equal(debug.nodeId, 'show');
-  assert.equal(typeof (debug.value as { sensor?: unknown }).sensor, 'string', 'a simulated reading');
-  const counters = messages.find((m): m is Extract<LiveMessage, { type: 'counters' }> => m.type === 'counters')!;
-  assert.ok(counters.nodes.sim && counters.nodes.show);
-  assert.ok(
-    messages.every((m) => !('flowId' in m) || m.flowId === 'ws'),
-    'the subscription keeps the other flow out',
-  );
-});
-
-test('a connection feed caps debug messages per second and coalesces statuses per node', async () => {
-  const sent: LiveMessage[] = [];
-  const feed = new ConnectionFeed((m) => { sent.push(m); return true; }, { debugPerSecond: 20, statusFlushMs: 50 });
-  for (let i = 0; i < 50; i++) feed.debug({ flowId: 'f', nodeId: 'n', at: i, value: i });
-  assert.equal(sent.filter((m) => m.type === 'debug').length, 20);
-  feed.tick([]);
-  assert.deepEqual(sent.at(-1), { type: 'debug-dropped', count: 30 });
-  feed.debug({ flowId: 'f', nodeId: 'n', at: 99, value: 99 });
-  assert.equal(sent.at(-1)!.type, 'debug', 'a new window passes messages again');
-
-  sent.length = 0;
-  for (let i = 0; i < 10; i++) feed.status({ flowId: 'f', nodeId: 'a', status: { state: 'running', text: `a${i}`, at: i } });
-  feed.status({ flowId: 'f', nodeId: 'b', status: { state: 'idle', at: 0 } });
-  assert.equal(sent.length, 0, 'statuses wait for the flush');
-  await waitFor('the status flush', () => sent.length === 2, 1000);
-  assert.deepEqual(sent.map((m) => (m.type === 'status' ? m.status.text ?? m.status.state : m.type)), ['a9', 'idle']);
-
-  feed.subscribe('g');
-  feed.debug({ flowId: 'f', nodeId: 'n', at: 0, value: 0 });
-  feed.tick([{ type: 'counters', flowId: 'f', nodes: {} }, { type: 'counters', flowId: 'g', nodes: {} }]);
-  assert.deepEqual(sent.slice(2).map((m) => (m.type === 'counters' ? m.flowId : m.type)), ['g'], 'only the subscribed flow');
-  feed.close();
 });
 
 test('metric label values are escaped', () => {
