@@ -50,9 +50,12 @@ test('entries inside the audit window or ahead of the checkpoint are never prune
   j.commitCheckpoint(2, {});
   now = 12_000;
   assert.equal(j.prune(now), 1, 'only the entry older than 10 s and behind the checkpoint');
+  assert.equal(j.stats().entries, 2);
+  assert.equal(j.stats().oldestTs, 5_000);
   now = 100_000;
   assert.equal(j.prune(now), 1);
   assert.deepEqual([...j.export(0, 10)].map((e) => e.offset), [3], 'the entry after the checkpoint stays');
+  assert.equal(j.stats().entries, 1);
 });
 
 test('past the quota, append rejects with JournalFullError and accepts again once a checkpoint frees the backlog', async (t) => {

@@ -29,6 +29,7 @@ export const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
 /** A group commit is cut at this size so one transaction never holds the event loop for long. */
 const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 const PRUNE_CHUNK = 5000;
+const PRUNE_CHUNKS = 20;
 
 /** The embedded journal: one SQLite database in WAL mode per deployed flow, group-committed. */
 export class SqliteJournal implements Journal {
@@ -45,6 +46,8 @@ export class SqliteJournal implements Journal {
   /** Dead letters whose replay entry is queued but not committed yet. */
   private readonly replaying = new Set<number>();
   private headOffset: number;
+  /** The first entry not pruned (head + 1 when the journal is empty). */
+  private oldestOffset: number;
   private headCum: number;
   private checkpointCum: number;
   /** Snapshots are kept as the committed JSON text: a node's live state must not leak into it. */
@@ -71,9 +74,9 @@ export class SqliteJournal implements Journal {
       cumAt: this.db.prepare(`SELECT cum_bytes FROM entries WHERE offset = ?`),
       saveCheckpoint: this.db.prepare(`INSERT INTO checkpoint (id, offset, cum_bytes, at, snapshots) VALUES (1, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET offset = excluded.offset, cum_bytes = excluded.cum_bytes, at = excluded.at, snapshots = excluded.snapshots`),
-      prune: this.db.prepare(`DELETE FROM entries WHERE offset IN (SELECT offset FROM entries WHERE offset <= ? AND ts < ? ORDER BY offset LIMIT ${PRUNE_CHUNK})`),
+      pruneCandidates: this.db.prepare(`SELECT offset, ts FROM entries WHERE offset >= ? AND offset <= ? ORDER BY offset LIMIT ${PRUNE_CHUNK}`),
+      prune: this.db.prepare(`DELETE FROM entries WHERE offset <= ?`),
       oldest: this.db.prepare(`SELECT offset, ts, cum_bytes - length(payload) AS before FROM entries ORDER BY offset LIMIT 1`),
-      count: this.db.prepare(`SELECT count(*) AS n FROM entries`),
     };
     const cp = this.db.prepare(`SELECT offset, cum_bytes, at, snapshots FROM checkpoint WHERE id = 1`).get() as
       { offset: number; cum_bytes: number; at: number; snapshots: string } | undefined;
@@ -84,6 +87,8 @@ export class SqliteJournal implements Journal {
     // Pruning never passes the checkpoint, so the checkpoint bounds the head when the table is empty.
     this.headOffset = Math.max(last?.offset ?? 0, cp?.offset ?? 0);
     this.headCum = Math.max(last?.cum_bytes ?? 0, this.checkpointCum);
+    const first = this.db.prepare(`SELECT min(offset) AS o FROM entries`).get() as { o: number | null };
+    this.oldestOffset = first.o ?? this.headOffset + 1;
     this.cache = new EntryCache(options.cacheBytes ?? 32 * 1024 * 1024, this.headOffset);
   }
 
@@ -213,14 +218,25 @@ export class SqliteJournal implements Journal {
     this.checkpointCum = cum;
   }
 
+  /**
+   * Deletes a prefix of the journal: entries behind the checkpoint, up to the first one still inside
+   * the audit window. Pruning only ever removes a prefix, so the entries left are contiguous and
+   * their count is known without scanning. At most PRUNE_CHUNKS chunks per call keep the event loop free.
+   */
   prune(now: number): number {
     const upTo = this.lastCheckpoint?.offset ?? 0;
-    let total = 0;
-    for (;;) {
-      const n = this.stmt.prune!.run(upTo, now - this.retentionMs).changes;
-      total += n;
-      if (n < PRUNE_CHUNK) return total;
+    const cutoff = now - this.retentionMs;
+    let deleted = 0;
+    for (let chunk = 0; chunk < PRUNE_CHUNKS; chunk++) {
+      const rows = this.stmt.pruneCandidates!.all(this.oldestOffset, upTo) as { offset: number; ts: number }[];
+      const keepFrom = rows.findIndex((r) => r.ts >= cutoff);
+      const last = keepFrom < 0 ? rows.at(-1)?.offset : rows[keepFrom - 1]?.offset;
+      if (last === undefined) break;
+      deleted += this.stmt.prune!.run(last).changes;
+      this.oldestOffset = last + 1;
+      if (keepFrom >= 0 || rows.length < PRUNE_CHUNK) break;
     }
+    return deleted;
   }
 
   stats(): JournalStats {
@@ -228,7 +244,7 @@ export class SqliteJournal implements Journal {
     return {
       head: this.headOffset,
       checkpoint: this.lastCheckpoint?.offset ?? 0,
-      entries: (this.stmt.count!.get() as { n: number }).n,
+      entries: this.headOffset - this.oldestOffset + 1,
       bytes: oldest ? this.headCum - oldest.before : 0,
       backlogBytes: this.headCum - this.checkpointCum + this.pendingBytes,
       quotaBytes: this.quotaBytes,
