@@ -64,6 +64,19 @@ test('a deploy whose node fails to start keeps the previous revision running', a
   assert.equal(total(manager.nodeState('redeploy', 'tally')), 300, 'the running revision kept its state');
 });
 
+test('a deploy whose source fails to start restores the previous revision with its state', async (t) => {
+  const manager = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(testNodes), log: silentLogger });
+  t.after(() => manager.close());
+  received.delete('sink');
+  await manager.deploy('redeploy', doc('a'));
+  await waitFor('300 records', () => (received.get('sink') ?? []).length === 300);
+  const bad = doc('b');
+  bad.nodes[0] = { id: 'feed', type: 'test-feed', config: { count: 300, batchSize: 10, failStart: true } };
+  await assert.rejects(manager.deploy('redeploy', bad), /previous revision kept.*could not start: address already in use/s);
+  assert.equal(manager.status('redeploy')!.state, 'running');
+  assert.equal(total(manager.nodeState('redeploy', 'tally')), 300, 'the changed tally of the failed revision did not overwrite the state');
+});
+
 test('a restarted manager resumes deployed flows from their checkpoint', async (t) => {
   const dataDir = tempDir(t);
   const first = await RuntimeManager.open({ dataDir, registry: new NodeRegistry(testNodes), log: silentLogger });

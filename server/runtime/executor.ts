@@ -66,12 +66,12 @@ export class Executor {
   }
 
   /** Finishes the entry in progress (retry waits are cut short), then commits a last checkpoint. */
-  async stop(): Promise<void> {
+  async stop(options: { checkpoint: boolean }): Promise<void> {
     this.stopController.abort();
     this.wake?.();
     await this.loop;
     this.unsubscribe();
-    if (!this.midEntry) await this.checkpoint();
+    if (options.checkpoint && !this.midEntry) await this.checkpoint();
   }
 
   private get stopping(): boolean {

@@ -81,7 +81,8 @@ export class FlowRuntime {
         await cell.instance.start();
         if (cell.counters.status.state === 'idle') cell.setStatus({ state: 'running' });
       } catch (err) {
-        await this.stop();
+        // No checkpoint: the previous revision restarts from its own, with its nodes' state intact.
+        await this.stop({ checkpoint: false });
         throw new Error(`node "${cell.id}" (${cell.compiled.type}) could not start: ${(err as Error).message}`);
       }
     }
@@ -99,12 +100,12 @@ export class FlowRuntime {
   }
 
   /** Sources stop first (nothing new is acknowledged), then the executor reaches a barrier, then the rest. */
-  async stop(): Promise<void> {
+  async stop(options: { checkpoint: boolean } = { checkpoint: true }): Promise<void> {
     clearInterval(this.tickTimer);
     this.abort.abort();
     const sources = [...this.cells.values()].filter((c) => c.compiled.node.definition.category === 'source');
     await this.stopCells(sources);
-    await this.executor?.stop();
+    await this.executor?.stop(options);
     await this.stopCells([...this.cells.values()].filter((c) => !sources.includes(c)));
   }
 
