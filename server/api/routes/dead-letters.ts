@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { flowNotFound } from '../errors.js';
 import { FlowParams, Records, withErrors } from '../schemas.js';
 import '../decorators.js';
 
@@ -22,9 +21,6 @@ const DeadLetterParams = Type.Object({ id: FlowParams.properties.id, dlId: Type.
 /** Records that failed after their last retry: listed, replayed into the failing node, or discarded. */
 export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = app.runtime;
-  const requireFlow = (id: string) => {
-    if (!runtime.getDraft(id)) throw flowNotFound(id);
-  };
 
   app.get('/api/flows/:id/dead-letters', {
     schema: {
@@ -38,7 +34,6 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: withErrors({ 200: Type.Array(DeadLetterSchema) }),
     },
   }, async (request) => {
-    requireFlow(request.params.id);
     const { state, limit, afterId } = request.query;
     return runtime.deadLetters(request.params.id, { state, limit: limit ?? 100, afterId });
   });
@@ -50,7 +45,6 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: withErrors({ 202: Type.Object({ flowId: Type.String(), deadLetterId: Type.Integer(), state: Type.Literal('replayed') }) }),
     },
   }, async (request, reply) => {
-    requireFlow(request.params.id);
     await runtime.replayDeadLetter(request.params.id, request.params.dlId);
     return reply.code(202).send({ flowId: request.params.id, deadLetterId: request.params.dlId, state: 'replayed' as const });
   });
@@ -58,7 +52,6 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/api/flows/:id/dead-letters/:dlId', {
     schema: { tags: ['dead letters'], summary: 'Discard a dead letter (kept, marked discarded)', params: DeadLetterParams, response: withErrors({ 204: Type.Null() }) },
   }, async (request, reply) => {
-    requireFlow(request.params.id);
     runtime.discardDeadLetter(request.params.id, request.params.dlId);
     return reply.code(204).send(null);
   });
