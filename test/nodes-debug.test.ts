@@ -2,21 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { NodeRegistry } from '../server/core/registry.js';
-import type { Batch, DataRecord, NodeContext, NodeInstance } from '../server/core/types.js';
+import type { Batch, DataRecord, NodeInstance } from '../server/core/types.js';
 import { builtinNodes } from '../nodes/index.js';
+import { nodeContext } from './helpers/node-context.js';
 
 const registry = new NodeRegistry(builtinNodes);
 
 async function debugNode(raw: object): Promise<{ node: NodeInstance; shown: unknown[]; send(batch: Batch): void }> {
   const shown: unknown[] = [];
-  const ctx: NodeContext = {
-    flowId: 'flow', nodeId: 'dbg', dataDir: '/nonexistent', signal: new AbortController().signal,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    status: () => undefined,
-    debug: (value) => shown.push(value),
-    append: () => Promise.reject(new Error('debug is not a source')),
-    sourceState: () => undefined,
-  };
+  const ctx = nodeContext({ nodeId: 'dbg', debug: (value) => shown.push(value) });
   const reg = registry.get('debug')!;
   const config = Value.Default(reg.definition.config, structuredClone(raw));
   assert.ok(reg.check.Check(config), [...reg.check.Errors(config)].map((e) => `${e.path} ${e.message}`).join('; '));

@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { NodeRegistry } from '../server/core/registry.js';
 import type { AppendOptions, BatchMeta, DataRecord, NodeContext, NodeInstance, NodeStatus, Outputs } from '../server/core/types.js';
 import { builtinNodes } from '../nodes/index.js';
+import { nodeContext } from './helpers/node-context.js';
 import { distanceM, ReadingFactory, type ReadingSpec } from '../nodes/lib/sim-readings.js';
 
 const registry = new NodeRegistry(builtinNodes);
@@ -51,14 +52,14 @@ function context(journal: FakeJournal): { ctx: NodeContext; statuses: NodeStatus
   const controller = new AbortController();
   const statuses: NodeStatus[] = [];
   const warnings: string[] = [];
-  const ctx: NodeContext = {
-    flowId: 'flow', nodeId: 'sim', dataDir: '/nonexistent', signal: controller.signal,
+  const ctx = nodeContext({
+    nodeId: 'sim', signal: controller.signal,
     log: { info: () => undefined, warn: (msg) => warnings.push(msg), error: (msg) => assert.fail(`unexpected error log: ${msg}`) },
     status: (s) => statuses.push(s),
     debug: () => assert.fail('simulate does not debug'),
     append: (records, options) => journal.append(records, options),
     sourceState: <T>() => journal.state as T | undefined,
-  };
+  });
   return { ctx, statuses, warnings, abort: () => controller.abort() };
 }
 

@@ -2,20 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import { NodeRegistry } from '../server/core/registry.js';
-import type { Batch, DataRecord, NodeContext, NodeInstance, Outputs } from '../server/core/types.js';
+import type { Batch, DataRecord, NodeInstance, Outputs } from '../server/core/types.js';
 import { builtinNodes } from '../nodes/index.js';
+import { nodeContext } from './helpers/node-context.js';
 
 const registry = new NodeRegistry(builtinNodes);
 const NOW = 1_700_000_000_000;
 
-const ctx: NodeContext = {
-  flowId: 'flow', nodeId: 'check', dataDir: '/nonexistent', signal: new AbortController().signal,
-  log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  status: () => undefined,
-  debug: () => assert.fail('validate does not debug'),
-  append: () => Promise.reject(new Error('validate is not a source')),
-  sourceState: () => undefined,
-};
+const ctx = nodeContext({ nodeId: 'check', debug: () => assert.fail('validate does not debug') });
 
 async function validator(raw: object): Promise<(batch: Batch) => Outputs> {
   const reg = registry.get('validate')!;

@@ -15,10 +15,11 @@ import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import { homeRoutes } from './routes/home.js';
 import { importRoutes } from './routes/import.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { journalRoutes } from './routes/journal.js';
 import { liveRoutes } from './routes/live.js';
 import { secretRoutes } from './routes/secrets.js';
-import { statusRoutes } from './routes/status.js';
+import { nodeQueryRoutes, statusRoutes } from './routes/status.js';
 import { validatorCompiler } from './validator.js';
 import './decorators.js';
 
@@ -53,7 +54,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
       },
       tags: [
         { name: 'catalog' }, { name: 'flows' }, { name: 'deploy' }, { name: 'status' }, { name: 'dead letters' },
-        { name: 'journal' }, { name: 'secrets' }, { name: 'operations' },
+        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'operations' },
       ],
     },
   });
@@ -66,6 +67,8 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   await app.register(importRoutes);
   await app.register(deployRoutes);
   await app.register(statusRoutes);
+  await app.register(nodeQueryRoutes);
+  await app.register(ingestRoutes);
   await app.register(deadLetterRoutes);
   await app.register(journalRoutes);
   await app.register(debugRoutes);

@@ -85,8 +85,12 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
     problems.push({ nodeId: id, path: m.path, message: `${m.reference} does not resolve: no such ${m.reference.startsWith('${env') ? 'environment variable' : 'secret'}` });
   }
   const withDefaults = Value.Default(registered.definition.config, structuredClone(resolved));
+  const before = problems.length;
   for (const e of registered.check.Errors(withDefaults)) {
     problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, missing.length ? undefined : e.value) });
+  }
+  if (problems.length === before && missing.length === 0 && registered.definition.check) {
+    for (const p of registered.definition.check(withDefaults as never)) problems.push({ nodeId: id, path: `${at}/config${p.path}`, message: p.message });
   }
   return {
     id, type, name: typeof name === 'string' ? name : id, node: registered, config: withDefaults,

@@ -1,4 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { NodeServices } from './services.js';
 
 /**
  * A record is a plain JSON object, usually one reading. Records are treated as immutable once
@@ -61,6 +62,8 @@ export interface NodeContext {
   readonly dataDir: string;
   /** Aborted when the node is stopped (redeploy, shutdown). */
   readonly signal: AbortSignal;
+  /** Server-wide facilities shared by every flow (HTTP ingress, alert store, …). */
+  readonly services: NodeServices;
   status(status: NodeStatus): void;
   /** Shows a value in the editor's debug sidebar (throttled; never a data path). */
   debug(value: unknown): void;
@@ -91,6 +94,18 @@ export interface NodeInstance {
   flush?(): void | Promise<void>;
   snapshot?(): unknown;
   restore?(state: unknown): void;
+  /**
+   * Read-only views of the node's live state served by the API at
+   * `GET /api/flows/:flow/nodes/:node/query/:name?<params>` (e.g. a top-k table). A query throws
+   * `QueryError` for bad parameters; it never changes state.
+   */
+  queries?: { [name: string]: (params: { [key: string]: string }) => unknown };
+}
+
+/** A problem in one node's config found by its type's `check`, at a JSON pointer into the config. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
 }
 
 export interface NodeDefinition<S extends TSchema = TSchema> {
@@ -106,6 +121,11 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
   config: S;
   /** Markdown documentation shown in the palette. */
   docs: string;
+  /**
+   * Deploy-time checks the schema cannot express (e.g. user code that does not compile), run once the
+   * config matches the schema. Problems make the deploy fail; the running revision is untouched.
+   */
+  check?(config: Static<S>): ConfigProblem[];
   /** Retry defaults for this node type, merged over the runtime defaults. */
   retry?: Partial<RetryPolicy>;
   create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;

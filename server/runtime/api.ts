@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Problem } from '../core/problems.js';
 import type { NodeRegistry } from '../core/registry.js';
+import type { IngressHandler } from '../core/services.js';
 import type {
   DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
 } from './api-types.js';
@@ -44,6 +45,10 @@ export interface RuntimeApi {
   /** Journal entries after `from` (exclusive), oldest first. */
   journal(flowId: string, from: number, limit: number): Iterable<JournalExport>;
   debugMessages(flowId: string): DebugMessage[];
+  /** Runs a node's named read-only query (see `NodeInstance.queries`). */
+  queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown;
+  /** The handler a running node registered for `/ingest/<path>`, if any. */
+  ingress(path: string): IngressHandler | undefined;
 
   setSecret(name: string, value: string): void;
   secretNames(): string[];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import type { CompiledFlow } from '../core/compile-flow.js';
+import type { NodeServices } from '../core/services.js';
 import type { AppendOptions, DataRecord, Logger, NodeContext, NodeInstance } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
 import type { DebugMessage, NodeCounters, StatusEvent } from './api.js';
@@ -16,6 +17,7 @@ export interface FlowRuntimeOptions {
   /** The flow's directory in the data dir; nodes get `nodes/<id>` below it. */
   dir: string;
   log: Logger;
+  services: NodeServices;
   /** Processing stopped on an error no retry can fix; the journal keeps accepting until its quota. */
   onFatal(err: Error): void;
 }
@@ -134,6 +136,16 @@ export class FlowRuntime {
     return this.cells.get(nodeId)?.instance.snapshot?.();
   }
 
+  /** The node's named query, or undefined when the node or the query does not exist. */
+  query(nodeId: string, name: string): ((params: { [key: string]: string }) => unknown) | undefined {
+    const queries = this.cells.get(nodeId)?.instance.queries;
+    return queries && Object.hasOwn(queries, name) ? queries[name] : undefined;
+  }
+
+  queryNames(nodeId: string): string[] {
+    return Object.keys(this.cells.get(nodeId)?.instance.queries ?? {});
+  }
+
   debugMessages(): DebugMessage[] {
     return this.debug.list();
   }
@@ -145,7 +157,7 @@ export class FlowRuntime {
     const dir = join(this.options.dir, 'nodes', nodeId);
     const cell = () => this.cells.get(nodeId);
     return {
-      flowId, nodeId, signal: this.abort.signal,
+      flowId, nodeId, signal: this.abort.signal, services: this.options.services,
       get dataDir() {
         mkdirSync(dir, { recursive: true });
         return dir;

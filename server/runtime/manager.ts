@@ -9,7 +9,9 @@ import { jsonLogger } from '../core/logger.js';
 import { FlowInvalidError, type Problem } from '../core/problems.js';
 import type { NodeRegistry } from '../core/registry.js';
 import { environmentSecrets, type SecretSource } from '../core/secrets.js';
+import type { IngressHandler, NodeServices } from '../core/services.js';
 import type { Logger } from '../core/types.js';
+import { IngressRegistry } from '../services/ingress.js';
 import type { Journal } from '../journal/journal.js';
 import { SqliteJournal } from '../journal/sqlite-journal.js';
 import { FlowStore } from '../store/flow-store.js';
@@ -47,6 +49,8 @@ export class RuntimeManager implements RuntimeApi {
   readonly events = new EventEmitter();
   private readonly entries = new Map<string, FlowEntry>();
   private readonly log: Logger;
+  private readonly ingressRoutes = new IngressRegistry();
+  private readonly services: NodeServices;
 
   private constructor(
     private readonly options: ManagerOptions,
@@ -56,6 +60,7 @@ export class RuntimeManager implements RuntimeApi {
   ) {
     this.log = options.log ?? jsonLogger();
     this.events.setMaxListeners(0);
+    this.services = { ingress: this.ingressRoutes };
   }
 
   get registry(): NodeRegistry {
@@ -117,7 +122,7 @@ export class RuntimeManager implements RuntimeApi {
     journal.configure({ quotaBytes: flow.settings.quotaBytes, retentionMs: flow.settings.retentionMs });
     const entry = this.entry(flowId);
     const rt = await FlowRuntime.create({
-      flow, journal, events: this.events, dir: this.flowDir(flowId), log: this.log,
+      flow, journal, events: this.events, dir: this.flowDir(flowId), log: this.log, services: this.services,
       onFatal: (err) => {
         if (entry.runtime !== rt) return;
         entry.state = 'failed';
@@ -259,6 +264,21 @@ export class RuntimeManager implements RuntimeApi {
 
   *journal(flowId: string, from: number, limit: number): Iterable<JournalExport> {
     for (const e of this.deployedJournal(flowId).export(from, limit)) yield { ...e, records: [...e.records] };
+  }
+
+  queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown {
+    const rt = this.entries.get(flowId)?.runtime;
+    if (!rt?.flow.nodes.has(nodeId)) throw new NotFoundError(`node "${nodeId}" of the deployed flow "${flowId}"`);
+    const query = rt.query(nodeId, name);
+    if (!query) {
+      const known = rt.queryNames(nodeId);
+      throw new NotFoundError(`query "${name}" of node "${nodeId}" (it answers ${known.length ? known.join(', ') : 'no queries'})`);
+    }
+    return query(params);
+  }
+
+  ingress(path: string): IngressHandler | undefined {
+    return this.ingressRoutes.handler(path);
   }
 
   debugMessages(flowId: string): DebugMessage[] {

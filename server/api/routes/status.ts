@@ -61,3 +61,20 @@ export const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { flowId: id, nodeId, state: runtime.nodeState(id, nodeId) ?? null };
   });
 };
+
+/** Node queries (`NodeInstance.queries`): read-only live views such as a top-k table or a histogram. */
+export const nodeQueryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const runtime = app.runtime;
+  app.get('/api/flows/:id/nodes/:nodeId/query/:name', {
+    schema: {
+      tags: ['status'], summary: "Runs a node's named read-only query; query-string parameters are passed to it",
+      params: Type.Object({ id: FlowParams.properties.id, nodeId: Type.String({ minLength: 1, maxLength: 128 }), name: Type.String({ minLength: 1, maxLength: 64 }) }),
+      querystring: Type.Record(Type.String(), Type.String()),
+      response: withErrors({ 200: Type.Object({ flowId: Type.String(), nodeId: Type.String(), query: Type.String(), result: Type.Unknown() }) }),
+    },
+  }, async (request) => {
+    const { id, nodeId, name } = request.params;
+    if (!runtime.getDeployed(id)) throw runtime.getDraft(id) ? notFound(`flow "${id}" is not deployed`) : flowNotFound(id);
+    return { flowId: id, nodeId, query: name, result: runtime.queryNode(id, nodeId, name, request.query) ?? null };
+  });
+};

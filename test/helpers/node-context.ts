@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { Value } from '@sinclair/typebox/value';
+import { NodeRegistry } from '../../server/core/registry.js';
+import type { NodeContext, NodeDefinition, NodeInstance } from '../../server/core/types.js';
+import { IngressRegistry } from '../../server/services/ingress.js';
+import { builtinNodes } from '../../nodes/index.js';
+
+const registry = new NodeRegistry(builtinNodes);
+
+/**
+ * A NodeContext for driving one node instance directly in a unit test. Everything a test does not
+ * override is inert, except `append`, which fails: a node that is not a source must never call it.
+ */
+export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
+  return {
+    flowId: 'flow', nodeId: 'node', dataDir: '/nonexistent', signal: new AbortController().signal,
+    services: { ingress: new IngressRegistry() },
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    status: () => undefined,
+    debug: () => undefined,
+    append: () => Promise.reject(new Error('this node is not a source')),
+    sourceState: () => undefined,
+    ...overrides,
+  };
+}
+
+/** The config as a deploy would see it: defaults applied, then checked against the node's schema. */
+export function configOf(type: string, raw: object, definitions: NodeDefinition[] = builtinNodes): unknown {
+  const reg = definitions === builtinNodes ? registry.get(type) : new NodeRegistry(definitions).get(type);
+  assert.ok(reg, `no node type "${type}"`);
+  const config = Value.Default(reg.definition.config, structuredClone(raw));
+  assert.ok(reg.check.Check(config), [...reg.check.Errors(config)].map((e) => `${e.path} ${e.message}`).join('; '));
+  return config;
+}
+
+/** Creates a built-in node as a deploy would: defaults applied, config checked, then the factory. */
+export async function createNode(type: string, raw: object, ctx: NodeContext = nodeContext()): Promise<NodeInstance> {
+  const reg = registry.get(type);
+  assert.ok(reg, `no built-in node type "${type}"`);
+  return reg.definition.create(configOf(type, raw) as never, ctx);
+}
