@@ -43,6 +43,20 @@ test('a sink that fails its first calls is retried with backoff and receives eve
   assert.equal(status.deadLetters, 0);
 });
 
+test('an outage (UnavailableError) is retried until the sink is back, beyond maxAttempts and without dead letters', async (t) => {
+  const manager = await open(t);
+  received.delete('sink');
+  sinkControl.set('sink', { failNext: 0, failAlways: false, calls: 0, unavailableNext: 9 });
+  t.after(() => sinkControl.delete('sink'));
+  await manager.deploy('outage', flow('outage', 100));
+  await waitFor('100 records at the sink', () => seqs('sink').length >= 100);
+  assert.deepEqual(seqs('sink'), Array.from({ length: 100 }, (_, i) => i), 'every record once, in journal order');
+  const status = manager.status('outage')!;
+  assert.equal(status.nodes.sink!.retries, 9, 'nine retries although the policy allows four attempts');
+  assert.equal(status.deadLetters, 0);
+  assert.match(status.nodes.sink!.status.text ?? '', /recovered after \d+ s unavailable/);
+});
+
 test('a sink that always fails sends its batches to dead letters; replay after recovery delivers them once', async (t) => {
   const manager = await open(t);
   received.delete('sink');

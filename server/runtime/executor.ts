@@ -2,6 +2,7 @@ import type { CompiledFlow } from '../core/compile-flow.js';
 import { ERROR_PORT } from '../core/flow-format.js';
 import { backoffDelay } from '../core/retry-policy.js';
 import type { BatchMeta, DataRecord, Logger, Outputs } from '../core/types.js';
+import { isUnavailable } from '../core/unavailable.js';
 import type { Journal, JournalEntry } from '../journal/journal.js';
 import type { NodeCell } from './node-cell.js';
 import { sleep } from './sleep.js';
@@ -167,19 +168,33 @@ export class Executor {
     cell.counters.in += batch.length;
     cell.counters.lagMs = Date.now() - meta.ts;
     const policy = cell.compiled.retry;
-    for (let attempt = 1; ; attempt++) {
+    let attempt = 1;
+    let outage: { since: number; retries: number } | undefined;
+    for (;;) {
       try {
         const out = await process.call(cell.instance, batch, meta);
-        if (attempt > 1) cell.setStatus({ state: 'running', text: `recovered after ${attempt} attempts` });
+        if (attempt > 1 || outage) cell.setStatus({ state: 'running', text: recoveredText(attempt, outage) });
         else if (RESTING.has(cell.counters.status.state)) cell.setStatus({ state: 'running' });
         return out;
       } catch (err) {
         const message = cell.recordError(err);
         if (this.stopping) throw new Interrupted();
-        if (attempt >= policy.maxAttempts) return this.fail(cell, batch, meta, message, attempt);
+        let delay: number;
+        if (isUnavailable(err)) {
+          // An outage is not the records' fault: wait for the system however long it takes.
+          outage ??= { since: Date.now(), retries: 0 };
+          outage.retries++;
+          delay = backoffDelay(policy, outage.retries);
+          const seconds = Math.round((Date.now() - outage.since) / 1000);
+          cell.setStatus({ state: 'retrying', text: `unavailable for ${seconds} s, retrying until it is back: ${message}` });
+        } else {
+          if (attempt >= policy.maxAttempts) return this.fail(cell, batch, meta, message, attempt);
+          delay = backoffDelay(policy, attempt);
+          attempt++;
+          cell.setStatus({ state: 'retrying', text: `attempt ${attempt} of ${policy.maxAttempts}: ${message}` });
+        }
         cell.counters.retries++;
-        cell.setStatus({ state: 'retrying', text: `attempt ${attempt + 1} of ${policy.maxAttempts}: ${message}` });
-        await sleep(backoffDelay(policy, attempt), this.stopController.signal);
+        await sleep(delay, this.stopController.signal);
         if (this.stopping) throw new Interrupted();
       }
     }
@@ -239,4 +254,9 @@ export class Executor {
       this.journal.prune(Date.now());
     }
   }
+}
+
+function recoveredText(attempt: number, outage: { since: number } | undefined): string {
+  if (!outage) return `recovered after ${attempt} attempts`;
+  return `recovered after ${Math.round((Date.now() - outage.since) / 1000)} s unavailable`;
 }
