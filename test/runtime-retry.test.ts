@@ -108,6 +108,21 @@ test('after the last attempt, records go to the error port when it is wired', as
   assert.equal(manager.status('errport')!.nodes.sink!.out.error, 20);
 });
 
+test('records a node rejects itself on an unwired error port are kept as dead letters, one per reason', async (t) => {
+  const manager = await open(t);
+  received.delete('sink');
+  const doc = flow('rejects', 30);
+  doc.nodes[2] = { ...doc.nodes[2]!, config: { rejectEvery: 10 } };
+  await manager.deploy('rejects', doc);
+  await waitFor('27 records at the sink', () => seqs('sink').length >= 27);
+  await waitFor('3 dead letters', () => manager.status('rejects')!.deadLetters === 3);
+  const letters = manager.deadLetters('rejects', { state: 'pending' });
+  assert.deepEqual(letters.map((l) => [l.error, l.records.map((r) => r.seq)]).sort(), [
+    ['seq 0 rejected', [0]], ['seq 10 rejected', [10]], ['seq 20 rejected', [20]],
+  ]);
+  assert.ok(letters.every((l) => l.nodeId === 'sink' && l.attempts === 1));
+});
+
 test('discarded dead letters stay listed as discarded and cannot be replayed', async (t) => {
   const manager = await open(t);
   sinkControl.set('sink', { failNext: 0, failAlways: true, calls: 0 });

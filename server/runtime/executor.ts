@@ -132,7 +132,7 @@ export class Executor {
         return;
       }
       from = this.index.get(entry.node)!;
-      if (entry.kind === 'data') this.route(start, { [entry.port]: entry.records }, inbox);
+      if (entry.kind === 'data') this.route(start, { [entry.port]: entry.records }, inbox, meta);
       else inbox.set(entry.node, [entry.records]);
     }
     for (let i = from; i < this.order.length; i++) {
@@ -140,21 +140,23 @@ export class Executor {
       const parts = inbox.get(cell.id);
       if (parts) {
         const batch = parts.length === 1 ? parts[0]! : parts.flat();
-        if (batch.length > 0) this.route(cell, await this.processWithRetry(cell, batch, meta), inbox);
+        if (batch.length > 0) this.route(cell, await this.processWithRetry(cell, batch, meta), inbox, meta);
       }
-      if (entry.kind === 'tick' && cell.instance.tick) this.route(cell, this.tick(cell, entry.ts), inbox);
+      if (entry.kind === 'tick' && cell.instance.tick) this.route(cell, this.tick(cell, entry.ts), inbox, meta);
     }
     this.midEntry = false;
   }
 
-  private route(cell: NodeCell, outputs: Outputs | void, inbox: Map<string, (readonly DataRecord[])[]>): void {
+  private route(cell: NodeCell, outputs: Outputs | void, inbox: Map<string, (readonly DataRecord[])[]>, meta: BatchMeta): void {
     if (!outputs) return;
     const wired = this.flow.wires.get(cell.id);
     for (const port in outputs) {
       const records = outputs[port];
       if (!records || records.length === 0) continue;
       cell.countOut(port, records.length);
-      for (const target of wired?.get(port) ?? []) {
+      const targets = wired?.get(port);
+      if (port === ERROR_PORT && !targets?.length) this.keepErrors(cell, records, meta);
+      for (const target of targets ?? []) {
         const parts = inbox.get(target.node);
         if (parts) parts.push(records);
         else inbox.set(target.node, [records]);
@@ -200,14 +202,28 @@ export class Executor {
     }
   }
 
-  /** After the last attempt: to the `error` port when wired, otherwise to the dead-letter store. */
+  /** After the last attempt: to the `error` port, which keeps them as dead letters when it is not wired. */
   private fail(cell: NodeCell, batch: readonly DataRecord[], meta: BatchMeta, message: string, attempts: number): Outputs {
     cell.setStatus({ state: 'error', text: `${batch.length} records failed after ${attempts} attempts: ${message}` });
-    if (this.flow.wires.get(cell.id)?.get(ERROR_PORT)?.length) {
-      return { [ERROR_PORT]: batch.map((record) => ({ record, error: message, node: cell.id, attempts, offset: meta.offset })) };
+    return { [ERROR_PORT]: batch.map((record) => ({ record, error: message, node: cell.id, attempts, offset: meta.offset })) };
+  }
+
+  /**
+   * Records a node itself sent to an unwired `error` port (e.g. rows a database rejected) become dead
+   * letters, one per distinct reason, holding the original records so a replay re-processes them.
+   */
+  private keepErrors(cell: NodeCell, records: readonly DataRecord[], meta: BatchMeta): void {
+    const byReason = new Map<string, { attempts: number; records: DataRecord[] }>();
+    for (const r of records) {
+      const reason = typeof r.error === 'string' ? r.error : 'sent to the error port';
+      const original = r.record !== null && typeof r.record === 'object' ? (r.record as DataRecord) : r;
+      const group = byReason.get(reason);
+      if (group) group.records.push(original);
+      else byReason.set(reason, { attempts: typeof r.attempts === 'number' ? r.attempts : 1, records: [original] });
     }
-    this.journal.addDeadLetter({ node: cell.id, offset: meta.offset, error: message, attempts, records: batch });
-    return {};
+    for (const [error, { attempts, records: kept }] of byReason) {
+      this.journal.addDeadLetter({ node: cell.id, offset: meta.offset, error, attempts, records: kept });
+    }
   }
 
   private tick(cell: NodeCell, now: number): Outputs | void {
