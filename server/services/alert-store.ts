@@ -27,7 +27,7 @@ const MIGRATIONS = [
    CREATE INDEX alerts_flow_node ON alerts (flow_id, node_id, state);
    CREATE TABLE alert_transitions (id TEXT PRIMARY KEY, alert_id TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL,
      by TEXT, note TEXT, value REAL);
-   CREATE INDEX alert_transitions_alert ON alert_transitions (alert_id, at);`,
+   CREATE INDEX alert_transitions_alert ON alert_transitions (alert_id);`,
 ];
 
 function toAlert(r: AlertRow): Alert {
@@ -70,8 +70,8 @@ export class AlertStore implements AlertService {
         acknowledge_note = @note WHERE id = @alertId`),
       resolve: db.prepare(`UPDATE alerts SET state = 'resolved', resolved_at = @at, resolution = 'manual', resolved_by = @by,
         resolve_note = @note WHERE id = @alertId`),
-      history: db.prepare(`SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY at, CASE kind
-        WHEN 'fired' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END`),
+      // In the order recorded: `at` mixes event time (the node's decisions) and wall-clock time (hand actions).
+      history: db.prepare(`SELECT * FROM alert_transitions WHERE alert_id = ? ORDER BY rowid`),
     };
   }
 
