@@ -7,6 +7,7 @@ import type { RuntimeApi } from '../runtime/api.js';
 import { errorHandler } from './error-handler.js';
 import { JSON_BODY_LIMIT, jsonBody } from './json-body.js';
 import type { FeedLimits } from './live/connection-feed.js';
+import { alertRoutes } from './routes/alerts.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { debugRoutes } from './routes/debug.js';
@@ -54,7 +55,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
       },
       tags: [
         { name: 'catalog' }, { name: 'flows' }, { name: 'deploy' }, { name: 'status' }, { name: 'dead letters' },
-        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'operations' },
+        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'operations' },
       ],
     },
   });
@@ -73,6 +74,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   await app.register(journalRoutes);
   await app.register(debugRoutes);
   await app.register(secretRoutes);
+  await app.register(alertRoutes);
   await app.register(liveRoutes, options.live ?? {});
   await app.register(homeRoutes, { editorDir: options.editorDir });
   await app.ready();

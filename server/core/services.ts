@@ -6,6 +6,8 @@
 export interface NodeServices {
   /** HTTP routes under `/ingest/` that push sources (HTTP in) serve. */
   readonly ingress: IngressService;
+  /** Alert history shared by every flow: alert nodes record into it, the API reads and acts on it. */
+  readonly alerts: AlertService;
 }
 
 export interface IngressRequest {
@@ -35,4 +37,75 @@ export interface IngressService {
    * registering a path in use throws, naming `owner` of the path (e.g. `node "in" of flow "f"`).
    */
   register(path: string, owner: string, handler: IngressHandler): () => void;
+}
+
+export type AlertState = 'firing' | 'acknowledged' | 'resolved';
+export type AlertTransitionKind = 'fired' | 'acknowledged' | 'resolved';
+
+/** One alert as stored: what fired, and who acknowledged and resolved it. Times are epoch ms. */
+export interface Alert {
+  /** Deterministic: `<flow>/<node>/<rule>/<sensor>/<firedAt>`, so a replayed fire finds the same alert. */
+  id: string;
+  flowId: string;
+  nodeId: string;
+  ruleId: string;
+  sensor: string;
+  severity: string;
+  message: string;
+  state: AlertState;
+  firedAt: number;
+  /** The value that fired the alert (for silence: how long the sensor had been quiet, in ms). */
+  value: number | null;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  acknowledgeNote: string | null;
+  resolvedAt: number | null;
+  /** `auto`: the condition cleared; `manual`: resolved through the API by `resolvedBy`. */
+  resolution: 'auto' | 'manual' | null;
+  resolvedBy: string | null;
+  resolveNote: string | null;
+  resolvedValue: number | null;
+}
+
+/** One step of an alert's life cycle; its id is `<alert id>/<kind>`, so recording it twice is a no-op. */
+export interface AlertTransition {
+  id: string;
+  alertId: string;
+  kind: AlertTransitionKind;
+  at: number;
+  by: string | null;
+  note: string | null;
+  value: number | null;
+}
+
+/** What an alert node decided: a fire or an automatic resolve, carrying everything the alert row needs. */
+export interface AlertDecision {
+  kind: 'fired' | 'resolved';
+  alertId: string;
+  flowId: string;
+  nodeId: string;
+  ruleId: string;
+  sensor: string;
+  severity: string;
+  message: string;
+  firedAt: number;
+  at: number;
+  value: number | null;
+}
+
+/**
+ * The server-wide alert history. Nodes record what they decide; people acknowledge and resolve through
+ * the API. The store is the source of truth for acknowledgement and resolution: a node learns about hand
+ * actions from `watch` and from the alert `record` returns.
+ */
+export interface AlertService {
+  /**
+   * Records a node's decision idempotently (a replay records the same transition again without effect)
+   * and returns the alert as stored, which may already be acknowledged or resolved by hand.
+   * An automatic resolve of an alert already resolved changes nothing.
+   */
+  record(decision: AlertDecision): Alert;
+  get(alertId: string): Alert | undefined;
+  /** Calls `listener` after each hand action on an alert of this node, until the returned function is called. */
+  watch(flowId: string, nodeId: string, listener: (alert: Alert) => void): () => void;
 }

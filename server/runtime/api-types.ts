@@ -1,5 +1,8 @@
 import type { FlowDocument } from '../core/flow-format.js';
+import type { Alert, AlertState, AlertTransition } from '../core/services.js';
 import type { DataRecord, NodeStatus } from '../core/types.js';
+
+export type { Alert, AlertState, AlertTransition, AlertTransitionKind } from '../core/services.js';
 
 /**
  * The shapes the runtime API answers with: shared by the HTTP layer and the browser editor
@@ -98,4 +101,19 @@ export interface StatusEvent {
   flowId: string;
   nodeId: string;
   status: NodeStatus & { at: number };
+}
+
+/** An alert with every transition of its life cycle, oldest first. */
+export interface AlertDetail extends Alert {
+  history: AlertTransition[];
+}
+
+/** `GET /api/alerts` filters; `from`/`to` bound the firing time (from ≤ firedAt < to). */
+export interface AlertQuery {
+  state?: AlertState;
+  sensor?: string;
+  flow?: string;
+  from?: number;
+  to?: number;
+  limit: number;
 }

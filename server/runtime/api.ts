@@ -3,7 +3,7 @@ import type { Problem } from '../core/problems.js';
 import type { NodeRegistry } from '../core/registry.js';
 import type { IngressHandler } from '../core/services.js';
 import type {
-  DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
+  Alert, AlertDetail, AlertQuery, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
 } from './api-types.js';
 
 export type * from './api-types.js';
@@ -52,4 +52,12 @@ export interface RuntimeApi {
 
   setSecret(name: string, value: string): void;
   secretNames(): string[];
+
+  /** Alerts of every flow, newest first. */
+  listAlerts(query: AlertQuery): Alert[];
+  getAlert(alertId: string): AlertDetail | undefined;
+  /** Throws NotFoundError for an unknown id, ConflictError unless the alert is firing. */
+  acknowledgeAlert(alertId: string, by: string, note: string | null): AlertDetail;
+  /** Throws NotFoundError for an unknown id, ConflictError when it is already resolved. */
+  resolveAlert(alertId: string, by: string, note: string | null): AlertDetail;
 }

@@ -11,13 +11,14 @@ import type { NodeRegistry } from '../core/registry.js';
 import { environmentSecrets, type SecretSource } from '../core/secrets.js';
 import type { IngressHandler, NodeServices } from '../core/services.js';
 import type { Logger } from '../core/types.js';
+import { AlertStore, type AlertQuery } from '../services/alert-store.js';
 import { IngressRegistry } from '../services/ingress.js';
 import type { Journal } from '../journal/journal.js';
 import { SqliteJournal } from '../journal/sqlite-journal.js';
 import { FlowStore } from '../store/flow-store.js';
 import { SecretStore } from '../store/secret-store.js';
 import type {
-  DeadLetter, DeadLetterState, DebugMessage, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
+  Alert, AlertDetail, DeadLetter, DeadLetterState, DebugMessage, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
   RuntimeApi, StoredRevision,
 } from './api.js';
 import { NotFoundError } from './errors.js';
@@ -51,6 +52,7 @@ export class RuntimeManager implements RuntimeApi {
   private readonly log: Logger;
   private readonly ingressRoutes = new IngressRegistry();
   private readonly services: NodeServices;
+  private readonly alerts: AlertStore;
 
   private constructor(
     private readonly options: ManagerOptions,
@@ -60,7 +62,8 @@ export class RuntimeManager implements RuntimeApi {
   ) {
     this.log = options.log ?? jsonLogger();
     this.events.setMaxListeners(0);
-    this.services = { ingress: this.ingressRoutes };
+    this.alerts = AlertStore.open(db);
+    this.services = { ingress: this.ingressRoutes, alerts: this.alerts };
   }
 
   get registry(): NodeRegistry {
@@ -292,6 +295,24 @@ export class RuntimeManager implements RuntimeApi {
 
   secretNames(): string[] {
     return this.secrets.names();
+  }
+
+  // Alerts: the server-wide store is the source of truth; running alert nodes hear of hand actions from it.
+
+  listAlerts(query: AlertQuery): Alert[] {
+    return this.alerts.list(query);
+  }
+
+  getAlert(alertId: string): AlertDetail | undefined {
+    return this.alerts.detail(alertId);
+  }
+
+  acknowledgeAlert(alertId: string, by: string, note: string | null): AlertDetail {
+    return this.alerts.acknowledge(alertId, by, note);
+  }
+
+  resolveAlert(alertId: string, by: string, note: string | null): AlertDetail {
+    return this.alerts.resolve(alertId, by, note);
   }
 
   /** Stops every flow at a checkpoint barrier and closes the journals. */

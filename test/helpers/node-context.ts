@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { Value } from '@sinclair/typebox/value';
 import { NodeRegistry } from '../../server/core/registry.js';
 import type { NodeContext, NodeDefinition, NodeInstance } from '../../server/core/types.js';
+import { AlertStore } from '../../server/services/alert-store.js';
 import { IngressRegistry } from '../../server/services/ingress.js';
 import { builtinNodes } from '../../nodes/index.js';
 
@@ -14,7 +16,7 @@ const registry = new NodeRegistry(builtinNodes);
 export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
   return {
     flowId: 'flow', nodeId: 'node', dataDir: '/nonexistent', signal: new AbortController().signal,
-    services: { ingress: new IngressRegistry() },
+    services: { ingress: new IngressRegistry(), alerts: AlertStore.open(new Database(':memory:')) },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     status: () => undefined,
     debug: () => undefined,

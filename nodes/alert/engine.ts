@@ -1,0 +1,259 @@
+import type { Alert, AlertService } from '../../server/core/services.js';
+import type { BatchMeta, DataRecord, Outputs } from '../../server/core/types.js';
+import { fieldGetter, showValue, type FieldGetter } from '../lib/field-path.js';
+import type { Observation } from './judge.js';
+import { step, type OpenAlert, type Slot } from './lifecycle.js';
+import { renderMessage } from './message.js';
+import type { Rule } from './rule.js';
+
+interface SensorState {
+  /** Event time of the latest reading. */
+  ts: number;
+  /** Journal time of the latest reading. */
+  arrival: number;
+  slots: { [ruleId: string]: Slot };
+}
+
+export interface EngineState {
+  sensors: { [sensor: string]: SensorState };
+  /** Hand actions learnt from the store, emitted with the next batch or tick. */
+  outbox: DataRecord[];
+}
+
+export interface EngineOptions {
+  flowId: string;
+  nodeId: string;
+  rules: Rule[];
+  keyBy: string;
+  timeField: string;
+  store: AlertService;
+}
+
+type EmittedState = 'firing' | 'acknowledged' | 'resolved';
+
+/**
+ * The alert node's state: per sensor and rule a life-cycle slot. Decisions (fire, automatic resolve) are
+ * taken from readings and journaled ticks only, so a replay takes them again identically; each is
+ * recorded in the alert store, whose answer tells the node about acknowledgements and hand resolutions.
+ */
+export class AlertEngine {
+  private sensors = new Map<string, SensorState>();
+  private outbox: DataRecord[] = [];
+  /** Sensors as they were before the current batch changed them, to undo a failed batch. */
+  private undo: Map<string, SensorState | undefined> | undefined;
+  private readonly keyOf: FieldGetter;
+  private readonly tsOf: FieldGetter;
+  private readonly rulesById: Map<string, Rule>;
+  private readonly valueFields: { path: string; get: FieldGetter }[];
+  private readonly silenceRules: Rule[];
+
+  constructor(private readonly o: EngineOptions) {
+    this.keyOf = fieldGetter(o.keyBy);
+    this.tsOf = fieldGetter(o.timeField);
+    this.rulesById = new Map(o.rules.map((r) => [r.id, r]));
+    const fields = new Map(o.rules.flatMap((r) => (r.field ? [[r.field.path, r.field] as const] : [])));
+    this.valueFields = [...fields.values()];
+    this.silenceRules = o.rules.filter((r) => r.tick);
+  }
+
+  process(batch: readonly DataRecord[], meta: BatchMeta): Outputs {
+    return this.atomically((out) => {
+      const invalid: DataRecord[] = [];
+      const late: DataRecord[] = [];
+      for (const record of batch) {
+        const reason = this.problems(record);
+        if (reason) {
+          invalid.push({ record, reason, node: this.o.nodeId });
+          continue;
+        }
+        const key = String(this.keyOf(record));
+        const ts = this.tsOf(record) as number;
+        const sensor = this.edit(key);
+        if (sensor && ts < sensor.ts) {
+          late.push({ record, reason: `${this.o.timeField}: ${ts} is before ${sensor.ts}, the latest reading of ${this.o.keyBy} "${key}"`, node: this.o.nodeId });
+          continue;
+        }
+        const reading = { ts, arrival: meta.ts, previousArrival: sensor?.arrival, record };
+        const current = sensor ?? this.added(key);
+        current.ts = ts;
+        current.arrival = meta.ts;
+        for (const rule of this.o.rules) {
+          const slot = current.slots[rule.id]!;
+          const obs = rule.reading(slot, reading);
+          if (obs) this.apply(key, rule, slot, obs, out);
+        }
+      }
+      return { late, invalid };
+    });
+  }
+
+  tick(now: number): Outputs {
+    return this.atomically((out) => {
+      for (const rule of this.silenceRules) {
+        for (const [key, sensor] of this.sensors) {
+          const obs = rule.tick!(sensor.arrival, now);
+          if (obs) this.apply(key, rule, this.edit(key)!.slots[rule.id]!, obs, out);
+        }
+      }
+      return {};
+    });
+  }
+
+  /** A hand action on one of this node's alerts (from the store's `watch`); emitted with the next output. */
+  handAction(alert: Alert): void {
+    const slot = this.sensors.get(alert.sensor)?.slots[alert.ruleId];
+    const rule = this.rulesById.get(alert.ruleId);
+    if (slot && rule) this.adopt(alert.sensor, rule, slot, alert, this.outbox);
+  }
+
+  /** Catches up with hand actions taken while the node was not watching (down, or replaying). */
+  reconcile(): void {
+    for (const [key, sensor] of this.sensors) {
+      for (const [ruleId, slot] of Object.entries(sensor.slots)) {
+        const rule = this.rulesById.get(ruleId);
+        const stored = slot.phase === 'firing' && slot.alert ? this.o.store.get(slot.alert.id) : undefined;
+        if (rule && stored) this.adopt(key, rule, slot, stored, this.outbox);
+      }
+    }
+  }
+
+  /** Alerts the node holds open, for the node's `open` query. */
+  openAlerts(): { sensor: string; rule: string; phase: string; alert: OpenAlert | null }[] {
+    const list = [];
+    for (const [key, sensor] of this.sensors) {
+      for (const [rule, slot] of Object.entries(sensor.slots)) {
+        if (slot.phase !== 'clear') list.push({ sensor: key, rule, phase: slot.phase, alert: slot.alert ?? null });
+      }
+    }
+    return list;
+  }
+
+  snapshot(): EngineState {
+    return structuredClone({ sensors: Object.fromEntries(this.sensors), outbox: this.outbox });
+  }
+
+  restore(state: EngineState): void {
+    this.sensors = new Map(Object.entries(structuredClone(state.sensors)));
+    this.outbox = [...state.outbox];
+  }
+
+  /** Runs one batch or tick; when it throws (the store failed), the node's state is as before. */
+  private atomically(fn: (out: DataRecord[]) => Outputs): Outputs {
+    const outboxBefore = this.outbox;
+    const out = outboxBefore.slice();
+    this.outbox = [];
+    this.undo = new Map();
+    try {
+      const ports: Outputs = { out, ...fn(out) };
+      return Object.fromEntries(Object.entries(ports).filter(([, records]) => records && records.length > 0));
+    } catch (err) {
+      for (const [key, before] of this.undo) {
+        if (before) this.sensors.set(key, before);
+        else this.sensors.delete(key);
+      }
+      this.outbox = outboxBefore;
+      throw err;
+    } finally {
+      this.undo = undefined;
+    }
+  }
+
+  private edit(key: string): SensorState | undefined {
+    const sensor = this.sensors.get(key);
+    if (this.undo && !this.undo.has(key)) this.undo.set(key, sensor && structuredClone(sensor));
+    return sensor;
+  }
+
+  private added(key: string): SensorState {
+    const sensor: SensorState = { ts: 0, arrival: 0, slots: Object.fromEntries(this.o.rules.map((r) => [r.id, { phase: 'clear' }])) };
+    this.sensors.set(key, sensor);
+    return sensor;
+  }
+
+  private problems(record: DataRecord): string {
+    if (record === null || typeof record !== 'object') return `(record): expected an object, got ${showValue(record)}`;
+    const found: string[] = [];
+    const key = this.keyOf(record);
+    if (!((typeof key === 'string' && key.length > 0) || (typeof key === 'number' && Number.isFinite(key)))) {
+      found.push(`${this.o.keyBy}: expected a sensor name (string or number), got ${showValue(key)}`);
+    }
+    const ts = this.tsOf(record);
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) found.push(`${this.o.timeField}: expected epoch milliseconds, got ${showValue(ts)}`);
+    for (const f of this.valueFields) {
+      const v = f.get(record);
+      if (typeof v !== 'number' || !Number.isFinite(v)) found.push(`${f.path}: expected a finite number, got ${showValue(v)}`);
+    }
+    return found.join('; ');
+  }
+
+  private apply(key: string, rule: Rule, slot: Slot, obs: Observation, out: DataRecord[]): void {
+    const next = step(slot, obs, rule.sustainMs);
+    if (next === 'fire') this.fire(key, rule, slot, obs, out);
+    else if (next === 'resolve') this.resolve(key, rule, slot, obs, out);
+  }
+
+  private fire(key: string, rule: Rule, slot: Slot, obs: Observation, out: DataRecord[]): void {
+    const id = this.alertId(key, rule, slot, obs.at);
+    const message = renderMessage(rule, { sensor: key, value: obs.value, state: 'firing' });
+    const alert: OpenAlert = { id, firedAt: obs.at, message, acknowledged: false };
+    const stored = this.o.store.record({
+      kind: 'fired', alertId: id, flowId: this.o.flowId, nodeId: this.o.nodeId, ruleId: rule.id, sensor: key,
+      severity: rule.config.severity, message, firedAt: obs.at, at: obs.at, value: obs.value,
+    });
+    slot.phase = 'firing';
+    slot.alert = alert;
+    slot.lastId = id;
+    delete slot.since;
+    out.push(this.emitted(key, rule, alert, 'firing', obs.at, obs.value, message));
+    this.adopt(key, rule, slot, stored, out);
+  }
+
+  private resolve(key: string, rule: Rule, slot: Slot, obs: Observation, out: DataRecord[]): void {
+    const alert = slot.alert!;
+    const stored = this.o.store.record({
+      kind: 'resolved', alertId: alert.id, flowId: this.o.flowId, nodeId: this.o.nodeId, ruleId: rule.id, sensor: key,
+      severity: rule.config.severity, message: alert.message, firedAt: alert.firedAt, at: obs.at, value: obs.value,
+    });
+    // A hand resolution the node had not heard of yet wins: it is emitted instead of an automatic one.
+    this.adopt(key, rule, slot, stored, out);
+    if (slot.phase === 'firing') {
+      const message = renderMessage(rule, { sensor: key, value: obs.value, state: 'resolved' });
+      out.push(this.emitted(key, rule, alert, 'resolved', obs.at, obs.value, message));
+    }
+    slot.phase = 'clear';
+    delete slot.alert;
+  }
+
+  /** Takes over what people did through the API: acknowledgement, and resolution by hand (which latches). */
+  private adopt(key: string, rule: Rule, slot: Slot, stored: Alert, out: DataRecord[]): void {
+    const alert = slot.alert;
+    if (!alert || alert.id !== stored.id || slot.phase !== 'firing') return;
+    if (stored.acknowledgedAt !== null && !alert.acknowledged) {
+      alert.acknowledged = true;
+      out.push(this.emitted(key, rule, alert, 'acknowledged', stored.acknowledgedAt, null, alert.message, stored.acknowledgedBy, stored.acknowledgeNote));
+    }
+    if (stored.resolution === 'manual') {
+      slot.phase = 'latched';
+      out.push(this.emitted(key, rule, alert, 'resolved', stored.resolvedAt!, null, alert.message, stored.resolvedBy, stored.resolveNote));
+    }
+  }
+
+  /** `<flow>/<node>/<rule>/<sensor>/<firedAt>`, with `#2`, `#3`… when a sensor fires twice at the same time. */
+  private alertId(key: string, rule: Rule, slot: Slot, at: number): string {
+    const base = `${this.o.flowId}/${this.o.nodeId}/${rule.id}/${key}/${at}`;
+    const last = slot.lastId;
+    if (last === base) return `${base}#2`;
+    if (last?.startsWith(`${base}#`)) return `${base}#${Number(last.slice(base.length + 1)) + 1}`;
+    return base;
+  }
+
+  private emitted(
+    sensor: string, rule: Rule, alert: OpenAlert, state: EmittedState, at: number, value: number | null, message: string,
+    by: string | null = null, note: string | null = null,
+  ): DataRecord {
+    return {
+      alertId: alert.id, flow: this.o.flowId, node: this.o.nodeId, rule: rule.id, kind: rule.config.kind, sensor, state,
+      at, firedAt: alert.firedAt, value, severity: rule.config.severity, message, by, note,
+    };
+  }
+}
