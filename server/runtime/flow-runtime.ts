@@ -64,7 +64,7 @@ export class FlowRuntime {
     return rt;
   }
 
-  /** Restores unchanged stateful nodes from the last checkpoint, replays, then starts the sources. */
+  /** Restores unchanged stateful nodes from the last checkpoint, starts processors and sinks, replays, then starts the sources. */
   async start(): Promise<void> {
     const { journal, flow, log } = this.options;
     const snapshots = journal.checkpoint()?.snapshots ?? {};
@@ -72,12 +72,26 @@ export class FlowRuntime {
       const saved = snapshots[cell.id] as { identity: string; state: unknown } | undefined;
       if (saved && cell.instance.restore && saved.identity === cell.compiled.identity) cell.instance.restore(saved.state);
     }
+    // Sinks and processors are ready (tables checked, connections open) before any batch reaches them,
+    // and sources start last, once there is something to deliver to.
+    const cells = [...this.cells.values()];
+    const isSource = (c: NodeCell) => c.compiled.node.definition.category === 'source';
+    await this.startCells(cells.filter((c) => !isSource(c)));
     this.executor = new Executor(flow, this.cells, journal, {
       checkpointIntervalMs: flow.settings.checkpointIntervalMs ?? DEFAULTS.checkpointIntervalMs,
       readAhead: DEFAULTS.readAhead, pruneIntervalMs: DEFAULTS.pruneIntervalMs, log, onFatal: this.options.onFatal,
     });
     this.executor.start();
-    for (const cell of this.cells.values()) {
+    await this.startCells(cells.filter(isSource));
+    if ([...this.cells.values()].some((c) => c.instance.tick)) {
+      const tickMs = flow.settings.tickMs ?? DEFAULTS.tickMs;
+      this.tickTimer = setInterval(() => this.appendTick(), tickMs);
+      this.tickTimer.unref();
+    }
+  }
+
+  private async startCells(cells: NodeCell[]): Promise<void> {
+    for (const cell of cells) {
       if (!cell.instance.start) continue;
       try {
         await cell.instance.start();
@@ -87,11 +101,6 @@ export class FlowRuntime {
         await this.stop({ checkpoint: false });
         throw new Error(`node "${cell.id}" (${cell.compiled.type}) could not start: ${(err as Error).message}`);
       }
-    }
-    if ([...this.cells.values()].some((c) => c.instance.tick)) {
-      const tickMs = flow.settings.tickMs ?? DEFAULTS.tickMs;
-      this.tickTimer = setInterval(() => this.appendTick(), tickMs);
-      this.tickTimer.unref();
     }
   }
 
