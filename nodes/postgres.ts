@@ -95,14 +95,23 @@ Example: \`{ "table": "readings", "key": ["ts", "sensor"], "columns": [
       } catch (err) {
         throw classify(err);
       }
+      // pg emits a dropped connection on the checked-out client as well as failing its query; without
+      // a listener that event would crash the process.
+      let dropped: Error | undefined;
+      const onError = (err: Error) => { dropped = err; };
+      client.on('error', onError);
       try {
         const result = await fn(client);
+        if (dropped) throw dropped;
+        client.removeListener('error', onError);
         client.release();
         return result;
       } catch (err) {
         const classified = classify(err);
-        // A client whose connection failed must not go back to the pool.
-        client.release(isUnavailable(classified) ? classified : undefined);
+        const broken = dropped ?? (isUnavailable(classified) ? classified : undefined);
+        // A broken client is destroyed, not pooled; its listener stays to absorb the socket's last errors.
+        if (!broken) client.removeListener('error', onError);
+        client.release(broken);
         throw classified;
       }
     }

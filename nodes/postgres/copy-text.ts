@@ -50,6 +50,10 @@ function timestamp(unit: keyof typeof EPOCH_DIVISOR): Encoder {
   };
 }
 
+// Readings arrive in time order, many per second: formatting the date part once per second is most of the cost.
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
 /** Epoch milliseconds (fractional for sub-ms) → `1969-12-31T23:59:59.999999Z`. */
 export function isoMicros(ms: number): string | undefined {
   let whole = Math.floor(ms);
@@ -58,10 +62,15 @@ export function isoMicros(ms: number): string | undefined {
     whole += 1;
     micros = 0;
   }
-  const date = new Date(whole);
-  if (Number.isNaN(date.getTime())) return undefined;
-  const iso = date.toISOString();
-  return micros === 0 ? iso : `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
+  const second = Math.floor(whole / 1000);
+  if (second !== cachedSecond) {
+    const date = new Date(second * 1000);
+    if (Number.isNaN(date.getTime())) return undefined;
+    cachedSecond = second;
+    cachedPrefix = date.toISOString().slice(0, -4);
+  }
+  const millis = String(whole - second * 1000).padStart(3, '0');
+  return micros === 0 ? `${cachedPrefix}${millis}Z` : `${cachedPrefix}${millis}${String(micros).padStart(3, '0')}Z`;
 }
 
 const ENCODERS: { [T in ColumnType]: (unit: keyof typeof EPOCH_DIVISOR) => Encoder } = {

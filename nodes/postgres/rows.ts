@@ -8,7 +8,6 @@ import { tableNameTemplate } from './identifiers.js';
 export interface Row {
   line: string;
   record: DataRecord;
-  key: string;
 }
 
 export interface Rejected {
@@ -26,7 +25,6 @@ interface ColumnPlan {
 /**
  * Turns records into COPY text lines grouped by table. Records that cannot be stored (missing key,
  * wrong type, no table name) are rejected here with the column at fault, before any round trip.
- * Within one batch a key is written once: the first record wins for `nothing`, the last for `update`.
  */
 export function rowPlanner(config: PostgresConfig): (batch: readonly DataRecord[]) => { tables: Map<string, Row[]>; rejected: Rejected[] } {
   const key = new Set(config.key);
@@ -39,45 +37,57 @@ export function rowPlanner(config: PostgresConfig): (batch: readonly DataRecord[
 
   return (batch) => {
     const tables = new Map<string, Row[]>();
-    const seen = new Map<string, Map<string, number>>();
     const rejected: Rejected[] = [];
-    const values: string[] = new Array<string>(columns.length);
+    // Records of one batch mostly share a table: look it up only when the name changes.
+    let lastName: string | undefined;
+    let lastRows: Row[] = [];
     for (const record of batch) {
       const table = tableOf(record);
       if (!table.ok) { rejected.push({ record, reason: table.reason }); continue; }
-      const problem = encodeInto(values, columns, record);
-      if (problem) { rejected.push({ record, reason: problem }); continue; }
-      const rowKey = keyIndexes.length ? keyIndexes.map((i) => values[i]).join('\t') : '';
-      const row: Row = { line: values.join('\t'), record, key: rowKey };
-      let rows = tables.get(table.name);
-      if (!rows) tables.set(table.name, (rows = []));
-      if (!rowKey) { rows.push(row); continue; }
-      let keys = seen.get(table.name);
-      if (!keys) seen.set(table.name, (keys = new Map()));
-      const at = keys.get(rowKey);
-      if (at === undefined) {
-        keys.set(rowKey, rows.length);
-        rows.push(row);
-      } else if (lastWins) {
-        rows[at] = row;
+      const line = encodeLine(columns, record);
+      if (line instanceof Rejection) { rejected.push({ record, reason: line.reason }); continue; }
+      if (table.name !== lastName) {
+        lastName = table.name;
+        const known = tables.get(lastName);
+        if (known) lastRows = known;
+        else tables.set(lastName, (lastRows = []));
       }
+      lastRows.push({ line, record });
     }
+    if (lastWins) for (const [name, rows] of tables) tables.set(name, lastPerKey(rows, keyIndexes));
     return { tables, rejected };
   };
 }
 
-function encodeInto(values: string[], columns: ColumnPlan[], record: DataRecord): string | undefined {
+/**
+ * `update` merges with INSERT … ON CONFLICT DO UPDATE, which refuses to touch a row twice in one
+ * statement: keep the last record per key. (`nothing` needs no pass: later duplicates are skipped.)
+ */
+function lastPerKey(rows: Row[], keyIndexes: number[]): Row[] {
+  const last = new Map<string, number>();
+  rows.forEach((row, i) => last.set(keyOf(row, keyIndexes), i));
+  return last.size === rows.length ? rows : rows.filter((_, i) => last.get(keyOf(rows[i]!, keyIndexes)) === i);
+}
+
+function keyOf(row: Row, keyIndexes: number[]): string {
+  const fields = row.line.split('\t');
+  return keyIndexes.map((k) => fields[k]).join('\t');
+}
+
+function encodeLine(columns: ColumnPlan[], record: DataRecord): string | Rejection {
+  let line = '';
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
     const v = c.get(record);
+    let encoded: string | Rejection;
     if (v === undefined || v === null) {
-      if (c.required) return `column "${c.name}": ${v === null ? 'null' : 'missing'} (required)`;
-      values[i] = NULL;
-      continue;
+      if (c.required) return new Rejection(`column "${c.name}": ${v === null ? 'null' : 'missing'} (required)`);
+      encoded = NULL;
+    } else {
+      encoded = c.encode(v);
+      if (encoded instanceof Rejection) return new Rejection(`column "${c.name}": ${encoded.reason}`);
     }
-    const encoded = c.encode(v);
-    if (encoded instanceof Rejection) return `column "${c.name}": ${encoded.reason}`;
-    values[i] = encoded;
+    line = i === 0 ? encoded : `${line}\t${encoded}`;
   }
-  return undefined;
+  return line;
 }
