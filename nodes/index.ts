@@ -1,8 +1,9 @@
 import type { NodeDefinition } from '../server/core/types.js';
 import alert from './alert.js';
 import debug from './debug.js';
+import postgres from './postgres.js';
 import simulate from './simulate.js';
 import validate from './validate.js';
 
 /** Every node type shipped with Sluice; registering a node is adding it here. */
-export const builtinNodes: NodeDefinition[] = [simulate, validate, debug, alert];
+export const builtinNodes: NodeDefinition[] = [simulate, validate, alert, debug, postgres];
