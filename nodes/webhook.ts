@@ -130,7 +130,7 @@ is permanent: that request is never sent again, the rest of the batch is still d
 fails with an error marked permanent. The runtime has no shortcut for permanent errors yet, so it still waits
 through its remaining attempts (without new requests) before the batch goes to \`error\` (when wired) or to
 the dead letters. Those records carry the whole batch, delivered records included; the error text names the
-failed requests (\`record 3 of 10: HTTP 400 Bad Request from POST …: <body excerpt>\`).
+failed requests (\`record 3 of 10: POST https://… answered HTTP 400 Bad Request: <body excerpt>\`).
 
 Example (alert state changes to a chat tool): \`{ "url": "https://chat.example/hooks/{{channel}}",
 "mode": "record", "headers": { "Authorization": "Bearer \${secret:chat_token}" } }\``,
@@ -152,11 +152,11 @@ Example (alert state changes to a chat tool): \`{ "url": "https://chat.example/h
           memo.delivered.add(index);
           return undefined;
         }
-        if (isRetryableStatus(res.status, cfg.retryableStatuses)) return `${which}: ${statusMessage(res)} from ${where}`;
-        memo.rejected.set(index, `${which}: ${statusMessage(res)} from ${where}`);
+        if (isRetryableStatus(res.status, cfg.retryableStatuses)) return `${which}: ${where} answered ${statusMessage(res)}`;
+        memo.rejected.set(index, `${which}: ${where} answered ${statusMessage(res)}`);
         return undefined;
       } catch (err) {
-        if (err instanceof HttpFailure) return `${which}: ${err.message} (${where})`;
+        if (err instanceof HttpFailure) return `${which}: ${where}: ${err.message}`;
         throw err;
       }
     }
@@ -174,7 +174,7 @@ Example (alert state changes to a chat tool): \`{ "url": "https://chat.example/h
         }
         if (memo.rejected.size > 0) {
           const reasons = [...memo.rejected.values()];
-          throw new PermanentDeliveryError(`permanent failure, not retried: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? `; and ${reasons.length - 3} more` : ''}; ${memo.delivered.size} of ${requests.length} requests delivered`);
+          throw new PermanentDeliveryError(`permanent failure, not sent again: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? `; and ${reasons.length - 3} more` : ''}; ${memo.delivered.size} of ${requests.length} requests delivered`);
         }
       },
     };

@@ -300,3 +300,20 @@ test('past the journal quota the poll is skipped, the cursor kept, and nothing i
   assert.deepEqual(ids(received.get('sink')), api.readings.get('d1')!.map((r) => r.id));
   assert.equal(runtime.status('vendor')!.deadLetters, 0);
 });
+
+test('deploy refuses a bad cron, time zone, pointer or placeholder, naming the config field', async (t) => {
+  const { runtime } = await openApp(t);
+  runtime.setSecret('vendor_key', 's3cret');
+  const flow = pollerFlow({ url: 'http://127.0.0.1:9' } as TestServer, {
+    url: 'http://127.0.0.1:9/sites/{{site}}/readings', devices: [], cron: '*/5 * * 13 *', timezone: 'Mars/Olympus', recordsPointer: 'data',
+  });
+  const result = runtime.validate(flow);
+  assert.equal(result.ok, false);
+  const problems = result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
+  assert.deepEqual(problems, [
+    '/nodes/0/config/url: unknown placeholder {{site}}: use {{device}} or {{cursor}}',
+    '/nodes/0/config/cron: cron field 4 (month): 13 is out of range 1-12',
+    '/nodes/0/config/timezone: unknown time zone "Mars/Olympus"',
+    '/nodes/0/config/recordsPointer: JSON pointer "data" must be empty or start with "/"',
+  ]);
+});
