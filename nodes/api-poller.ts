@@ -131,7 +131,8 @@ the records strictly after it. The node's source state is \`{ [device]: cursor }
 never skips nor repeats a page, and a restart resumes from the last committed cursor. A poll still running when
 the next one is due is not started twice (the slot is skipped and counted). With \`maxPages\` reached, the
 records so far are committed and the next poll continues from their cursor (this needs an API that returns
-records in ascending cursor order).
+records in ascending cursor order). One poll of one device is one journal append, so it must fit under the
+flow's journal quota: keep \`maxPages\` × page size well below it.
 
 **Errors.** 5xx, 408, 425, 429, timeouts and connection errors are retried with \`retry\` (status \`retrying\`).
 Any other status, a body that is not JSON, or retries exhausted: the device's cursor is kept, one record goes
@@ -167,13 +168,14 @@ Example: \`{ "url": "https://vendor.example/devices/{{device}}/readings?since={{
     const counters = { polls: 0, skipped: 0, records: 0, failures: 0, refusals: 0 };
     let loop: Promise<void> | undefined;
 
+    const recordsAt = parsePointer(cfg.recordsPointer);
+    const pages = { ...cfg.pagination, next: cfg.pagination.nextPointer === '' ? undefined : parsePointer(cfg.pagination.nextPointer) };
     const cursorOf = (device: string): unknown => committed[device] ?? cfg.cursor.initial;
     const fetchSettings = (device: string, cursor: unknown, lookup: (name: string) => unknown): FetchSettings => ({
       method: cfg.method, timeoutMs: cfg.timeoutMs, retry: cfg.retry, signal,
       headers: Object.fromEntries(t.headers.map(([name, h]) => [name, h.render(lookup, headerValue)])),
       body: t.body?.render(lookup),
-      records: parsePointer(cfg.recordsPointer),
-      pages: { ...cfg.pagination, next: cfg.pagination.nextPointer === '' ? undefined : parsePointer(cfg.pagination.nextPointer) },
+      records: recordsAt, pages,
       onRetry(message, attempt, delayMs) {
         const who = device === SINGLE ? '' : `device ${device}: `;
         ctx.status({ state: 'retrying', text: `${who}attempt ${attempt} of ${cfg.retry.maxAttempts} in ${delayMs} ms after ${message}` });

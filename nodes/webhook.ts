@@ -51,10 +51,13 @@ class RequestBuilder {
   private readonly url: Template;
   private readonly headers: [string, Template][];
   private readonly getters = new Map<string, FieldGetter>();
+  private readonly contentType: { [name: string]: string };
 
   constructor(private readonly cfg: Config) {
     this.url = parseTemplate(cfg.url);
     this.headers = Object.entries(cfg.headers).map(([name, value]) => [name, parseTemplate(value)]);
+    // Header names are case-insensitive: a default next to the user's own Content-Type would be sent as a list.
+    this.contentType = Object.keys(cfg.headers).some((n) => n.toLowerCase() === 'content-type') ? {} : { 'content-type': 'application/json' };
   }
 
   build(batch: Batch): Request[] {
@@ -87,7 +90,7 @@ class RequestBuilder {
     try {
       return {
         url: this.url.render(lookup, encodeUrlValue),
-        headers: { 'content-type': 'application/json', ...Object.fromEntries(this.headers.map(([n, t]) => [n, t.render(lookup, headerValue)])) },
+        headers: { ...this.contentType, ...Object.fromEntries(this.headers.map(([n, t]) => [n, t.render(lookup, headerValue)])) },
       };
     } catch (err) {
       return { url: this.cfg.url, headers: {}, invalid: `record ${index}: ${(err as Error).message}` };
