@@ -127,7 +127,7 @@ async function deploy(runtime: RuntimeManager, flow: object): Promise<void> {
 }
 
 const pollerState = (runtime: RuntimeManager) =>
-  runtime.queryNode('vendor', 'poll', 'state', {}) as { cursors: { [device: string]: string }; polls: number; skipped: number };
+  runtime.queryNode('vendor', 'poll', 'state', {}) as { cursors: { [device: string]: string }; polls: number; skipped: number; records: number };
 
 test('each device is polled from its own cursor and every reading is journaled once', async (t) => {
   const { api, server } = await setup(t);
@@ -142,6 +142,7 @@ test('each device is polled from its own cursor and every reading is journaled o
 
   const got = received.get('sink')!;
   assert.deepEqual(ids(got).sort(), [...first, ...later].map((r) => r.id).sort(), 'every reading once, none twice');
+  assert.equal(pollerState(runtime).records, 8, 'the poller journaled 8 records in all');
   assert.deepEqual(got[0], { ...first[0], device: 'd1' }, 'records as the API sent them, plus their device');
   const lastOf = (device: string): string => api.readings.get(device)!.at(-1)!.timestamp;
   assert.deepEqual(pollerState(runtime).cursors, { d1: lastOf('d1'), d2: lastOf('d2') }, 'the cursor is the highest timestamp per device');
@@ -173,6 +174,7 @@ test('after a restart on the same data directory the poller resumes exactly at i
   const got = ids(received.get('sink'));
   assert.deepEqual(got, api.readings.get('d1')!.map((r) => r.id), 'no duplicate and no gap, in order');
   assert.deepEqual(got.slice(4), whileDown.map((r) => r.id));
+  assert.equal(pollerState(runtime).records, 3, 'after the restart the poller journaled only the new readings');
 });
 
 for (const paging of ['next', 'link', 'page'] as const) {
