@@ -1,9 +1,15 @@
 import type { NodeDefinition } from '../server/core/types.js';
 import alert from './alert.js';
+import apiPoller from './api-poller.js';
 import debug from './debug.js';
 import postgres from './postgres.js';
 import simulate from './simulate.js';
 import validate from './validate.js';
+import webhook from './webhook.js';
 
-/** Every node type shipped with Sluice; registering a node is adding it here. */
-export const builtinNodes: NodeDefinition[] = [simulate, validate, alert, debug, postgres];
+/** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
+export const builtinNodes: NodeDefinition[] = [
+  simulate, apiPoller,
+  validate, alert,
+  debug, webhook, postgres,
+];

@@ -1,0 +1,100 @@
+/** One HTTP exchange with a timeout, classified the way both HTTP nodes decide what to retry. */
+
+export interface HttpRequest {
+  url: string;
+  method: string;
+  headers: { [name: string]: string };
+  body?: string;
+  timeoutMs: number;
+  /** The node's stop signal: aborting it cancels the request. */
+  signal: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+const EXCERPT_CHARS = 500;
+
+/** The first characters of a response body, for error records and status texts. */
+export function excerpt(text: string, max = EXCERPT_CHARS): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Why an exchange did not give a usable answer. `retryable` says whether trying again may help. */
+export class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    readonly body?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when the node was stopped mid-request: not a failure of the remote system. */
+export class Stopped extends Error {
+  constructor() {
+    super('stopped');
+  }
+}
+
+/** 5xx and the 4xx that mean "try later" (timeout, too early, too many requests). */
+export function isRetryableStatus(status: number, retryable4xx: readonly number[] = [408, 425, 429]): boolean {
+  return status >= 500 || retryable4xx.includes(status);
+}
+
+/**
+ * Sends the request and reads the whole body. Resolves for every HTTP status (the caller decides what a
+ * status means); rejects with a retryable `HttpFailure` on timeouts and connection errors, or `Stopped`.
+ * Redirects are not followed: a POST silently turned into a GET would lose the body.
+ */
+export async function httpFetch(req: HttpRequest): Promise<HttpResponse> {
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  try {
+    const res = await fetch(req.url, {
+      method: req.method, headers: req.headers, body: req.body, redirect: 'manual',
+      signal: AbortSignal.any([timeout, req.signal]),
+    });
+    return { status: res.status, statusText: res.statusText, headers: res.headers, text: await res.text() };
+  } catch (err) {
+    if (req.signal.aborted) throw new Stopped();
+    if (timeout.aborted) throw new HttpFailure(`no complete answer within ${req.timeoutMs} ms`, true);
+    throw new HttpFailure(`connection failed: ${networkReason(err)}`, true);
+  }
+}
+
+/** undici reports "fetch failed" and puts the socket error (ECONNRESET, ECONNREFUSED, …) in `cause`. */
+function networkReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  return cause?.message ?? err.message;
+}
+
+/** `HTTP 404 Not Found: <body excerpt>` */
+export function statusMessage(res: HttpResponse): string {
+  const body = excerpt(res.text.trim(), 200);
+  return `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body ? `: ${body}` : ''}`;
+}
+
+const SECRET_PARAM = /key|token|secret|pass|sig|auth/i;
+
+/** The URL with credential-looking query values masked, for records and logs that are kept. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');
+  }
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
