@@ -2,7 +2,8 @@ import type { NodeDefinition } from '../server/core/types.js';
 import debug from './debug.js';
 import regionLookup from './region-lookup.js';
 import simulate from './simulate.js';
+import topK from './top-k.js';
 import validate from './validate.js';
 
 /** Every node type shipped with Sluice; registering a node is adding it here. */
-export const builtinNodes: NodeDefinition[] = [simulate, validate, debug, regionLookup];
+export const builtinNodes: NodeDefinition[] = [simulate, validate, debug, regionLookup, topK];
