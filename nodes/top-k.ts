@@ -86,6 +86,7 @@ Example: \`{ "field": "temperature", "n": 5, "order": "highest", "histogram": { 
     const getSensor = fieldGetter(cfg.sensorField);
     const getTs = fieldGetter(cfg.tsField);
     const sliding = cfg.windows.filter((w): w is SlidingName => w !== 'all');
+    const trackAll = cfg.windows.includes('all');
     let now = -Infinity;
     let sensors = new Map<string, SensorState>();
     let emitted: { [w in WindowName]?: Ranked[] } = {};
@@ -127,15 +128,31 @@ Example: \`{ "field": "temperature", "n": 5, "order": "highest", "histogram": { 
       return state;
     }
 
+    /**
+     * Whether a reading that entered window `w` can change its ranking. Readings only ever raise a
+     * sensor's extreme, so one that ranks below the current last place of a full top, from a sensor
+     * outside it, changes nothing: most batches then skip the ranking entirely.
+     */
+    function mayChange(w: WindowName, sensor: string, v: number, ts: number): boolean {
+      const top = emitted[w];
+      if (!top || top.length < cfg.n) return true;
+      const mine = top.find((e) => e.sensor === sensor);
+      if (mine) return beats(cfg.order, v, ts, mine.value, mine.ts);
+      const last = top[top.length - 1]!;
+      if (beats(cfg.order, last.value, last.ts, v, ts)) return false;
+      return v !== last.value || ts !== last.ts || sensor < last.sensor;
+    }
+
     function add(r: DataRecord, changed: Set<WindowName>): void {
       const v = getValue(r) as number, ts = getTs(r) as number;
-      const state = stateFor(String(getSensor(r)), changed);
+      const sensor = String(getSensor(r));
+      const state = stateFor(sensor, changed);
       state.hist[slotOf(cfg.histogram, v)]!++;
-      if (cfg.windows.includes('all') && (!state.all || beats(cfg.order, v, ts, state.all[0], state.all[1]))) {
+      if (trackAll && (!state.all || beats(cfg.order, v, ts, state.all[0], state.all[1]))) {
         state.all = [v, ts];
-        changed.add('all');
+        if (mayChange('all', sensor, v, ts)) changed.add('all');
       }
-      for (const w of sliding) if (addToBuckets(state[w], w, cfg.order, v, ts, now)) changed.add(w);
+      for (const w of sliding) if (addToBuckets(state[w], w, cfg.order, v, ts, now) && mayChange(w, sensor, v, ts)) changed.add(w);
     }
 
     /** One record per window whose ranking differs from the last one emitted. */
