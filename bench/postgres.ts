@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import pg from 'pg';
 import { silentLogger } from '../server/core/logger.js';
 import type { DataRecord } from '../server/core/types.js';
-import { IngressRegistry } from '../server/services/ingress.js';
+import { nodeContext } from '../test/helpers/node-context.js';
 import postgres from '../nodes/postgres.js';
 
 const BATCH = 5_000;
@@ -20,12 +20,7 @@ export async function postgresThroughput(rows: number): Promise<number> {
       { name: 'value', type: 'double precision' }, { name: 'region', type: 'text' },
     ],
   }) as Parameters<typeof postgres.create>[0];
-  const node = await postgres.create(config, {
-    flowId: 'bench', nodeId: 'pg', dataDir: '/nonexistent', signal: new AbortController().signal,
-    services: { ingress: new IngressRegistry() }, log: silentLogger,
-    status: () => undefined, debug: () => undefined, sourceState: () => undefined,
-    append: () => Promise.reject(new Error('not a source')),
-  });
+  const node = await postgres.create(config, nodeContext({ flowId: 'bench', nodeId: 'pg', log: silentLogger }));
   try {
     await node.start?.();
     const t0 = 1_767_225_600_000;

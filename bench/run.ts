@@ -1,13 +1,16 @@
 import { coreThroughput } from './core.js';
 import { postgresThroughput } from './postgres.js';
+import { regionLookups } from './region.js';
 
 /**
  * `npm run bench` prints one figure per line as `<name>: <number> <unit>`;
- * `npm run bench -- <name>` runs that one (or those whose name starts with it).
+ * `npm run bench -- <name>` runs that one (or those whose name starts with it). A benchmark whose
+ * data is missing returns undefined after saying so on stderr.
  */
-const benchmarks: { name: string; unit: string; run: () => Promise<number> }[] = [
+const benchmarks: { name: string; unit: string; run: () => Promise<number | undefined> }[] = [
   { name: 'core.records_per_s', unit: 'records/s', run: () => coreThroughput('normal', 2_000_000) },
   { name: 'core.records_per_s_full_sync', unit: 'records/s', run: () => coreThroughput('full', 2_000_000) },
+  { name: 'region.lookups_per_s', unit: 'lookups/s', run: regionLookups },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
 ];
 
@@ -20,5 +23,6 @@ if (selected.length === 0) {
 }
 for (const b of selected) {
   const value = await b.run();
+  if (value === undefined) continue;
   process.stdout.write(`${b.name}: ${Math.round(value)} ${b.unit}\n`);
 }

@@ -3,13 +3,15 @@ import alert from './alert.js';
 import apiPoller from './api-poller.js';
 import debug from './debug.js';
 import postgres from './postgres.js';
+import regionLookup from './region-lookup.js';
 import simulate from './simulate.js';
+import topK from './top-k.js';
 import validate from './validate.js';
 import webhook from './webhook.js';
 
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
   simulate, apiPoller,
-  validate, alert,
+  validate, regionLookup, alert, topK,
   debug, webhook, postgres,
 ];
