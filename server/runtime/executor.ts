@@ -1,5 +1,5 @@
 import type { CompiledFlow } from '../core/compile-flow.js';
-import { ERROR_PORT } from '../core/flow-format.js';
+import { DEFAULT_OUTPUT_PORT, ERROR_PORT } from '../core/flow-format.js';
 import { backoffDelay } from '../core/retry-policy.js';
 import type { BatchMeta, DataRecord, Logger, Outputs } from '../core/types.js';
 import { isUnavailable } from '../core/unavailable.js';
@@ -155,7 +155,7 @@ export class Executor {
       if (!records || records.length === 0) continue;
       cell.countOut(port, records.length);
       const targets = wired?.get(port);
-      if (port === ERROR_PORT && !targets?.length) this.keepErrors(cell, records, meta);
+      if (!targets?.length && port !== DEFAULT_OUTPUT_PORT) this.keepUnwired(cell, port, records, meta);
       for (const target of targets ?? []) {
         const parts = inbox.get(target.node);
         if (parts) parts.push(records);
@@ -209,10 +209,16 @@ export class Executor {
   }
 
   /**
-   * Records a node itself sent to an unwired `error` port (e.g. rows a database rejected) become dead
-   * letters, one per distinct reason, holding the original records so a replay re-processes them.
+   * Nothing a node sets aside may vanish: records on an unwired port other than `out` (`error`,
+   * `invalid`, `late`, `unmatched`, …) become dead letters. Errors keep the original records, one dead
+   * letter per reason, so a replay re-processes them; other ports keep what was emitted, reasons included.
    */
-  private keepErrors(cell: NodeCell, records: readonly DataRecord[], meta: BatchMeta): void {
+  private keepUnwired(cell: NodeCell, port: string, records: readonly DataRecord[], meta: BatchMeta): void {
+    if (port !== ERROR_PORT) {
+      const error = `${records.length} records left by the unwired port "${port}"`;
+      this.journal.addDeadLetter({ node: cell.id, offset: meta.offset, error, attempts: 1, records });
+      return;
+    }
     const byReason = new Map<string, { attempts: number; records: DataRecord[] }>();
     for (const r of records) {
       const reason = typeof r.error === 'string' ? r.error : 'sent to the error port';
