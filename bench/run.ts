@@ -1,6 +1,7 @@
 import { coreThroughput } from './core.js';
 import { postgresThroughput } from './postgres.js';
 import { regionLookups } from './region.js';
+import { rollupThroughput } from './rollup.js';
 
 /**
  * `npm run bench` prints one figure per line as `<name>: <number> <unit>`;
@@ -12,6 +13,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | unde
   { name: 'core.records_per_s_full_sync', unit: 'records/s', run: () => coreThroughput('full', 2_000_000) },
   { name: 'region.lookups_per_s', unit: 'lookups/s', run: regionLookups },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
+  { name: 'rollup.records_per_s', unit: 'records/s', run: () => rollupThroughput(3_000_000) },
 ];
 
 const wanted = process.argv.slice(2);

@@ -4,6 +4,7 @@ import apiPoller from './api-poller.js';
 import debug from './debug.js';
 import postgres from './postgres.js';
 import regionLookup from './region-lookup.js';
+import rollup from './rollup.js';
 import simulate from './simulate.js';
 import topK from './top-k.js';
 import validate from './validate.js';
@@ -12,6 +13,6 @@ import webhook from './webhook.js';
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
   simulate, apiPoller,
-  validate, regionLookup, alert, topK,
+  validate, regionLookup, rollup, alert, topK,
   debug, webhook, postgres,
 ];
