@@ -1,8 +1,8 @@
 import { Value } from '@sinclair/typebox/value';
 import rollup from '../nodes/rollup.js';
 import { gaussian } from '../nodes/lib/prng.js';
-import type { DataRecord, NodeContext, NodeInstance } from '../server/core/types.js';
-import { IngressRegistry } from '../server/services/ingress.js';
+import type { DataRecord, NodeInstance } from '../server/core/types.js';
+import { nodeContext } from '../test/helpers/node-context.js';
 
 const SENSORS = 10_000;
 const BATCH = 5_000;
@@ -11,14 +11,7 @@ function node(): NodeInstance {
   const config = Value.Default(rollup.config, {
     window: '1h', keyBy: ['sensor'], allowedLateness: '1m', aggregates: [{ field: 'value', aggregates: ['count', 'mean', 'min', 'max', 'p95'] }],
   });
-  const ctx: NodeContext = {
-    flowId: 'bench', nodeId: 'roll', dataDir: '/nonexistent', signal: new AbortController().signal,
-    services: { ingress: new IngressRegistry() },
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    status: () => undefined, debug: () => undefined,
-    append: () => Promise.reject(new Error('not a source')), sourceState: () => undefined,
-  };
-  return rollup.create(config as never, ctx) as NodeInstance;
+  return rollup.create(config as never, nodeContext({ flowId: 'bench', nodeId: 'roll' })) as NodeInstance;
 }
 
 const START = Date.UTC(2026, 0, 1);
