@@ -32,7 +32,7 @@ export const GLUE = `(function () {
     try { const v = e[name]; return v === undefined ? '' : toText(v); } catch (err) { return ''; }
   }
   function describe(e) {
-    if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
+    if (e instanceof Error) {
       return { name: field(e, 'name') || 'Error', message: field(e, 'message'), stack: field(e, 'stack') };
     }
     return { name: 'Error', message: 'a non-Error value was thrown: ' + show(e), stack: '' };

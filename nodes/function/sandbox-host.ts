@@ -6,7 +6,7 @@ const ENTRY = fileURLToPath(new URL('./sandbox-process.js', import.meta.url));
 /** How long a process may take to start and load the code, on top of the code's own time limit. */
 const START_GRACE_MS = 20_000;
 /** The isolate enforces the time limit itself; this is for a process that stopped answering at all. */
-const RUN_GRACE_MS = 5_000;
+const RUN_GRACE_MS = 2_000;
 const STDERR_TAIL = 2_000;
 
 interface Pending {

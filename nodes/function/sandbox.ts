@@ -31,7 +31,7 @@ export class Sandbox {
       isolate.compileScriptSync(script, { filename: CODE_FILENAME }).runSync(context, { timeout: timeoutMs });
       this.run = bind.applySync(undefined, [], { timeout: timeoutMs, result: { reference: true } }) as unknown as ivm.Reference<RunFunction>;
     } catch (err) {
-      throw new LoadError(this.limitMessage(err) ?? `loading the code failed: ${errorText(err)}${err instanceof Error ? codePosition(err.stack ?? '') : ''}`);
+      throw new LoadError(this.limitMessage(err) ?? `loading the code failed: ${loadErrorText(err)}`);
     } finally {
       bind.release();
     }
@@ -64,6 +64,12 @@ export class Sandbox {
     if (err instanceof Error && /timed out/i.test(err.message)) return `the code ran longer than ${timeoutMs} ms (timeoutMs)`;
     return undefined;
   }
+}
+
+/** isolated-vm appends `[file:line:column]` to some messages; say it the way every other error does. */
+function loadErrorText(err: unknown): string {
+  const text = errorText(err).replace(/ \[[^\]]*:\d+:\d+\]$/, '');
+  return `${text}${err instanceof Error ? codePosition(err.stack ?? '') : ''}`;
 }
 
 export function errorText(err: unknown): string {
