@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import type { BatchMeta, DataRecord, NodeContext, NodeInstance, Outputs } from '../server/core/types.js';
 import { createNode, nodeContext } from './helpers/node-context.js';
+import { waitFor } from './helpers/wait.js';
 
 const meta: BatchMeta = { offset: 1, ts: 1_700_000_000_000 };
 const readings: DataRecord[] = [
@@ -215,4 +217,28 @@ test('a thrown non-Error value is described', async (t) => {
 
 test('code whose top level throws cannot be created, with the line', async () => {
   await assert.rejects(createNode('function', { code: 'const x = null;\nx.y = 1;\nexport function process(r) { return r; }' }), /loading the code failed: TypeError: Cannot set properties of null \(setting 'y'\) at line 2, column 5/);
+});
+
+/** Pids of the sandbox processes this test process started. */
+function sandboxPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'sandbox-process'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+test('a sandbox process that dies (kill -9) fails only the batch in flight; the next batch gets a new process', async (t) => {
+  const node = await fn(t, body('  if (records[0].spin) { const end = Date.now() + 4000; while (Date.now() < end); }\n  return records;'), { timeoutMs: 5000 });
+  const [pid] = sandboxPids();
+  assert.ok(pid, 'the sandbox runs in a child process of the server');
+  const spinning = run(node, [{ spin: true }]);
+  await new Promise((r) => setTimeout(r, 200));
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(spinning, /the sandbox process stopped \(SIGKILL\); it is restarted for the next batch/);
+  assert.deepEqual(await run(node, [{ after: 1 }]), { out: [{ after: 1 }] });
+  const [next] = sandboxPids();
+  assert.ok(next && next !== pid, 'a new process serves the next batch');
+  node.stop!();
+  await waitFor('the stopped node to leave no process behind', () => sandboxPids().length === 0);
 });
