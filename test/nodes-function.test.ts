@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { BatchMeta, DataRecord, NodeContext, NodeInstance, Outputs } from '../server/core/types.js';
 import { createNode, nodeContext } from './helpers/node-context.js';
@@ -219,13 +219,17 @@ test('code whose top level throws cannot be created, with the line', async () =>
   await assert.rejects(createNode('function', { code: 'const x = null;\nx.y = 1;\nexport function process(r) { return r; }' }), /loading the code failed: TypeError: Cannot set properties of null \(setting 'y'\) at line 2, column 5/);
 });
 
-/** Pids of the sandbox processes this test process started. */
+/** Pids of the live sandbox processes this test process started (from /proc: no tool needed). */
 function sandboxPids(): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'sandbox-process'], { encoding: 'utf8' }).trim().split('\n').map(Number);
-  } catch {
-    return [];
-  }
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(ppid) === process.pid && state !== 'Z' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox-process');
+    } catch {
+      return false; // the process ended while we looked
+    }
+  });
 }
 
 test('a sandbox process that dies (kill -9) fails only the batch in flight; the next batch gets a new process', async (t) => {
