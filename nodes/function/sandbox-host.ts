@@ -60,9 +60,10 @@ export class SandboxHost {
 
   private request(message: HostMessage, waitMs: number): Promise<ChildMessage> {
     const child = this.child!;
+    if (this.pending) return Promise.reject(new Error('the sandbox takes one request at a time'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.fail(child, new Error(`the sandbox process did not answer within ${waitMs} ms and was restarted`));
+        this.fail(child, new Error(`the sandbox process did not answer within ${waitMs} ms and was killed; the next batch starts a new one`));
       }, waitMs);
       this.pending = { resolve, reject, timer };
       child.send(message, (err) => { if (err) this.fail(child, new Error(`could not reach the sandbox process: ${err.message}`)); });
