@@ -64,9 +64,10 @@ test('a deploy of code that does not parse answers 400 with the line and column,
       { id: 'feed', type: 'test-feed', config: { count: 10 } },
       { id: 'fn', type: 'function', config: { code } },
       { id: 'fn2', type: 'function', config: { code: 'function process(records) { return records; }', outputs: ['error'] } },
+      { id: 'fn3', type: 'function', config: { code: 'export async function process(records) { return records; }' } },
       { id: `${id}-sink`, type: 'test-sink' },
     ],
-    wires: [{ from: 'feed', to: 'fn' }, { from: 'fn', to: `${id}-sink` }, { from: 'feed', to: 'fn2' }],
+    wires: [{ from: 'feed', to: 'fn' }, { from: 'fn', to: `${id}-sink` }, { from: 'feed', to: 'fn2' }, { from: 'feed', to: 'fn3' }],
   };
   const res = await app.inject({ method: 'POST', url: `/api/flows/${id}/deploy`, payload: doc });
   assert.equal(res.statusCode, 400, res.body);
@@ -75,6 +76,7 @@ test('a deploy of code that does not parse answers 400 with the line and column,
     { nodeId: 'fn', path: '/nodes/1/config/code', message: "SyntaxError: Unexpected token '}' at line 3, column 51" },
     { nodeId: 'fn2', path: '/nodes/2/config/code', message: 'the code must declare `export function process(records, ctx)`' },
     { nodeId: 'fn2', path: '/nodes/2/config/outputs/0', message: '"error" is the port of failed batches; choose another name' },
+    { nodeId: 'fn3', path: '/nodes/3/config/code', message: '`process` must not be async: the time limit cannot cover asynchronous code; return the records directly' },
   ]);
   assert.equal(runtime.status(id), undefined, 'nothing was deployed');
 });

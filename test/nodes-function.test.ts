@@ -181,6 +181,7 @@ const refused: { returns: string; message: RegExp }[] = [
   { returns: '[1, { ok: true }]', message: /process returned a number \(1\) as record 0 of port "out"; every record must be an object/ },
   { returns: '[{}, [1]]', message: /an array as record 1 of port "out"/ },
   { returns: '{ out: { a: 1 } }', message: /process returned an object for port "out"; expected an array of records/ },
+  { returns: 'Promise.resolve(records)', message: /TypeError: process returned a Promise; return the records themselves/ },
   { returns: '(() => { const a = {}; a.self = a; return [a]; })()', message: /TypeError: Converting circular structure to JSON/ },
   { returns: '[{ big: 10n }]', message: /TypeError: Do not know how to serialize a BigInt/ },
 ];
@@ -245,4 +246,10 @@ test('a sandbox process that dies (kill -9) fails only the batch in flight; the 
   assert.ok(next && next !== pid, 'a new process serves the next batch');
   node.stop!();
   await waitFor('the stopped node to leave no process behind', () => sandboxPids().length === 0);
+});
+
+test('work queued as promise callbacks is under the same time limit', async (t) => {
+  const node = await fn(t, body('  if (records[0].spin) Promise.resolve().then(() => { for (;;) {} });\n  return records;'), { timeoutMs: 200 });
+  await assert.rejects(run(node, [{ spin: true }]), /ran longer than 200 ms/);
+  assert.deepEqual(await run(node, [{ ok: 3 }]), { out: [{ ok: 3 }] });
 });

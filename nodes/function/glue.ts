@@ -53,7 +53,11 @@ export const GLUE = `(function () {
       ctx.state = parse(state);
       let result, nextState;
       try {
-        result = stringify(userProcess(parse(records), ctx));
+        const out = userProcess(parse(records), ctx);
+        if (out !== null && typeof out === 'object' && typeof out.then === 'function') {
+          throw new TypeError('process returned a Promise; return the records themselves (asynchronous code is not supported)');
+        }
+        result = stringify(out);
         nextState = stringify(ctx.state);
       } catch (e) {
         return failed(e);

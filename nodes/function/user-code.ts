@@ -17,9 +17,13 @@ export function toScript(code: string): string | undefined {
 }
 
 export const MISSING_PROCESS = 'the code must declare `export function process(records, ctx)`';
+const ASYNC_PROCESS = /^[ \t]*export\s+async\s+function\s+process\s*\(/m;
 
 /** Parses the code without running any of it: a syntax error becomes a problem at `/code` with line and column. */
 export function checkCode(code: string): ConfigProblem[] {
+  if (ASYNC_PROCESS.test(code)) {
+    return [{ path: '/code', message: '`process` must not be async: the time limit cannot cover asynchronous code; return the records directly' }];
+  }
   const script = toScript(code);
   if (script === undefined) return [{ path: '/code', message: MISSING_PROCESS }];
   try {
