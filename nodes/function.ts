@@ -60,7 +60,8 @@ with \`"outputs": ["hot", "cold"]\`.
 **\`process(records, ctx)\`** receives a copy of the batch (plain JSON objects) and returns either an array
 of records (sent to \`out\`) or \`{ port: records }\` for \`out\` and the ports declared in \`outputs\`.
 Every record must be an object; the result is converted to JSON (\`undefined\` fields vanish, \`NaN\` becomes
-\`null\`). Return \`[]\` to emit nothing; returning anything else is an error.
+\`null\`). Return \`[]\` to emit nothing; returning anything else is an error. \`process\` is synchronous:
+\`async\` functions and returned Promises are refused, because the time limit could not cover them.
 
 **\`ctx\`**: \`state\` (an object you may change or replace; it must be JSON and is saved with every
 checkpoint, so it survives restarts; changes made by a failed call are discarded), \`nodeId\`, \`flowId\`,

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { received } from './fixtures/test-nodes.js';
+import { builtinNodes } from '../nodes/index.js';
+import { silentLogger } from '../server/core/logger.js';
+import { NodeRegistry } from '../server/core/registry.js';
+import { RuntimeManager } from '../server/runtime/manager.js';
+import { received, testNodes } from './fixtures/test-nodes.js';
 import { openApp } from './helpers/api-app.js';
+import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
 const splitter = [
@@ -93,4 +98,33 @@ test('a wire from a port the function does not declare is refused at deploy', as
   });
   assert.equal(res.statusCode, 400, res.body);
   assert.match(res.body, /node \\"fn\\" \(function\) has no output port \\"warm\\"; its outputs: out, error, hot/);
+});
+
+test('ctx.state is checkpointed: after a restart and a redeploy of the source, the function continues its count', async (t) => {
+  const dataDir = tempDir(t);
+  const registry = new NodeRegistry([...builtinNodes, ...testNodes]);
+  const id = `fn-${randomUUID().slice(0, 8)}`;
+  const sink = `${id}-sink`;
+  t.after(() => received.delete(sink));
+  const doc = (count: number) => ({
+    sluice: 1, id,
+    nodes: [
+      { id: 'feed', type: 'test-feed', config: { count, batchSize: 10 } },
+      { id: 'fn', type: 'function', config: { code: 'export function process(records, ctx) {\n  ctx.state.total = (ctx.state.total ?? 0) + records.length;\n  return [{ total: ctx.state.total }];\n}' } },
+      { id: sink, type: 'test-sink' },
+    ],
+    wires: [{ from: 'feed', to: 'fn' }, { from: 'fn', to: sink }],
+  });
+  const totals = () => (received.get(sink) ?? []).map((r) => r.total);
+
+  const first = await RuntimeManager.open({ dataDir, registry, log: silentLogger });
+  await first.deploy(id, doc(30));
+  await waitFor('three batches through the function', () => totals().length === 3);
+  await first.close();
+
+  const second = await RuntimeManager.open({ dataDir, registry, log: silentLogger });
+  t.after(() => second.close());
+  await second.deploy(id, doc(60));
+  await waitFor('three more batches', () => totals().length === 6);
+  assert.deepEqual(totals(), [10, 20, 30, 40, 50, 60]);
 });
