@@ -29,8 +29,9 @@ export class SandboxHost {
 
   /** Starts the process and loads the code; rejects with the user's error when the code cannot load. */
   async start(): Promise<void> {
+    // An empty environment: the server's holds secrets (SLUICE_SECRET_*) that sandboxed code has no business near.
     const child = fork(ENTRY, [], {
-      execArgv: ['--no-node-snapshot'], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: ['--no-node-snapshot'], env: {}, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child = child;
     this.stderr = '';
