@@ -2,6 +2,7 @@ import { coreThroughput } from './core.js';
 import { postgresThroughput } from './postgres.js';
 import { regionLookups } from './region.js';
 import { rollupThroughput } from './rollup.js';
+import { functionThroughput } from './function.js';
 
 /**
  * `npm run bench` prints one figure per line as `<name>: <number> <unit>`;
@@ -14,6 +15,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | unde
   { name: 'region.lookups_per_s', unit: 'lookups/s', run: regionLookups },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
   { name: 'rollup.records_per_s', unit: 'records/s', run: () => rollupThroughput(3_000_000) },
+  { name: 'function.records_per_s', unit: 'records/s', run: () => functionThroughput(1_000_000, 10_000) },
 ];
 
 const wanted = process.argv.slice(2);

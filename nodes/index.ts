@@ -2,6 +2,7 @@ import type { NodeDefinition } from '../server/core/types.js';
 import alert from './alert.js';
 import apiPoller from './api-poller.js';
 import debug from './debug.js';
+import functionNode from './function.js';
 import postgres from './postgres.js';
 import regionLookup from './region-lookup.js';
 import rollup from './rollup.js';
@@ -13,6 +14,6 @@ import webhook from './webhook.js';
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
   simulate, apiPoller,
-  validate, regionLookup, rollup, alert, topK,
+  validate, regionLookup, rollup, alert, topK, functionNode,
   debug, webhook, postgres,
 ];

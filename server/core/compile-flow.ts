@@ -19,6 +19,8 @@ export interface CompiledNode {
   retry: RetryPolicy;
   /** Equal keys mean "unchanged" across a redeploy (type and config as written, references unresolved). */
   identity: string;
+  /** The type's output ports plus those its config declares. */
+  outputs: string[];
 }
 
 export interface CompiledFlow {
@@ -89,13 +91,17 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
   for (const e of registered.check.Errors(withDefaults)) {
     problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, missing.length ? undefined : e.value) });
   }
-  if (problems.length === before && missing.length === 0 && registered.definition.check) {
-    for (const p of registered.definition.check(withDefaults as never)) problems.push({ nodeId: id, path: `${at}/config${p.path}`, message: p.message });
+  const configValid = problems.length === before && missing.length === 0;
+  const definition = registered.definition;
+  if (configValid && definition.check) {
+    for (const p of definition.check(withDefaults as never)) problems.push({ nodeId: id, path: `${at}/config${p.path}`, message: p.message });
   }
+  const declared = configValid && definition.configOutputs ? definition.configOutputs(withDefaults as never) : [];
   return {
     id, type, name: typeof name === 'string' ? name : id, node: registered, config: withDefaults,
     retry: { ...registered.retry, ...(retry && typeof retry === 'object' ? retry : {}) },
     identity: stableStringify({ type, config: rawConfig }),
+    outputs: [...new Set([...registered.outputs, ...declared])],
   };
 }
 
@@ -114,8 +120,8 @@ function compileWires(rawWires: unknown[], nodes: Map<string, CompiledNode>, raw
     const dstNode = nodes.get(dst.node);
     if (!srcNode) {
       if (!known.has(src.node)) problems.push({ nodeId: null, path: `${at}/from`, message: `wire from missing node "${src.node}"` });
-    } else if (!srcNode.node.outputs.includes(src.port)) {
-      problems.push({ nodeId: src.node, path: `${at}/from`, message: `node "${src.node}" (${srcNode.type}) has no output port "${src.port}"; its outputs: ${srcNode.node.outputs.join(', ') || 'none'}` });
+    } else if (!srcNode.outputs.includes(src.port)) {
+      problems.push({ nodeId: src.node, path: `${at}/from`, message: `node "${src.node}" (${srcNode.type}) has no output port "${src.port}"; its outputs: ${srcNode.outputs.join(', ') || 'none'}` });
     }
     if (!dstNode) {
       if (!known.has(dst.node)) problems.push({ nodeId: null, path: `${at}/to`, message: `wire to missing node "${dst.node}"` });

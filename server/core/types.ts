@@ -117,6 +117,8 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
   inputs: { [port: string]: string };
   /** Output port descriptions. Nodes with an input also get an implicit `error` port. */
   outputs: { [port: string]: string };
+  /** Output ports a node's config declares (e.g. a function node's `outputs`), added to `outputs`. */
+  configOutputs?(config: Static<S>): string[];
   /** TypeBox schema of the config, with defaults and descriptions: the single source of truth. */
   config: S;
   /** Markdown documentation shown in the palette. */

@@ -162,7 +162,7 @@ export class FlowRuntime {
   private context(nodeId: string): NodeContext {
     const { journal, flow, log } = this.options;
     const flowId = flow.doc.id;
-    const outputs = flow.nodes.get(nodeId)!.node.outputs;
+    const outputs = flow.nodes.get(nodeId)!.outputs;
     const dir = join(this.options.dir, 'nodes', nodeId);
     const cell = () => this.cells.get(nodeId);
     return {
