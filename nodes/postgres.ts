@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { defineNode } from '../server/core/define-node.js';
 import type { ConfigProblem, DataRecord, Outputs } from '../server/core/types.js';
-import { isUnavailable } from '../server/core/unavailable.js';
+import { isUnavailable } from '../server/core/failure.js';
 import { postgresConfig, type PostgresConfig } from './postgres/config.js';
 import { classify, describe } from './postgres/errors.js';
 import { identifierProblem, tableNameTemplate } from './postgres/identifiers.js';

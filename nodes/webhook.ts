@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode } from '../server/core/define-node.js';
+import { PermanentError } from '../server/core/failure.js';
 import type { Batch, ConfigProblem, DataRecord } from '../server/core/types.js';
 import { fieldGetter, type FieldGetter } from './lib/field-path.js';
 import { httpFetch, HttpFailure, isRetryableStatus, redactUrl, statusMessage } from './lib/http-fetch.js';
@@ -33,10 +34,8 @@ interface Progress {
   rejected: Map<number, string>;
 }
 
-/** A failure that retrying cannot fix (e.g. 400, 404): marked so a runtime can skip further attempts. */
-export class PermanentDeliveryError extends Error {
-  readonly permanent = true;
-}
+/** A failure that retrying cannot fix (e.g. 400, 404): the runtime skips the remaining attempts. */
+export class PermanentDeliveryError extends PermanentError {}
 
 function check(cfg: Config): ConfigProblem[] {
   try {
@@ -130,9 +129,7 @@ after a restart a batch may be sent again, so give receivers a key to deduplicat
 
 **Permanent failures.** Any other 4xx, a 3xx (redirects are not followed) or a record missing a template field
 is permanent: that request is never sent again, the rest of the batch is still delivered, and the batch then
-fails with an error marked permanent. The runtime has no shortcut for permanent errors yet, so it still waits
-through its remaining attempts (without new requests) before the batch goes to \`error\` (when wired) or to
-the dead letters. Those records carry the whole batch, delivered records included; the error text names the
+fails at once, without the remaining attempts, to \`error\` (when wired) or to the dead letters. Those records carry the whole batch, delivered records included; the error text names the
 failed requests (\`record 3 of 10: POST https://… answered HTTP 400 Bad Request: <body excerpt>\`).
 
 Example (alert state changes to a chat tool): \`{ "url": "https://chat.example/hooks/{{channel}}",

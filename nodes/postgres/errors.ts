@@ -1,4 +1,4 @@
-import { UnavailableError } from '../../server/core/unavailable.js';
+import { UnavailableError } from '../../server/core/failure.js';
 
 interface PgError {
   code?: string;

@@ -2,7 +2,7 @@ import type { CompiledFlow } from '../core/compile-flow.js';
 import { DEFAULT_OUTPUT_PORT, ERROR_PORT } from '../core/flow-format.js';
 import { backoffDelay } from '../core/retry-policy.js';
 import type { BatchMeta, DataRecord, Logger, Outputs } from '../core/types.js';
-import { isUnavailable } from '../core/unavailable.js';
+import { isPermanent, isUnavailable } from '../core/failure.js';
 import type { Journal, JournalEntry } from '../journal/journal.js';
 import type { NodeCell } from './node-cell.js';
 import { sleep } from './sleep.js';
@@ -190,7 +190,7 @@ export class Executor {
           const seconds = Math.round((Date.now() - outage.since) / 1000);
           cell.setStatus({ state: 'retrying', text: `unavailable for ${seconds} s, retrying until it is back: ${message}` });
         } else {
-          if (attempt >= policy.maxAttempts) return this.fail(cell, batch, meta, message, attempt);
+          if (attempt >= policy.maxAttempts || isPermanent(err)) return this.fail(cell, batch, meta, message, attempt);
           delay = backoffDelay(policy, attempt);
           attempt++;
           cell.setStatus({ state: 'retrying', text: `attempt ${attempt} of ${policy.maxAttempts}: ${message}` });

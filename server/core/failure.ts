@@ -16,3 +16,19 @@ export class UnavailableError extends Error {
 export function isUnavailable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { unavailable?: unknown }).unavailable === true;
 }
+
+/**
+ * Thrown by a node when retrying the same batch cannot help (e.g. a receiver answered 400): the executor
+ * skips the remaining attempts and sends the batch straight to `error` (or the dead letters).
+ */
+export class PermanentError extends Error {
+  readonly permanent = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentError';
+  }
+}
+
+export function isPermanent(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true;
+}
