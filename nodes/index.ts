@@ -1,8 +1,9 @@
 import type { NodeDefinition } from '../server/core/types.js';
 import debug from './debug.js';
 import mqttIn from './mqtt-in.js';
+import mqttOut from './mqtt-out.js';
 import simulate from './simulate.js';
 import validate from './validate.js';
 
 /** Every node type shipped with Sluice; registering a node is adding it here. */
-export const builtinNodes: NodeDefinition[] = [simulate, validate, debug, mqttIn];
+export const builtinNodes: NodeDefinition[] = [simulate, validate, debug, mqttIn, mqttOut];
