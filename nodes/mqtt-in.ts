@@ -97,8 +97,8 @@ Shared subscriptions need Mosquitto >= 1.6, EMQX, HiveMQ or VerneMQ; the embedde
 **Nothing lost, end to end,** needs the broker to keep what it accepted:
 - Publishers use QoS 1 or 2 (QoS 0 may be dropped by the broker or the network).
 - Mosquitto: \`persistence true\` (sessions and queued messages survive a broker restart), and
-  \`max_queued_messages 0\` (unlimited; the default 1000 silently drops messages for an offline
-  persistent client beyond that), or a \`max_queued_bytes\` large enough for the longest outage you plan
+  \`max_queued_messages 0\` (unlimited; the default 1000 silently drops messages beyond that for an
+  offline persistent client, and for a connected one that falls behind), or a \`max_queued_bytes\` large enough for the longest outage you plan
   for; \`persistent_client_expiration\` unset or longer than that outage.
 - The embedded broker (\`sluice start --mqtt-port 1883\`) keeps sessions in memory: it survives a
   restart of a flow but not of the server. Use it for demos and development.
