@@ -1,8 +1,9 @@
 import { coreThroughput } from './core.js';
+import { functionThroughput } from './function.js';
+import { mqttLimit, mqttThroughput } from './mqtt.js';
 import { postgresThroughput } from './postgres.js';
 import { regionLookups } from './region.js';
 import { rollupThroughput } from './rollup.js';
-import { functionThroughput } from './function.js';
 
 /**
  * `npm run bench` prints one figure per line as `<name>: <number> <unit>`;
@@ -12,10 +13,12 @@ import { functionThroughput } from './function.js';
 const benchmarks: { name: string; unit: string; run: () => Promise<number | undefined> }[] = [
   { name: 'core.records_per_s', unit: 'records/s', run: () => coreThroughput('normal', 2_000_000) },
   { name: 'core.records_per_s_full_sync', unit: 'records/s', run: () => coreThroughput('full', 2_000_000) },
+  { name: 'mqtt.readings_per_s', unit: 'readings/s', run: mqttThroughput },
+  { name: 'mqtt.limit_per_s', unit: 'readings/s', run: mqttLimit },
   { name: 'region.lookups_per_s', unit: 'lookups/s', run: regionLookups },
-  { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
   { name: 'rollup.records_per_s', unit: 'records/s', run: () => rollupThroughput(3_000_000) },
   { name: 'function.records_per_s', unit: 'records/s', run: () => functionThroughput(1_000_000, 10_000) },
+  { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
 ];
 
 const wanted = process.argv.slice(2);

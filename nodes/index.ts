@@ -3,6 +3,8 @@ import alert from './alert.js';
 import apiPoller from './api-poller.js';
 import debug from './debug.js';
 import functionNode from './function.js';
+import mqttIn from './mqtt-in.js';
+import mqttOut from './mqtt-out.js';
 import postgres from './postgres.js';
 import regionLookup from './region-lookup.js';
 import rollup from './rollup.js';
@@ -13,7 +15,7 @@ import webhook from './webhook.js';
 
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
-  simulate, apiPoller,
+  simulate, mqttIn, apiPoller,
   validate, regionLookup, rollup, alert, topK, functionNode,
-  debug, webhook, postgres,
+  debug, mqttOut, webhook, postgres,
 ];

@@ -29,6 +29,7 @@ function hasCode(err: unknown, code: string): boolean {
 }
 
 export const isJournalFull = (err: unknown): boolean => hasCode(err, 'JOURNAL_FULL');
+export const isJournalClosed = (err: unknown): boolean => hasCode(err, 'JOURNAL_CLOSED');
 
 /**
  * Appends chunks of a sequence-numbered source with bounded pipelining, and turns refusals into a pause:

@@ -5,6 +5,7 @@ import { buildApp } from '../../api/app.js';
 import { jsonLogger } from '../../core/logger.js';
 import { NodeRegistry } from '../../core/registry.js';
 import { RuntimeManager } from '../../runtime/manager.js';
+import { MqttBroker } from '../../services/mqtt-broker.js';
 import { builtinNodes } from '../../../nodes/index.js';
 import { loadNodeModules } from '../node-modules.js';
 import type { Output } from '../output.js';
@@ -24,15 +25,29 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       data: { type: 'string', default: './data' },
       nodes: { type: 'string', multiple: true },
       'no-demo': { type: 'boolean', default: false },
+      'mqtt-port': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
+  const mqttPort = values['mqtt-port'] === undefined ? undefined : Number(values['mqtt-port']);
+  if (mqttPort !== undefined && (!Number.isInteger(mqttPort) || mqttPort < 0 || mqttPort > 65535)) {
+    throw new UsageError(`--mqtt-port must be 0..65535, got ${values['mqtt-port']}`);
+  }
 
   const log = jsonLogger();
   const registry = new NodeRegistry([...builtinNodes, ...(await loadNodeModules(values.nodes ?? []))]);
-  const runtime = await RuntimeManager.open({ dataDir: resolve(values.data), registry, log });
+  // Before the runtime, so flows subscribing to the embedded broker connect on their first attempt.
+  const broker = mqttPort === undefined ? undefined : await MqttBroker.start({ host: values.host, port: mqttPort });
+  if (broker) output.out(`MQTT broker listening on ${broker.url}`);
+  let runtime: RuntimeManager;
+  try {
+    runtime = await RuntimeManager.open({ dataDir: resolve(values.data), registry, log });
+  } catch (err) {
+    await broker?.close();
+    throw err;
+  }
   let app;
   try {
     if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output);
@@ -41,6 +56,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   } catch (err) {
     await app?.close();
     await runtime.close();
+    await broker?.close();
     throw err;
   }
   const address = app.server.address();
@@ -58,6 +74,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       }, SHUTDOWN_GRACE_MS).unref();
       server.close()
         .then(() => runtime.close())
+        .then(() => broker?.close())
         .then(() => done(0), (err: unknown) => {
           output.err(`shutdown failed: ${(err as Error).message}`);
           done(1);

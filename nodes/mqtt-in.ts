@@ -1,0 +1,202 @@
+import { Type } from '@sinclair/typebox';
+import { Store, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { defineNode } from '../server/core/define-node.js';
+import type { ConfigProblem, DataRecord, NodeContext } from '../server/core/types.js';
+import { MqttLink, clientOptions, connectionConfig, defaultClientId, type LinkState } from './mqtt/connection.js';
+import { MessageJournal } from './mqtt/ingest.js';
+import { payloadParser, rawPayload, type Fields } from './mqtt/payload.js';
+import { topicFieldReader, topicPattern } from './mqtt/topic.js';
+
+const config = Type.Object({
+  ...connectionConfig,
+  topics: Type.Array(Type.String({ minLength: 1 }), { default: ['sensors/{sensor}/data'], minItems: 1, description: 'Topic filters (`+`, `#`); a whole segment written `{name}` matches one level and puts it into the field `name`.' }),
+  qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: 'Subscription QoS. 1 and 2 are acknowledged only after the journal commit.' }),
+  clean: Type.Optional(Type.Boolean({ description: 'Clean session; default false (persistent session) for QoS 1 and 2, true for QoS 0.' })),
+  format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('text')], { default: 'json', description: 'json: an object or an array of objects; csv: lines of values in `csv.columns` order; text: the payload in `textField`.' }),
+  csv: Type.Object({
+    columns: Type.Array(Type.String({ minLength: 1 }), { default: ['ts', 'sensor', 'value'], minItems: 1, description: 'Field names of the columns, in order.' }),
+    separator: Type.String({ default: ',', minLength: 1, maxLength: 1, description: 'Column separator (no quoting: it must not occur inside values).' }),
+  }, { default: {}, additionalProperties: false, description: 'CSV format: values that look like numbers become numbers, empty values are left out.' }),
+  textField: Type.String({ default: 'text', minLength: 1, description: 'Text format: the field that receives the payload.' }),
+  maxPayloadBytes: Type.Integer({ default: 1_048_576, minimum: 1, maximum: 268_435_455, description: 'Larger payloads go to `invalid` (kept whole, not parsed).' }),
+  connections: Type.Integer({ default: 1, minimum: 1, maximum: 32, description: 'Connections sharing the subscription (`$share/<group>/<filter>`) so journal commits group; needs a broker with shared subscriptions.' }),
+  sharedGroup: Type.String({ default: '', pattern: '^[^/+#]*$', description: 'Shared subscription group when connections > 1; empty = the client id.' }),
+  retryMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'Wait before retrying an append the journal refused.' }),
+}, { additionalProperties: false });
+
+type Config = typeof config.static;
+
+function check(cfg: Config): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  cfg.topics.forEach((t, i) => {
+    try {
+      topicPattern(t);
+    } catch (err) {
+      problems.push({ path: `/topics/${i}`, message: (err as Error).message });
+    }
+  });
+  if (cfg.reconnect.minMs > cfg.reconnect.maxMs) problems.push({ path: '/reconnect/minMs', message: `minMs ${cfg.reconnect.minMs} is above maxMs ${cfg.reconnect.maxMs}` });
+  return problems;
+}
+
+/** What to journal for one message: its records by `out`, or the untouched payload by `invalid`. */
+function messageRecords(cfg: Config, ctx: NodeContext) {
+  const parse = payloadParser({ format: cfg.format, columns: cfg.csv.columns, separator: cfg.csv.separator, textField: cfg.textField, maxBytes: cfg.maxPayloadBytes });
+  const fieldsOf = topicFieldReader(cfg.topics.map(topicPattern));
+  return (topic: string, payload: Uint8Array): { records: DataRecord[]; port: 'out' | 'invalid' } => {
+    const parsed = parse(payload);
+    if ('reason' in parsed) {
+      return { port: 'invalid', records: [{ reason: parsed.reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId }] };
+    }
+    const fields = fieldsOf(topic);
+    return { port: 'out', records: fields ? parsed.records.map((r: Fields) => ({ ...r, ...fields })) : parsed.records };
+  };
+}
+
+export default defineNode({
+  type: 'mqtt-in',
+  category: 'source',
+  label: 'MQTT in',
+  inputs: {},
+  outputs: {
+    out: 'records parsed from the messages (topic fields added)',
+    invalid: 'messages that could not be parsed: { reason, topic, payload, encoding, bytes, node }',
+  },
+  config,
+  check,
+  docs: `Subscribes to an MQTT broker and journals every message before acknowledging it.
+
+**Config.** \`url\` (mqtt://, mqtts://, ws://, wss://), \`clientId\` (default \`sluice-<flow>-<node>\`),
+\`username\`/\`password\` (write \`"\${secret:NAME}"\`), \`tls\` (ca, cert, key, rejectUnauthorized, servername),
+\`topics\`, \`qos\`, \`format\`. A topic segment written \`{name}\` puts that level into a field:
+\`sensors/{sensor}/data\` subscribes to \`sensors/+/data\`, and a message on \`sensors/t-12/data\` gives
+records with \`sensor: "t-12"\` (topic fields overwrite payload fields of the same name).
+
+**Formats.** \`json\`: one object = one record, an array of objects = one record each (an empty array
+journals nothing). \`csv\`: each line is one record, the values in \`csv.columns\` order; numbers become
+numbers, empty values are left out. \`text\`: \`{ [textField]: payload }\`.
+
+**Invalid messages are kept.** A payload that is empty, larger than \`maxPayloadBytes\`, not UTF-8,
+BOM-prefixed (json/csv), not JSON, a JSON scalar, an array with a non-object, or a CSV line with the wrong
+number of values is journaled by \`invalid\` as \`{ reason, topic, payload, encoding, bytes, node }\`:
+\`payload\` is the raw text, or base64 when \`encoding\` is \`"base64"\`. Example reasons:
+\`not valid JSON: Unterminated string in JSON at position 19\`, \`line 2: 3 values, expected 4 (ts,sensor,value,unit)\`.
+
+**Delivery.** QoS 1 and 2 messages are acknowledged to the broker (PUBACK, PUBREC) only after the journal
+committed them; a crash in between makes the broker deliver them again (at least once: a keyed sink removes
+the duplicates). With QoS >= 1 the session is persistent (\`clean: false\`) under a fixed client id, so
+messages published while Sluice is down wait at the broker. QoS 0 messages may be lost by the broker or
+the network by definition. When the journal is full the node stops acknowledging (status \`refused\`),
+retries every \`retryMs\` and the broker keeps the rest; nothing is dropped.
+
+**Throughput.** A connection hands over one message at a time and waits for its commit, so prefer
+messages that carry arrays of readings, and/or set \`connections\` > 1: the subscription is then shared
+(\`$share/<sharedGroup>/<filter>\`) by that many connections, whose commits group into one transaction.
+Shared subscriptions need Mosquitto >= 1.6, EMQX, HiveMQ or VerneMQ; the embedded broker has none.
+
+**Nothing lost, end to end,** needs the broker to keep what it accepted:
+- Publishers use QoS 1 or 2 (QoS 0 may be dropped by the broker or the network).
+- Mosquitto: \`persistence true\` (sessions and queued messages survive a broker restart), and
+  \`max_queued_messages 0\` (unlimited; the default 1000 silently drops messages beyond that for an
+  offline persistent client, and for a connected one that falls behind), or a \`max_queued_bytes\` large enough for the longest outage you plan
+  for; \`persistent_client_expiration\` unset or longer than that outage.
+- The embedded broker (\`sluice start --mqtt-port 1883\`) keeps sessions in memory: it survives a
+  restart of a flow but not of the server. Use it for demos and development.
+
+**Status.** \`connected to <url>\`, \`reconnecting\` with the reason and the next attempt (backoff
+\`reconnect.minMs\` doubling up to \`maxMs\`), \`refused\` with the broker's reason (e.g.
+\`Connection refused: Not authorized\`) or when the journal is full.
+
+Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "qos": 1, "format": "json",
+"username": "sluice", "password": "\${secret:MQTT_PASSWORD}" }\``,
+
+  create(cfg, ctx) {
+    const stopper = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, stopper.signal]);
+    const toRecords = messageRecords(cfg, ctx);
+    const clean = cfg.clean ?? cfg.qos === 0;
+    const baseId = cfg.clientId || defaultClientId(ctx.flowId, ctx.nodeId);
+    const group = cfg.sharedGroup || baseId;
+    const patterns = cfg.topics.map(topicPattern);
+    const filters = patterns.map((p) => (cfg.connections > 1 ? `$share/${group}/${p.filter}` : p.filter));
+    const states: { state: LinkState; text: string }[] = [];
+    const subscribed: boolean[] = [];
+    let subscribeProblem: string | undefined;
+
+    function showStatus(): void {
+      if (journal.refused) return;
+      const bad = states.find((s) => s.state === 'refused') ?? states.find((s) => s.state !== 'connected');
+      if (subscribeProblem) ctx.status({ state: 'error', text: subscribeProblem });
+      else if (bad) ctx.status({ state: bad.state === 'connecting' ? 'idle' : bad.state, text: bad.text });
+      else if (subscribed.some((done) => !done)) ctx.status({ state: 'connected', text: `connected to ${cfg.url}, subscribing` });
+      else {
+        const shared = cfg.connections > 1 ? ` (${cfg.connections} connections, shared group ${group})` : '';
+        ctx.status({ state: 'connected', text: `connected to ${cfg.url}${shared}, subscribed to ${filters.length === 1 ? filters[0] : `${filters.length} topics`}` });
+      }
+    }
+
+    const journal = new MessageJournal(ctx, signal, cfg.retryMs, showStatus);
+
+    const journalMessage = (packet: IPublishPacket): Promise<boolean> => {
+      const { records, port } = toRecords(packet.topic, packet.payload as Uint8Array);
+      return records.length === 0 ? Promise.resolve(true) : journal.append(records as DataRecord[], { port });
+    };
+
+    /** QoS 2: mqtt.js stores the message before sending PUBREC, so the journal commit goes there. */
+    class JournalingStore extends Store {
+      override put(packet: Packet, cb: (err?: Error) => void): this {
+        if (packet.cmd !== 'publish') return super.put(packet, cb);
+        journalMessage(packet).then((ok) => { if (ok) super.put(packet, cb); }, (err: unknown) => fail(err));
+        return this;
+      }
+    }
+
+    function fail(err: unknown): void {
+      const message = err instanceof Error ? err.message : String(err);
+      ctx.log.error('mqtt in: unexpected failure while journaling a message', { error: message });
+      ctx.status({ state: 'error', text: message });
+    }
+
+    function attach(client: MqttClient): void {
+      // QoS 0 and 1: done() sends PUBACK (QoS 1) and lets mqtt.js read the connection's next packet.
+      client.handleMessage = (packet, done) => {
+        if (packet.qos === 2) { done(); return; } // journaled when stored, before PUBREC
+        journalMessage(packet).then((ok) => { if (ok) done(); }, (err: unknown) => fail(err));
+      };
+    }
+
+    const links = Array.from({ length: cfg.connections }, (_, i) => {
+      states.push({ state: 'connecting', text: `connecting to ${cfg.url}` });
+      subscribed.push(false);
+      const clientId = cfg.connections > 1 ? `${baseId}-${i}` : baseId;
+      return new MqttLink(cfg.url, cfg.reconnect, {
+        options: () => ({ ...clientOptions(cfg, clientId, clean), incomingStore: new JournalingStore() }),
+        attach,
+        connected(client) {
+          client.subscribe(filters, { qos: cfg.qos }, (err, granted) => {
+            const failed = granted?.find((g) => g.qos === 128);
+            if (err || failed) subscribeProblem = `subscription refused by the broker: ${err ? err.message : failed!.topic}`;
+            else subscribeProblem = undefined;
+            subscribed[i] = !subscribeProblem;
+            showStatus();
+          });
+        },
+        state(state, text) {
+          states[i] = { state, text };
+          if (state !== 'connected') subscribed[i] = false;
+          showStatus();
+        },
+      });
+    });
+
+    return {
+      start() {
+        for (const link of links) link.start();
+      },
+      async stop() {
+        stopper.abort();
+        await Promise.all(links.map((l) => l.stop()));
+      },
+    };
+  },
+});
