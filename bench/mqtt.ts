@@ -88,7 +88,8 @@ export async function mqttThroughput(): Promise<number> {
     await manager.deploy('bench', {
       sluice: 1, id: 'bench',
       nodes: [
-        { id: 'in', type: 'mqtt-in', config: { url: b.url, clientId: `sluice-bench-in-${process.pid}`, clean: true, topics: [`${prefix}/{sensor}`], qos: 1, connections: b.shared ? 8 : 1 } },
+        // One commit per message per connection: 16 connections sharing the subscription let commits group.
+        { id: 'in', type: 'mqtt-in', config: { url: b.url, clientId: `sluice-bench-in-${process.pid}`, clean: true, topics: [`${prefix}/{sensor}`], qos: 1, connections: b.shared ? 16 : 1 } },
         { id: 'check', type: 'validate', config: { ranges: { value: { min: -100, max: 100 } } } },
         { id: 'count', type: 'bench-count' },
       ],
