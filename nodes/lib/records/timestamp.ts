@@ -19,8 +19,11 @@ function iso(text: string): number | string {
       ? `"${text}" has no time zone (add Z or an offset such as +01:00)`
       : `"${text}" is not an ISO 8601 date-time`;
   }
-  // Date.parse needs a colon in the offset and at most millisecond digits.
-  const normalised = text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/(\.\d{3})\d+/, '$1');
+  // Date.parse needs a colon in the offset and at most millisecond digits; most timestamps need neither fix.
+  const n = text.length;
+  const sign = text.charCodeAt(n - 5);
+  let normalised = (sign === 0x2b || sign === 0x2d) && text.charCodeAt(n - 3) !== 0x3a ? `${text.slice(0, n - 2)}:${text.slice(n - 2)}` : text;
+  if (normalised.includes('.')) normalised = normalised.replace(/(\.\d{3})\d+/, '$1');
   const ms = Date.parse(normalised);
   return Number.isFinite(ms) ? ms : `"${text}" is not a valid date-time`;
 }
