@@ -7,44 +7,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import type { RuntimeManager } from '../server/runtime/manager.js';
-import { received } from './fixtures/test-nodes.js';
-import { openApp, type TestContext } from './helpers/api-app.js';
-import { PASSWORD, RawFtp, ftpClient, ftpPort, upload } from './helpers/ftp.js';
+import { PASSWORD, RawFtp, ftpClient, upload } from './helpers/ftp.js';
+import { bad, csvRows, deploy, rows, stats } from './helpers/ftp-flow.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
 const run = promisify(execFile);
-
-interface Deployed { runtime: RuntimeManager; port: number; flowId: string; dataDir: string }
-
-async function deploy(t: TestContext, config: object = {}): Promise<Deployed> {
-  const { runtime } = await openApp(t);
-  const flowId = `ftp-${randomBytes(4).toString('hex')}`;
-  received.delete('rows');
-  received.delete('bad');
-  await runtime.deploy(flowId, {
-    sluice: 1, id: flowId,
-    nodes: [
-      { id: 'ftp', type: 'ftp-receiver', config: {
-        port: 0, pasvMin: 31000, pasvMax: 31999, users: [{ name: 'site-a', password: PASSWORD }],
-        timestamp: { field: 'ts', format: 'iso8601' }, ...config,
-      } },
-      { id: 'rows', type: 'test-sink' },
-      { id: 'bad', type: 'test-sink' },
-    ],
-    wires: [{ from: 'ftp', to: 'rows' }, { from: 'ftp:invalid', to: 'bad' }],
-  });
-  const dataDir = join((runtime as unknown as { options: { dataDir: string } }).options?.dataDir ?? '', 'flows', flowId, 'nodes', 'ftp');
-  return { runtime, port: ftpPort(runtime, flowId), flowId, dataDir };
-}
-
-const stats = (d: Deployed) => d.runtime.queryNode(d.flowId, 'ftp', 'stats', {}) as {
-  files: number; records: number; invalid: number; duplicates: number; failedUploads: number; refused: { [k: string]: number };
-};
-const rows = () => received.get('rows') ?? [];
-const bad = () => received.get('bad') ?? [];
-const csvRows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `2024-05-01T00:00:${String((from + i) % 60).padStart(2, '0')}Z,s${(from + i) % 5},${(from + i) / 10}`).join('\n');
 
 test('a CSV uploaded with basic-ftp is journaled before the 226; its bad rows go to invalid with file and line', async (t) => {
   const d = await deploy(t);
