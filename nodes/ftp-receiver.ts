@@ -45,7 +45,7 @@ interface Counters {
   invalid: number;
   duplicates: number;
   failedUploads: number;
-  refused: { [why in Refusal | 'anonymous' | 'password' | 'port' | 'tls' | 'name']: number };
+  refused: { [why in Refusal | 'anonymous' | 'password' | 'port' | 'tls']: number };
 }
 
 const MANIFEST = '.sha256';
@@ -120,7 +120,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
   create(cfg, ctx) {
     const counters: Counters = {
       files: 0, records: 0, invalid: 0, duplicates: 0, failedUploads: 0,
-      refused: { traversal: 0, symlink: 0, anonymous: 0, password: 0, port: 0, tls: 0, name: 0 },
+      refused: { traversal: 0, symlink: 0, anonymous: 0, password: 0, port: 0, tls: 0 },
     };
     const passwords = new Map(cfg.users.map((u) => [u.name, digest(u.password)]));
     const ingestor = new FileIngestor(ctx, { chunkRecords: cfg.chunkRecords, remember: cfg.rememberFiles, allowDuplicates: cfg.duplicates === 'ingest' });

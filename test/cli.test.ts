@@ -70,7 +70,7 @@ test('validate prints one line per problem and exits 1', async (t) => {
   assert.deepEqual(lines(r.stdout), [
     '/nodes/0/config/sensors (node sim): expected integer to be greater or equal to 1 (got 0)',
     '/nodes/1/config/ranges (node check): expected object (got "wide")',
-    '/nodes/2/type (node x): unknown node type "mystery"; known types: debug, simulate, validate',
+    '/nodes/2/type (node x): unknown node type "mystery"; known types: debug, ftp-receiver, http-in, simulate, validate',
     '/wires/0/from (node sim): node "sim" (simulate) has no output port "nowhere"; its outputs: out',
   ]);
 
