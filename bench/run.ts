@@ -1,4 +1,5 @@
 import { coreThroughput } from './core.js';
+import { ftpThroughput } from './ftp.js';
 import { functionThroughput } from './function.js';
 import { mqttLimit, mqttThroughput } from './mqtt.js';
 import { postgresThroughput } from './postgres.js';
@@ -15,6 +16,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | unde
   { name: 'core.records_per_s_full_sync', unit: 'records/s', run: () => coreThroughput('full', 2_000_000) },
   { name: 'mqtt.readings_per_s', unit: 'readings/s', run: mqttThroughput },
   { name: 'mqtt.limit_per_s', unit: 'readings/s', run: mqttLimit },
+  { name: 'ftp.rows_per_s', unit: 'rows/s', run: () => ftpThroughput(1_000_000) },
   { name: 'region.lookups_per_s', unit: 'lookups/s', run: regionLookups },
   { name: 'rollup.records_per_s', unit: 'records/s', run: () => rollupThroughput(3_000_000) },
   { name: 'function.records_per_s', unit: 'records/s', run: () => functionThroughput(1_000_000, 10_000) },

@@ -2,7 +2,9 @@ import type { NodeDefinition } from '../server/core/types.js';
 import alert from './alert.js';
 import apiPoller from './api-poller.js';
 import debug from './debug.js';
+import ftpReceiver from './ftp-receiver.js';
 import functionNode from './function.js';
+import httpIn from './http-in.js';
 import mqttIn from './mqtt-in.js';
 import mqttOut from './mqtt-out.js';
 import postgres from './postgres.js';
@@ -15,7 +17,7 @@ import webhook from './webhook.js';
 
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
-  simulate, mqttIn, apiPoller,
+  mqttIn, ftpReceiver, httpIn, apiPoller, simulate,
   validate, regionLookup, rollup, alert, topK, functionNode,
   debug, mqttOut, webhook, postgres,
 ];

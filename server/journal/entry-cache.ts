@@ -51,7 +51,9 @@ export class EntryCache {
       this.bytes -= this.sizes[this.start]!;
       this.start++;
     }
-    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+    // Entries before `start` still hold their records: compact once they are half the array (amortised
+    // O(1)), whatever their count, or a few large entries (e.g. 20,000-record file chunks) pin the heap.
+    if (this.start > 0 && this.start * 2 >= this.entries.length) {
       this.entries = this.entries.slice(this.start);
       this.sizes = this.sizes.slice(this.start);
       this.start = 0;

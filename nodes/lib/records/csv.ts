@@ -1,0 +1,331 @@
+import type { DataRecord } from '../../../server/core/types.js';
+import { invalidUtf8At, isBom, rawText } from './text.js';
+import { timestampParser, type TimestampParser } from './timestamp.js';
+import type { CsvOptions, RecordParser, RecordSink, RowIssue } from './types.js';
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+const enum Kind { Infer, Numeric, Timestamp }
+
+/** Cell boundaries of the row being decoded; `escaped` cells hold doubled quotes to undo. */
+interface Cells {
+  count: number;
+  starts: number[];
+  ends: number[];
+  escaped: boolean[];
+}
+
+/** `-12`, `0.5`, `3.25`: numbers written plainly (no leading zero, exponent or sign other than minus). */
+function plainNumber(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  if (i < end && buf[i] === MINUS) i++;
+  const first = i;
+  while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+  const intDigits = i - first;
+  if (intDigits === 0 || (intDigits > 1 && buf[first] === ZERO)) return false;
+  if (i === end) return true;
+  if (buf[i] !== DOT) return false;
+  i++;
+  const fracStart = i;
+  while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+  return i === end && i > fracStart;
+}
+
+/**
+ * Streaming RFC 4180 CSV: quoted cells with doubled quotes and line breaks, CRLF or LF, an optional
+ * UTF-8 byte order mark. It scans bytes, keeps at most one unfinished row between pushes and reports a
+ * row longer than `maxRecordBytes` (or an unterminated quote) as one issue, then resumes at the next line.
+ */
+export class CsvParser implements RecordParser {
+  private readonly delimiter: number;
+  private readonly parseTs: TimestampParser | undefined;
+  private readonly cells: Cells = { count: 0, starts: [], ends: [], escaped: [] };
+  private pending: Buffer | undefined;
+  private line = 1;
+  private started = false;
+  /** Inside an over-long row: bytes are dropped until the next line feed. */
+  private skipping = false;
+  private columns: string[] | undefined;
+  private kinds: Kind[] = [];
+  /** Why every row is refused when the header cannot be used (e.g. a wrong delimiter). */
+  private headerProblem: string | undefined;
+  /** Per-row scan results, kept as fields so the hot loop allocates nothing. */
+  private newlines = 0;
+  private high = false;
+  private badQuoteAt = -1;
+
+  constructor(private readonly options: CsvOptions, private readonly sink: RecordSink) {
+    if (options.delimiter.length !== 1) throw new Error(`the CSV delimiter must be one character, got "${options.delimiter}"`);
+    this.delimiter = options.delimiter.charCodeAt(0);
+    this.parseTs = options.timestamp && timestampParser(options.timestamp.format);
+    if (!options.header) this.useColumns(options.columns);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.consume(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), false);
+  }
+
+  end(): void {
+    this.consume(Buffer.alloc(0), true);
+    if (this.skipping) {
+      this.skipping = false;
+      this.line++;
+    }
+  }
+
+  private consume(chunk: Buffer, final: boolean): void {
+    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    let pos = 0;
+    if (!this.started) {
+      if (buf.length < 3 && !final) {
+        this.pending = buf;
+        return;
+      }
+      this.started = true;
+      if (isBom(buf, 0)) pos = 3;
+    }
+    if (this.skipping) {
+      const lf = buf.indexOf(LF, pos);
+      if (lf < 0) return;
+      this.skipping = false;
+      this.line++;
+      pos = lf + 1;
+    }
+    for (;;) {
+      const next = pos < buf.length ? this.scan(buf, pos, final) : -1;
+      if (next >= 0) {
+        this.row(buf, pos, next);
+        pos = next;
+        continue;
+      }
+      if (pos >= buf.length) return;
+      if (buf.length - pos <= this.options.maxRecordBytes) {
+        this.pending = buf.subarray(pos);
+        if (final) this.unfinished(buf, pos);
+        return;
+      }
+      pos = this.tooLong(buf, pos);
+      if (this.skipping) return;
+      buf = buf.subarray(pos);
+      pos = 0;
+    }
+  }
+
+  /** An over-long row: reported once; parsing resumes after the row's first line feed. */
+  private tooLong(buf: Buffer, start: number): number {
+    const inQuote = buf[start] === QUOTE || this.openQuote(buf, start);
+    this.issue(this.line, undefined, inQuote
+      ? `unterminated quote: the row is longer than ${this.options.maxRecordBytes} bytes without a closing quote`
+      : `row longer than ${this.options.maxRecordBytes} bytes`, 'syntax', rawText(buf, start, buf.length));
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0) {
+      this.skipping = true;
+      return buf.length;
+    }
+    this.line++;
+    return lf + 1;
+  }
+
+  private openQuote(buf: Buffer, start: number): boolean {
+    const lf = buf.indexOf(LF, start);
+    return buf.subarray(start, lf < 0 ? buf.length : lf).includes(QUOTE);
+  }
+
+  /** At the end of the input an unfinished row has a quote never closed: reported, then the lines after it are parsed. */
+  private unfinished(buf: Buffer, start: number): void {
+    this.pending = undefined;
+    const lf = buf.indexOf(LF, start);
+    this.issue(this.line, undefined, 'unterminated quote', 'syntax', rawText(buf, start, lf < 0 ? buf.length : lf));
+    this.line++;
+    if (lf >= 0) this.consume(buf.subarray(lf + 1), true);
+  }
+
+  /**
+   * Finds the cells of the row at `start`; returns the offset after it, or -1 when the row is not
+   * complete in `buf` (more bytes needed, or the end of the input inside a quote).
+   */
+  private scan(buf: Buffer, start: number, final: boolean): number {
+    const cells = this.cells;
+    const delim = this.delimiter;
+    const len = buf.length;
+    let i = start;
+    let n = 0;
+    this.newlines = 0;
+    this.high = false;
+    this.badQuoteAt = -1;
+    for (;;) {
+      const cellStart = i;
+      if (i < len && buf[i] === QUOTE) {
+        i++;
+        let escaped = false;
+        for (;;) {
+          if (i >= len) return -1;
+          const b = buf[i]!;
+          if (b === QUOTE) {
+            if (i + 1 >= len && !final) return -1;
+            if (buf[i + 1] !== QUOTE) break;
+            escaped = true;
+            i += 2;
+            continue;
+          }
+          if (b === LF) this.newlines++;
+          else if (b >= 0x80) this.high = true;
+          i++;
+        }
+        cells.starts[n] = cellStart + 1;
+        cells.ends[n] = i;
+        cells.escaped[n] = escaped;
+        n++;
+        i++;
+        if (i < len && buf[i] === delim) {
+          i++;
+          continue;
+        }
+        if (i < len && buf[i] === CR) {
+          if (i + 1 >= len && !final) return -1;
+          if (buf[i + 1] === LF) i++;
+        }
+        if (i < len && buf[i] !== LF) {
+          this.badQuoteAt = n;
+          const lf = buf.indexOf(LF, i);
+          if (lf < 0 && !final) return -1;
+          i = lf < 0 ? len : lf;
+        }
+      } else {
+        while (i < len) {
+          const b = buf[i]!;
+          if (b === delim || b === LF) break;
+          if (b >= 0x80) this.high = true;
+          i++;
+        }
+        if (i >= len && !final) return -1;
+        const end = i > cellStart && buf[i - 1] === CR && buf[i] === LF ? i - 1 : i;
+        cells.starts[n] = cellStart;
+        cells.ends[n] = end;
+        cells.escaped[n] = false;
+        n++;
+        if (i < len && buf[i] === delim) {
+          i++;
+          continue;
+        }
+      }
+      cells.count = n;
+      return i < len ? i + 1 : len;
+    }
+  }
+
+  private row(buf: Buffer, start: number, next: number): void {
+    const line = this.line;
+    this.line += 1 + this.newlines;
+    const cells = this.cells;
+    if (cells.count === 1 && cells.ends[0] === cells.starts[0] && buf[start] !== QUOTE) return;
+    if (this.badQuoteAt > 0) {
+      this.issue(line, this.columnName(this.badQuoteAt - 1), 'unexpected character after a closing quote', 'syntax', rawText(buf, start, next));
+      return;
+    }
+    if (this.high) {
+      const at = invalidUtf8At(buf, start, next);
+      if (at >= 0) {
+        this.issue(line, undefined, `invalid UTF-8 at byte ${at + 1} of the row`, 'syntax', rawText(buf, start, next));
+        return;
+      }
+    }
+    if (!this.columns) {
+      this.header(buf);
+      return;
+    }
+    if (this.headerProblem) {
+      this.issue(line, undefined, this.headerProblem, 'value', rawText(buf, start, next));
+      return;
+    }
+    if (cells.count !== this.columns.length) {
+      this.issue(line, undefined, `${cells.count} fields, expected ${this.columns.length}${this.delimiterHint(buf, start, next)}`, 'value', rawText(buf, start, next));
+      return;
+    }
+    this.record(buf, start, next, line);
+  }
+
+  private record(buf: Buffer, start: number, next: number, line: number): void {
+    const cells = this.cells;
+    const columns = this.columns!;
+    const rec: { [field: string]: unknown } = {};
+    for (let j = 0; j < cells.count; j++) {
+      const s = cells.starts[j]!;
+      const e = cells.ends[j]!;
+      if (s === e) continue;
+      const kind = this.kinds[j]!;
+      if (kind === Kind.Infer && !cells.escaped[j] && plainNumber(buf, s, e)) {
+        rec[columns[j]!] = Number(buf.toString('latin1', s, e));
+        continue;
+      }
+      const text = this.cellText(buf, j);
+      if (kind === Kind.Infer) {
+        rec[columns[j]!] = text;
+      } else if (kind === Kind.Numeric) {
+        const value = this.number(text);
+        if (typeof value === 'string') return this.issue(line, columns[j], value, 'value', rawText(buf, start, next));
+        rec[columns[j]!] = value;
+      } else {
+        const ts = this.parseTs!(text);
+        if (typeof ts === 'string') return this.issue(line, columns[j], ts, 'value', rawText(buf, start, next));
+        rec[columns[j]!] = ts;
+      }
+    }
+    this.sink.record(rec as DataRecord);
+  }
+
+  private cellText(buf: Buffer, j: number): string {
+    const text = buf.toString(this.high ? 'utf8' : 'latin1', this.cells.starts[j], this.cells.ends[j]);
+    return this.cells.escaped[j] ? text.replaceAll('""', '"') : text;
+  }
+
+  private number(text: string): number | string {
+    const comma = text.includes(',');
+    const value = comma && this.options.decimalComma ? Number(text.replace(',', '.')) : Number(text);
+    if (Number.isFinite(value) && text.trim() !== '') return value;
+    return comma && !this.options.decimalComma
+      ? `"${text}" is not a number (decimal comma? set decimalComma)`
+      : `"${text}" is not a number`;
+  }
+
+  private header(buf: Buffer): void {
+    const names: string[] = [];
+    for (let j = 0; j < this.cells.count; j++) names.push(this.cellText(buf, j).trim());
+    this.useColumns(names);
+  }
+
+  private useColumns(names: string[]): void {
+    this.columns = names;
+    const numeric = new Set(this.options.numeric);
+    const ts = this.options.timestamp?.field;
+    this.kinds = names.map((c) => (c === ts ? Kind.Timestamp : numeric.has(c) ? Kind.Numeric : Kind.Infer));
+    const missing = [ts, ...this.options.numeric].filter((c): c is string => c !== undefined && !names.includes(c));
+    if (missing.length > 0) {
+      const shown = names.map((c) => `"${c}"`).join(', ');
+      this.headerProblem = `the columns (${shown}) lack ${missing.map((c) => `"${c}"`).join(', ')}`
+        + (names.length === 1 ? ` (is the delimiter "${this.options.delimiter}" right?)` : '');
+    }
+  }
+
+  private delimiterHint(buf: Buffer, start: number, next: number): string {
+    if (this.cells.count !== 1) return '';
+    const row = buf.subarray(start, next);
+    const other = [';', ',', '\t', '|'].find((d) => d !== this.options.delimiter && row.includes(d.charCodeAt(0)));
+    return other ? ` (is the delimiter "${other === '\t' ? '\\t' : other}"?)` : '';
+  }
+
+  private columnName(j: number): string {
+    return this.columns?.[j] ?? String(j + 1);
+  }
+
+  private issue(line: number, column: string | undefined, reason: string, kind: RowIssue['kind'], raw: string): void {
+    this.sink.invalid(column === undefined ? { line, reason, raw, kind } : { line, column, reason, raw, kind });
+  }
+}

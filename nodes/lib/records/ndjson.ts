@@ -1,0 +1,94 @@
+import { invalidUtf8At, isBom, jsonErrorAt, rawText } from './text.js';
+import { jsonShaper, type Shaper } from './shape.js';
+import type { JsonOptions, RecordParser, RecordSink } from './types.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Newline-delimited JSON: one object per line, blank lines ignored. A line that does not parse is one
+ * issue (with the line and column JSON.parse stopped at); the lines around it are unaffected.
+ */
+export class NdjsonParser implements RecordParser {
+  private readonly shape: Shaper;
+  private pending: Buffer | undefined;
+  private line = 1;
+  private started = false;
+  private skipping = false;
+
+  constructor(private readonly options: JsonOptions, private readonly sink: RecordSink) {
+    this.shape = jsonShaper(options.timestamp);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.consume(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), false);
+  }
+
+  end(): void {
+    this.consume(Buffer.alloc(0), true);
+  }
+
+  private consume(chunk: Buffer, final: boolean): void {
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = undefined;
+    let pos = 0;
+    if (!this.started) {
+      if (buf.length < 3 && !final) {
+        this.pending = buf;
+        return;
+      }
+      this.started = true;
+      if (isBom(buf, 0)) pos = 3;
+    }
+    for (;;) {
+      const lf = buf.indexOf(LF, pos);
+      if (this.skipping) {
+        if (lf < 0) return;
+        this.skipping = false;
+        this.line++;
+        pos = lf + 1;
+        continue;
+      }
+      if (lf < 0) {
+        const rest = buf.length - pos;
+        if (rest > this.options.maxRecordBytes) {
+          this.tooLong(buf, pos);
+          this.skipping = !final;
+        } else if (final) {
+          if (rest > 0) this.parseLine(buf, pos, buf.length);
+        } else if (rest > 0) {
+          this.pending = buf.subarray(pos);
+        }
+        return;
+      }
+      if (lf - pos > this.options.maxRecordBytes) this.tooLong(buf, pos);
+      else this.parseLine(buf, pos, lf);
+      this.line++;
+      pos = lf + 1;
+    }
+  }
+
+  private tooLong(buf: Buffer, start: number): void {
+    this.sink.invalid({ line: this.line, reason: `line longer than ${this.options.maxRecordBytes} bytes`, raw: rawText(buf, start, buf.length), kind: 'syntax' });
+  }
+
+  private parseLine(buf: Buffer, start: number, end: number): void {
+    const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
+    const bad = invalidUtf8At(buf, start, stop);
+    if (bad >= 0) {
+      this.sink.invalid({ line: this.line, column: String(bad + 1), reason: `invalid UTF-8 at byte ${bad + 1}`, raw: rawText(buf, start, stop), kind: 'syntax' });
+      return;
+    }
+    const text = buf.toString('utf8', start, stop);
+    if (text.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      const at = jsonErrorAt(err, text, this.line);
+      this.sink.invalid({ line: at.line, column: at.column, reason: at.message, raw: rawText(buf, start, stop), kind: 'syntax' });
+      return;
+    }
+    this.shape(value, this.line, text.length > 300 ? `${text.slice(0, 300)}…` : text, this.sink);
+  }
+}
