@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import type { Alert, AlertDetail, FlowStatus } from '../server/runtime/api.js';
+import { readNdjson } from './helpers/ndjson.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { api, killHard, startServer, stopGracefully } from './helpers/server-process.js';
 import { waitFor } from './helpers/wait.js';
@@ -23,9 +23,7 @@ const flow = (file: string) => ({
   settings: { checkpointIntervalMs: 300 },
 });
 
-const emitted = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [])
-  .map((line) => JSON.parse(line) as { alertId: string; state: string })
-  .map((r) => `${r.alertId} ${r.state}`);
+const emitted = (file: string): string[] => readNdjson<{ alertId: string; state: string }>(file).map((r) => `${r.alertId} ${r.state}`);
 
 test('kill -9 mid-stream: the replay re-emits transitions, the store holds each alert and transition once', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);

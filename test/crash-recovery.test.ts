@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import type { FlowStatus } from '../server/runtime/api.js';
+import { readNdjson } from './helpers/ndjson.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { api, killHard, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
 import { waitFor } from './helpers/wait.js';
@@ -35,11 +35,7 @@ function delivered(dir: string): { lines: number; distinct: Set<number> } {
   const distinct = new Set<number>();
   let lines = 0;
   for (const file of ['valid.ndjson', 'invalid.ndjson']) {
-    const path = join(dir, file);
-    if (!existsSync(path)) continue;
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      if (!line) continue;
-      const r = JSON.parse(line) as { seq?: number; record?: { seq: number } };
+    for (const r of readNdjson<{ seq?: number; record?: { seq: number } }>(join(dir, file))) {
       distinct.add(r.seq ?? r.record!.seq);
       lines++;
     }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FlowStatus } from '../server/runtime/api.js';
 import { client, embeddedBroker, uniqueClientId, uniquePrefix } from './helpers/mqtt-broker.js';
+import { readNdjson } from './helpers/ndjson.js';
 import { api, killHard, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
@@ -16,14 +16,9 @@ const testNodes = fileURLToPath(new URL('./fixtures/test-nodes.js', import.meta.
 
 function distinctKeys(file: string): { lines: number; keys: Set<string> } {
   const keys = new Set<string>();
-  let lines = 0;
-  if (!existsSync(file)) return { lines, keys };
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
-    keys.add((JSON.parse(line) as { key: string }).key);
-    lines++;
-  }
-  return { lines, keys };
+  const records = readNdjson<{ key: string }>(file);
+  for (const r of records) keys.add(r.key);
+  return { lines: records.length, keys };
 }
 
 async function subscribed(server: ServerProcess): Promise<boolean> {

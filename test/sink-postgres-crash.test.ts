@@ -12,7 +12,7 @@ const testNodes = fileURLToPath(new URL('./fixtures/test-nodes.js', import.meta.
 const flow = (schema: string) => ({
   sluice: 1, id: 'pg-crash',
   nodes: [
-    { id: 'feed', type: 'test-feed', config: { count: READINGS, batchSize: 500, intervalMs: 5 } },
+    { id: 'feed', type: 'test-feed', config: { count: READINGS, batchSize: 250, intervalMs: 10 } },
     { id: 'pg', type: 'postgres', config: {
       connection: { host: PG.host, port: PG.port }, schema, table: 'readings', key: ['seq'],
       columns: [{ name: 'seq', type: 'integer' }, { name: 'sensor', type: 'text' }, { name: 'value', type: 'integer' }],
@@ -35,8 +35,9 @@ test(`SIGKILL three times while ${READINGS} readings flow into PostgreSQL: zero 
   let server = await startServer(dataDir, ['--nodes', testNodes]);
   await api(server, '/api/flows/pg-crash/deploy', { method: 'POST', body: flow(db.name) });
   const atKills: number[] = [];
-  for (let k = 0; k < 3; k++) {
-    await new Promise((r) => setTimeout(r, 700 + Math.random() * 900));
+  // Kill at fixed points of the stream, whatever the machine's speed: a third, half and two thirds in.
+  for (const share of [0.3, 0.5, 0.7]) {
+    await waitFor(`${share * READINGS} rows`, async () => (await stored(db)).rows >= share * READINGS, 60_000);
     atKills.push((await stored(db)).rows);
     await killHard(server);
     server = await startServer(dataDir, ['--nodes', testNodes]);
