@@ -1,0 +1,118 @@
+import { defineNode } from '../server/core/define-node.js';
+import type { DataRecord, Outputs } from '../server/core/types.js';
+import { compileTableTemplate, mapColumns, TemplateError } from './lib/table-template.js';
+import { checkConfig, questdbConfig } from './questdb/config.js';
+import { deliverRows, type Row } from './questdb/deliver.js';
+import { execClient, Unreachable } from './questdb/exec-client.js';
+import { RowError, rowEncoder } from './questdb/ilp-writer.js';
+import { SchemaMismatch, TableGuard } from './questdb/table-schema.js';
+import { openTransport } from './questdb/transport.js';
+
+export default defineNode({
+  type: 'questdb',
+  category: 'sink',
+  label: 'QuestDB',
+  inputs: { in: 'records to write, one row each' },
+  outputs: {},
+  config: questdbConfig,
+  check: checkConfig,
+  // Outages are waited out: the journal holds the backlog, so keep trying for about an hour.
+  retry: { maxAttempts: 400, backoffMs: 250, maxBackoffMs: 10_000, jitter: 0.2 },
+  docs: `Writes records to QuestDB over HTTP (InfluxDB line protocol, \`POST /write\`): one row per record.
+
+**Config.** \`address\` (\`http://host:9000\` or \`https://…\` with \`tlsVerify\`/\`tlsCa\`), credentials as secret
+references (\`token\`, or \`username\` + \`password\`: \`"\${secret:questdb_password}"\`), \`table\` (a name or a
+template filled from record fields: \`readings_{region}\`; a value may hold letters, digits and _),
+\`columns\` with their types (\`symbol\`, \`double\`, \`long\`, \`boolean\`, \`varchar\`, \`timestamp\`), \`fields\` to read a
+column from another field (\`{ "temp": "payload.t" }\`), and the designated \`timestamp\` (\`field\`, \`column\`, \`unit\`
+s/ms/us/ns; ISO 8601 strings are accepted). Fields that are not columns are not written.
+
+**Exactly once.** Before the first write to a table the node checks it with \`SHOW COLUMNS\`; with \`createTable\`
+it creates a missing table with \`WAL\`, \`PARTITION BY\` and \`DEDUP UPSERT KEYS(ts, dedupKeys…)\`, so rows that
+a retry or a replay after a crash sends again replace themselves. A table that exists with other column types,
+another designated timestamp or weaker dedup keys fails the deploy with every difference named (the running
+revision stays); a database that is merely unreachable does not: the check then runs when it is back.
+
+**Delivery.** Each batch is written before the node takes the next: in requests of at most \`autoFlushRows\` rows
+(each request is one QuestDB transaction, one table), \`maxInFlight\` at a time, and the batch counts as done only
+when QuestDB acknowledged every request (204). Interval flushing is not needed: nothing waits in a buffer
+between batches. Connection errors, timeouts (\`requestTimeoutMs\`) and 5xx are retried with the node's retry
+policy while the journal keeps accepting; every retry rebuilds the requests from the batch.
+
+**Errors.** A record QuestDB rejects (400: wrong type, bad name…) leaves by \`error\` as
+\`{ record, error, node, table, status, errorId }\` with QuestDB's message, and the rest of the batch is written.
+So do records that cannot become a row: missing or non-integer timestamp, a value of the wrong kind, a template
+field that is not usable in a table name, or a table with another schema.
+
+**Values.** Null or missing fields are left out (null in QuestDB). NaN and ±Infinity in a double column are
+written as null, as a replay of the journal (JSON) would. \`long\` takes integers within ±(2^63 − 1), as numbers
+(exact up to 2^53) or as decimal strings (exact to 64 bits); -2^63 is refused because QuestDB reads it as null.
+Nanosecond times beyond 2^53 must be decimal strings. QuestDB refuses designated timestamps before 1970
+(such records go to \`error\`); \`timestamp\` columns accept them. Strings and symbols may hold any Unicode,
+spaces, commas, quotes, backslashes and newlines: they are escaped.
+
+Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "columns": { "sensor": "symbol", "value": "double", "seq": "long" }, "dedupKeys": ["sensor", "seq"] }\``,
+
+  create(cfg, ctx) {
+    const template = compileTableTemplate(cfg.table);
+    const columns = mapColumns(cfg.columns, cfg.fields);
+    const encoder = rowEncoder(columns, cfg.timestamp);
+    const transport = openTransport(cfg);
+    const guard = new TableGuard(execClient(cfg), {
+      columns, timestampColumn: cfg.timestamp.column, partitionBy: cfg.partitionBy, dedupKeys: cfg.dedupKeys, createTable: cfg.createTable,
+    });
+    const failure = (record: DataRecord, error: string, table?: string, extra?: object): DataRecord =>
+      ({ record, error, node: ctx.nodeId, ...(table === undefined ? {} : { table }), ...extra });
+    // Set while start() found QuestDB unreachable; the first acknowledged write clears the status.
+    let waitingForDatabase = false;
+
+    return {
+      async start() {
+        if (template.fixed === undefined) return;
+        try {
+          await guard.ensure(template.fixed);
+        } catch (err) {
+          if (!(err instanceof Unreachable)) throw err;
+          waitingForDatabase = true;
+          ctx.status({ state: 'reconnecting', text: `${err.message}; the table is checked before the first write` });
+        }
+      },
+
+      async process(batch): Promise<Outputs | void> {
+        const errors: DataRecord[] = [];
+        const tables = new Map<string, Row[]>();
+        for (let i = 0; i < batch.length; i++) {
+          const record = batch[i]!;
+          let table: string | undefined;
+          try {
+            table = template.nameFor(record);
+            const line = encoder.encode(record, table);
+            const rows = tables.get(table);
+            if (rows) rows.push({ line, index: i });
+            else tables.set(table, [{ line, index: i }]);
+          } catch (err) {
+            if (!(err instanceof RowError || err instanceof TemplateError)) throw err;
+            errors.push(failure(record, err.message, table));
+          }
+        }
+        for (const [table, rows] of tables) {
+          try {
+            await guard.ensure(table);
+          } catch (err) {
+            if (!(err instanceof SchemaMismatch)) throw err;
+            for (const row of rows) errors.push(failure(batch[row.index]!, err.message, table));
+            continue;
+          }
+          for (const r of await deliverRows(transport, rows, cfg.autoFlushRows, cfg.maxInFlight)) {
+            errors.push(failure(batch[r.index]!, `QuestDB rejected the row: ${r.message}`, table, { status: r.status, errorId: r.errorId }));
+          }
+        }
+        if (waitingForDatabase) {
+          waitingForDatabase = false;
+          ctx.status({ state: 'running', text: 'QuestDB reachable' });
+        }
+        return errors.length > 0 ? { error: errors } : undefined;
+      },
+    };
+  },
+});
