@@ -76,7 +76,8 @@ function longText(v: unknown, what: string): string | undefined {
     if (!Number.isInteger(v)) throw new RowError(`${what}: ${showValue(v)} is not an integer`);
     // -2^63 is QuestDB's null for LONG: it would read back as null, so it is refused like any overflow.
     if (v <= -(2 ** 63) || v >= 2 ** 63) throw new RowError(`${what}: ${v} is outside the 64-bit integer range`);
-    return String(v);
+    // Beyond 2^53 String() gives the shortest round-trip text (2^60 → …847000), not the integer the double holds.
+    return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString();
   }
   if (typeof v === 'string' && INTEGER_TEXT.test(v)) {
     const n = BigInt(v);
