@@ -1,0 +1,70 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Value } from '@sinclair/typebox/value';
+import questdb from '../nodes/questdb.js';
+import type { DataRecord, NodeContext } from '../server/core/types.js';
+import { IngressRegistry } from '../server/services/ingress.js';
+import type { IlpServerStats } from '../test/fixtures/ilp-server.js';
+
+const serverEntry = fileURLToPath(new URL('./questdb-server-child.js', import.meta.url));
+
+function context(): NodeContext {
+  const quiet = () => undefined;
+  return {
+    flowId: 'bench', nodeId: 'qdb', dataDir: '/nonexistent', signal: new AbortController().signal,
+    services: { ingress: new IngressRegistry() }, log: { info: quiet, warn: quiet, error: quiet },
+    status: quiet, debug: quiet, append: () => Promise.reject(new Error('not a source')), sourceState: () => undefined,
+  };
+}
+
+async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(serverEntry, [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, url: chunk.toString().trim() };
+}
+
+function serverStats(child: ChildProcess): Promise<IlpServerStats> {
+  const reply = once(child, 'message') as Promise<[IlpServerStats]>;
+  child.send('stats');
+  return reply.then(([s]) => s);
+}
+
+/**
+ * Rows per second through the QuestDB sink's process() into the strict ILP test server running in a
+ * child process (it parses and type-checks every line): readings of 100 sensors in batches of
+ * `batchSize`, each batch acknowledged before the next, as the executor drives a sink.
+ */
+export async function questdbThroughput(rows: number, batchSize: number): Promise<number> {
+  const { child, url } = await startServer();
+  try {
+    const config = Value.Default(questdb.config, {
+      address: url, table: 'bench', columns: { sensor: 'symbol', seq: 'long', value: 'double' }, dedupKeys: ['sensor', 'seq'],
+      autoFlushRows: 10_000, maxInFlight: 2,
+    }) as never;
+    const node = await questdb.create(config, context());
+    await node.start?.();
+    const t0 = Date.now();
+    const batches: DataRecord[][] = [];
+    for (let b = 0; b < rows / batchSize; b++) {
+      batches.push(Array.from({ length: batchSize }, (_, i) => {
+        const seq = b * batchSize + i;
+        return { ts: t0 + Math.floor(seq / 100), sensor: `sim-${seq % 100}`, seq, value: 20 + ((seq * 7919) % 1000) / 100 };
+      }));
+    }
+    // Warm-up: the first batches pay for JIT compilation and connection set-up.
+    for (const batch of batches.slice(0, 3)) await node.process!(batch, { offset: 0, ts: t0 });
+    const started = process.hrtime.bigint();
+    for (const batch of batches) {
+      const out = await node.process!(batch, { offset: 0, ts: t0 });
+      if (out) throw new Error('the benchmark rows must all be accepted');
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const stats = await serverStats(child);
+    if (stats.rowsAccepted !== rows + 3 * batchSize) throw new Error(`the server accepted ${stats.rowsAccepted} rows, expected ${rows + 3 * batchSize}`);
+    return rows / seconds;
+  } finally {
+    child.disconnect();
+    await once(child, 'exit');
+  }
+}
