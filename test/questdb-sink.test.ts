@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeInstance, NodeStatus, Outputs } from '../server/core/types.js';
+import { builtinNodes } from '../nodes/index.js';
+import { silentLogger } from '../server/core/logger.js';
+import { NodeRegistry } from '../server/core/registry.js';
+import { RuntimeManager } from '../server/runtime/manager.js';
 import { createNode, nodeContext } from './helpers/node-context.js';
+import { tempDir } from './helpers/temp-dir.js';
+import { waitFor } from './helpers/wait.js';
 import { startIlpServer, type IlpTestServer } from './fixtures/ilp-server.js';
 
 const meta = { offset: 1, ts: Date.now() };
@@ -136,4 +142,29 @@ test('the token travels as a bearer token; a wrong one is not mistaken for bad r
   assert.equal(s.rows('readings').length, 3);
   const wrong = await createNode('questdb', baseConfig(s, { token: 'nope' }), nodeContext());
   await assert.rejects(async () => wrong.start!(), /401/);
+});
+
+test('a deploy onto a table with another schema fails and the previous revision keeps writing; an unreachable database deploys', async (t) => {
+  const s = await server(t);
+  const manager = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(builtinNodes), log: silentLogger });
+  t.after(() => manager.close());
+  const doc = (table: string, address = s.url) => ({
+    sluice: 1, id: 'deploy-check',
+    nodes: [
+      { id: 'sim', type: 'simulate', config: { sensors: 2, ratePerSecond: 500, batchMs: 20 } },
+      { id: 'db', type: 'questdb', config: { ...baseConfig(s), address, table } },
+    ],
+    wires: [{ from: 'sim', to: 'db' }],
+  });
+  await manager.deploy('deploy-check', doc('good'));
+  await waitFor('rows in the first table', () => s.rows('good').length > 0);
+  await fetch(`${s.url}/exec?query=${encodeURIComponent('CREATE TABLE taken (sensor SYMBOL, seq LONG, value LONG, ts TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, sensor, seq)')}`);
+  await assert.rejects(manager.deploy('deploy-check', doc('taken')), /previous revision kept.*node "db" \(questdb\) could not start: table taken exists with another schema: column value is LONG but the sink writes double/s);
+  const before = s.rows('good').length;
+  await waitFor('the previous revision still writing', () => s.rows('good').length > before);
+  assert.equal(s.rows('taken').length, 0);
+
+  await manager.deploy('deploy-check', doc('elsewhere', 'http://127.0.0.1:1'));
+  assert.equal(manager.status('deploy-check')!.state, 'running', 'a database that is down does not block a deploy');
+  await waitFor('the sink showing the outage', () => manager.status('deploy-check')!.nodes.db!.status.state === 'retrying');
 });
