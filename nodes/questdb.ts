@@ -1,7 +1,7 @@
 import { defineNode } from '../server/core/define-node.js';
 import type { DataRecord, Outputs } from '../server/core/types.js';
 import { compileTableTemplate, mapColumns, TemplateError } from './lib/table-template.js';
-import { checkConfig, questdbConfig } from './questdb/config.js';
+import { checkConfig, dedupKeysOf, questdbConfig } from './questdb/config.js';
 import { deliverRows, type Row } from './questdb/deliver.js';
 import { execClient, Unreachable } from './questdb/exec-client.js';
 import { RowError, rowEncoder } from './questdb/ilp-writer.js';
@@ -28,7 +28,8 @@ column from another field (\`{ "temp": "payload.t" }\`), and the designated \`ti
 s/ms/us/ns; ISO 8601 strings are accepted). Fields that are not columns are not written.
 
 **Exactly once.** Before the first write to a table the node checks it with \`SHOW COLUMNS\`; with \`createTable\`
-it creates a missing table with \`WAL\`, \`PARTITION BY\` and \`DEDUP UPSERT KEYS(ts, dedupKeys…)\`, so rows that
+it creates a missing table with \`WAL\`, \`PARTITION BY\` and \`DEDUP UPSERT KEYS(ts, dedupKeys…)\` (by default
+every symbol column; add a sequence number when one sensor can send two readings with the same time), so rows that
 a retry or a replay after a crash sends again replace themselves. A table that exists with other column types,
 another designated timestamp or weaker dedup keys fails the deploy with every difference named (the running
 revision stays); a database that is merely unreachable does not: the check then runs when it is back.
@@ -59,7 +60,7 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
     const encoder = rowEncoder(columns, cfg.timestamp);
     const transport = openTransport(cfg);
     const guard = new TableGuard(execClient(cfg), {
-      columns, timestampColumn: cfg.timestamp.column, partitionBy: cfg.partitionBy, dedupKeys: cfg.dedupKeys, createTable: cfg.createTable,
+      columns, timestampColumn: cfg.timestamp.column, partitionBy: cfg.partitionBy, dedupKeys: dedupKeysOf(cfg), createTable: cfg.createTable,
     });
     const failure = (record: DataRecord, error: string, table?: string, extra?: object): DataRecord =>
       ({ record, error, node: ctx.nodeId, ...(table === undefined ? {} : { table }), ...extra });

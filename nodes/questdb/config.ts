@@ -17,9 +17,10 @@ export const questdbConfig = Type.Object({
   tlsVerify: Type.Boolean({ default: true, description: 'With https: verify the server certificate. Turn off only for tests.' }),
   tlsCa: Type.Optional(Type.String({ minLength: 1, description: 'With https: path of a PEM file with the CA that signed the server certificate.' })),
   table: Type.String({ default: 'readings', minLength: 1, description: 'Table name, or a template filled from record fields: `readings_{region}`.' }),
+  // Required, without a default: TypeBox merges a record default into the user's map, which would add columns nobody asked for.
   columns: Type.Record(Type.String(), Type.Union(COLUMN_TYPES.map((t) => Type.Literal(t))), {
-    default: { sensor: 'symbol', value: 'double' },
-    description: 'Columns written, with their types: symbol, double, long, boolean, varchar, timestamp. Other fields are not written.',
+    minProperties: 1,
+    description: 'Columns written, with their types: symbol, double, long, boolean, varchar, timestamp, e.g. { "sensor": "symbol", "value": "double" }. Other fields are not written.',
   }),
   fields: Type.Record(Type.String(), Type.String({ minLength: 1 }), { default: {}, description: 'Record field (dotted path) per column when it differs from the column name: `{ "temp": "payload.t" }`.' }),
   timestamp: Type.Object({
@@ -29,13 +30,18 @@ export const questdbConfig = Type.Object({
   }, { default: {}, additionalProperties: false, description: 'The designated timestamp: every row needs one (never server time, which would defeat deduplication).' }),
   createTable: Type.Boolean({ default: true, description: 'Create missing tables with WAL, partitioning and DEDUP UPSERT KEYS before the first write.' }),
   partitionBy: Type.Union(['HOUR', 'DAY', 'WEEK', 'MONTH', 'YEAR'].map((p) => Type.Literal(p)), { default: 'DAY', description: 'Partitioning of created tables.' }),
-  dedupKeys: Type.Array(Type.String({ minLength: 1 }), { default: ['sensor'], description: 'Columns that, with the timestamp, identify a reading: DEDUP UPSERT KEYS(ts, …). A replay then writes no duplicates.' }),
+  dedupKeys: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Columns that, with the timestamp, identify a reading: DEDUP UPSERT KEYS(ts, …), so a replay writes no duplicates. Default: every symbol column.' })),
   autoFlushRows: Type.Integer({ default: 75_000, minimum: 1, maximum: 1_000_000, description: 'Most rows in one HTTP request (one QuestDB transaction).' }),
   maxInFlight: Type.Integer({ default: 2, minimum: 1, maximum: 16, description: 'Requests of one batch sent at the same time.' }),
   requestTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000, description: 'Bound of one request, connection retries of the client included; then the node\'s retry policy takes over.' }),
 }, { additionalProperties: false });
 
 export type QuestDbConfig = Static<typeof questdbConfig>;
+
+/** The dedup keys besides the timestamp: as configured, or every symbol column. */
+export function dedupKeysOf(cfg: QuestDbConfig): string[] {
+  return cfg.dedupKeys ?? Object.keys(cfg.columns).filter((c) => cfg.columns[c] === 'symbol');
+}
 
 /** Deploy-time problems the schema cannot see: names, keys and credentials that do not fit together. */
 export function checkConfig(cfg: QuestDbConfig): ConfigProblem[] {
@@ -55,7 +61,7 @@ export function checkConfig(cfg: QuestDbConfig): ConfigProblem[] {
   if (cfg.timestamp.column in cfg.columns) {
     problems.push({ path: '/columns', message: `"${cfg.timestamp.column}" is the designated timestamp column; remove it from columns` });
   }
-  cfg.dedupKeys.forEach((key, i) => {
+  (cfg.dedupKeys ?? []).forEach((key, i) => {
     if (!(key in cfg.columns)) problems.push({ path: `/dedupKeys/${i}`, message: `dedup key "${key}" is not one of the columns` });
   });
   if (cfg.token !== undefined && (cfg.username !== undefined || cfg.password !== undefined)) {
