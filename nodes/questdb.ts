@@ -4,9 +4,10 @@ import { compileTableTemplate, mapColumns, TemplateError } from './lib/table-tem
 import { checkConfig, dedupKeysOf, questdbConfig } from './questdb/config.js';
 import { deliverRows, type Row } from './questdb/deliver.js';
 import { execClient, Unreachable } from './questdb/exec-client.js';
+import { QuestDbHttp } from './questdb/http.js';
 import { RowError, rowEncoder } from './questdb/ilp-writer.js';
 import { SchemaMismatch, TableGuard } from './questdb/table-schema.js';
-import { openTransport } from './questdb/transport.js';
+import { writeTransport } from './questdb/transport.js';
 
 export default defineNode({
   type: 'questdb',
@@ -58,8 +59,9 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
     const template = compileTableTemplate(cfg.table);
     const columns = mapColumns(cfg.columns, cfg.fields);
     const encoder = rowEncoder(columns, cfg.timestamp);
-    const transport = openTransport(cfg);
-    const guard = new TableGuard(execClient(cfg), {
+    const http = new QuestDbHttp(cfg, cfg.maxInFlight);
+    const transport = writeTransport(http);
+    const guard = new TableGuard(execClient(http), {
       columns, timestampColumn: cfg.timestamp.column, partitionBy: cfg.partitionBy, dedupKeys: dedupKeysOf(cfg), createTable: cfg.createTable,
     });
     const failure = (record: DataRecord, error: string, table?: string, extra?: object): DataRecord =>
@@ -113,6 +115,10 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
           ctx.status({ state: 'running', text: 'QuestDB reachable' });
         }
         return errors.length > 0 ? { error: errors } : undefined;
+      },
+
+      stop() {
+        http.close();
       },
     };
   },

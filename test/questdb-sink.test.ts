@@ -120,19 +120,23 @@ test('records that cannot become a row go to error without a request, naming the
   assert.ok(s.tables.get('r_south')?.dedupKeys.length, 'every templated table is created with dedup before its first row');
 });
 
-test('5xx and dropped connections reject process (the runtime retries); a retry after a lost acknowledgement leaves no duplicate', async (t) => {
+test('5xx, dropped connections and refused connections reject process promptly (the runtime retries); a retry after a lost acknowledgement leaves no duplicate', async (t) => {
   const s = await server(t);
   const node = await sink(baseConfig(s, { requestTimeoutMs: 300 }));
   s.fault = { kind: 'status', status: 503, remaining: Infinity };
-  await assert.rejects(async () => node.process!(readings(5), meta), /QuestDB did not acknowledge/);
+  await assert.rejects(async () => node.process!(readings(5), meta), /QuestDB answered 503/);
   s.fault = { kind: 'status', status: 502, remaining: 1 };
   await assert.rejects(async () => node.process!(readings(5), meta), /QuestDB answered 502/);
   s.fault = { kind: 'drop', afterCommit: true, remaining: 1 };
-  await assert.rejects(async () => node.process!(readings(5), meta));
+  await assert.rejects(async () => node.process!(readings(5), meta), /QuestDB at http:\/\/127\.0\.0\.1:\d+ did not answer: socket hang up/);
   assert.equal(s.rows('readings').length, 5, 'QuestDB committed the request whose answer was lost');
   await node.process!(readings(5), meta);
   assert.equal(s.rows('readings').length, 5, 'the retry upserted the same keys');
   assert.equal(s.stats.rowsSeenTwice, 5);
+  await s.down();
+  const started = Date.now();
+  await assert.rejects(async () => node.process!(readings(5), meta), /did not answer/);
+  assert.ok(Date.now() - started < 1000, 'a refused connection fails the attempt at once, leaving nothing retrying in the background');
 });
 
 test('the token travels as a bearer token; a wrong one is not mistaken for bad rows', async (t) => {

@@ -33,7 +33,7 @@ export const questdbConfig = Type.Object({
   dedupKeys: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Columns that, with the timestamp, identify a reading: DEDUP UPSERT KEYS(ts, …), so a replay writes no duplicates. Default: every symbol column.' })),
   autoFlushRows: Type.Integer({ default: 75_000, minimum: 1, maximum: 1_000_000, description: 'Most rows in one HTTP request (one QuestDB transaction).' }),
   maxInFlight: Type.Integer({ default: 2, minimum: 1, maximum: 16, description: 'Requests of one batch sent at the same time.' }),
-  requestTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000, description: 'Bound of one request, connection retries of the client included; then the node\'s retry policy takes over.' }),
+  requestTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000, description: 'Deadline of one request; past it the request counts as failed and the node\'s retry policy takes over.' }),
 }, { additionalProperties: false });
 
 export type QuestDbConfig = Static<typeof questdbConfig>;

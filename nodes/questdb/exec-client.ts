@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { QuestDbConfig } from './config.js';
+import type { QuestDbHttp } from './http.js';
 
 /** QuestDB's `/exec` answer for a query: `{ query, columns: [{name, type}], dataset: [[…]], count }`. */
 export interface ExecResult {
@@ -22,40 +19,24 @@ export class Unreachable extends Error {}
 
 export type Exec = (sql: string) => Promise<ExecResult>;
 
-/** Runs SQL through QuestDB's HTTP `/exec`, with the sink's address, TLS and credentials. */
-export function execClient(cfg: QuestDbConfig): Exec {
-  const base = new URL(cfg.address);
-  const secure = base.protocol === 'https:';
-  const ca = secure && cfg.tlsCa !== undefined ? readFileSync(cfg.tlsCa) : undefined;
-  const headers: { [k: string]: string } = {};
-  if (cfg.token !== undefined) headers.authorization = `Bearer ${cfg.token}`;
-  else if (cfg.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${cfg.username}:${cfg.password ?? ''}`).toString('base64')}`;
-
-  return (sql) => new Promise<ExecResult>((resolve, reject) => {
-    const url = new URL('/exec', base);
-    url.searchParams.set('query', sql);
-    const req = (secure ? httpsRequest : httpRequest)(url, {
-      method: 'GET', headers, timeout: cfg.requestTimeoutMs, ...(secure ? { ca, rejectUnauthorized: cfg.tlsVerify } : {}),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (err) => reject(new Unreachable(`QuestDB at ${cfg.address}: ${err.message}`)));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (status >= 500) return reject(new Unreachable(`QuestDB at ${cfg.address} answered ${status}: ${text.slice(0, 200)}`));
-        let body: { error?: unknown; columns?: unknown; dataset?: unknown; count?: unknown };
-        try {
-          body = JSON.parse(text) as typeof body;
-        } catch {
-          return reject(new QueryFailed(status, `not JSON: ${text.slice(0, 200)}`));
-        }
-        if (status !== 200 || typeof body.error === 'string') return reject(new QueryFailed(status, String(body.error ?? text.slice(0, 200))));
-        resolve({ columns: (body.columns ?? []) as ExecResult['columns'], dataset: (body.dataset ?? []) as unknown[][], count: Number(body.count ?? 0) });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${cfg.requestTimeoutMs} ms`)));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new Unreachable(`QuestDB at ${cfg.address} is unreachable: ${err.message}`)));
-    req.end();
-  });
+/** Runs SQL through QuestDB's HTTP `/exec`. */
+export function execClient(http: QuestDbHttp): Exec {
+  return async (sql) => {
+    let status: number;
+    let text: string;
+    try {
+      ({ status, body: text } = await http.request('GET', `/exec?query=${encodeURIComponent(sql)}`));
+    } catch (err) {
+      throw new Unreachable(`${(err as Error).message.replace('did not answer', 'is unreachable')}`);
+    }
+    if (status >= 500) throw new Unreachable(`QuestDB at ${http.address} answered ${status}: ${text.slice(0, 200)}`);
+    let body: { error?: unknown; columns?: unknown; dataset?: unknown; count?: unknown };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw new QueryFailed(status, `not JSON: ${text.slice(0, 200)}`);
+    }
+    if (status !== 200 || body.error !== undefined) throw new QueryFailed(status, typeof body.error === 'string' ? body.error : text.slice(0, 200));
+    return { columns: (body.columns ?? []) as ExecResult['columns'], dataset: (body.dataset ?? []) as unknown[][], count: Number(body.count ?? 0) };
+  };
 }
