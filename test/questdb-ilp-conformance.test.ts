@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SenderOptions, createBuffer } from '@questdb/nodejs-client';
 import type { DataRecord, NodeInstance, Outputs } from '../server/core/types.js';
+import { mapColumns } from '../nodes/lib/table-template.js';
+import { rowEncoder } from '../nodes/questdb/ilp-writer.js';
 import { createNode, nodeContext } from './helpers/node-context.js';
 import { startIlpServer, type IlpTestServer } from './fixtures/ilp-server.js';
 
@@ -118,4 +121,18 @@ test('booleans, missing and null fields: a null column is left out, a row with n
     { ts: BigInt(T0) * 1_000_000n, sensor: 'a', ok: true },
     { ts: BigInt(T0 + 1) * 1_000_000n, sensor: 'b', ok: false, note: '' },
   ]);
+});
+
+test('every line is byte-identical to what @questdb/nodejs-client (protocol 1) writes for the same values', () => {
+  const client = createBuffer(new SenderOptions('http::addr=127.0.0.1:9000;protocol_version=1'));
+  const ours = rowEncoder(mapColumns({ sensor: 'symbol', note: 'varchar', value: 'double', count: 'long', ok: 'boolean', at: 'timestamp' }), { field: 'ts', unit: 'ms' });
+  for (const [i, text] of TRICKY_TEXT.entries()) {
+    const ts = T0 + i;
+    const value = [0.1, -1e300, 5e-324, 2 ** 53 + 2, 1e21][i % 5]!;
+    const count = [0, -1, 2 ** 53 - 1][i % 3]!;
+    client.table('tricky').symbol('sensor', text).stringColumn('note', text).floatColumn('value', value).intColumn('count', count)
+      .booleanColumn('ok', i % 2 === 0).timestampColumn('at', ts - 86_400_000 * 365 * 60, 'ms').at(ts, 'ms');
+    const expected = client.toBufferNew()!.toString('utf8');
+    assert.equal(ours.encode({ ts, sensor: text, note: text, value, count, ok: i % 2 === 0, at: ts - 86_400_000 * 365 * 60 }, 'tricky'), expected, JSON.stringify(text));
+  }
 });
