@@ -1,8 +1,8 @@
 import { defineNode } from '../server/core/define-node.js';
-import type { DataRecord, Outputs } from '../server/core/types.js';
+import type { Batch, DataRecord, Outputs } from '../server/core/types.js';
 import { compileTableTemplate, mapColumns, TemplateError } from './lib/table-template.js';
 import { checkConfig, dedupKeysOf, questdbConfig } from './questdb/config.js';
-import { deliverRows, type Row } from './questdb/deliver.js';
+import { BufferPool, deliverRows, type TableRows } from './questdb/deliver.js';
 import { execClient, Unreachable } from './questdb/exec-client.js';
 import { QuestDbHttp } from './questdb/http.js';
 import { RowError, rowEncoder } from './questdb/ilp-writer.js';
@@ -69,6 +69,40 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
     // Set while start() found QuestDB unreachable; the first acknowledged write clears the status.
     let waitingForDatabase = false;
 
+    const pool = new BufferPool();
+
+    /** Encodes records [from, to) by table, checks each table, writes; failures land in `errors`. */
+    async function writeSlice(batch: Batch, from: number, to: number, errors: { index: number; record: DataRecord }[]): Promise<void> {
+      const tables = new Map<string, TableRows>();
+      for (let i = from; i < to; i++) {
+        const record = batch[i]!;
+        let table: string | undefined;
+        try {
+          table = template.nameFor(record);
+          const line = encoder.encode(record, table);
+          let rows = tables.get(table);
+          if (!rows) tables.set(table, (rows = { lines: [], indexes: [] }));
+          rows.lines.push(line);
+          rows.indexes.push(i);
+        } catch (err) {
+          if (!(err instanceof RowError || err instanceof TemplateError)) throw err;
+          errors.push({ index: i, record: failure(record, err.message, table) });
+        }
+      }
+      for (const [table, rows] of tables) {
+        try {
+          await guard.ensure(table);
+        } catch (err) {
+          if (!(err instanceof SchemaMismatch)) throw err;
+          for (const index of rows.indexes) errors.push({ index, record: failure(batch[index]!, err.message, table) });
+          continue;
+        }
+        for (const r of await deliverRows(transport, pool, rows, cfg.autoFlushRows, 1)) {
+          errors.push({ index: r.index, record: failure(batch[r.index]!, `QuestDB rejected the row: ${r.message}`, table, { status: r.status, errorId: r.errorId }) });
+        }
+      }
+    }
+
     return {
       async start() {
         if (template.fixed === undefined) return;
@@ -81,40 +115,34 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
         }
       },
 
+      /**
+       * Slices of at most `autoFlushRows` records are encoded and sent by `maxInFlight` workers, so
+       * one slice is encoded while another is on the wire.
+       */
       async process(batch): Promise<Outputs | void> {
-        const errors: DataRecord[] = [];
-        const tables = new Map<string, Row[]>();
-        for (let i = 0; i < batch.length; i++) {
-          const record = batch[i]!;
-          let table: string | undefined;
-          try {
-            table = template.nameFor(record);
-            const line = encoder.encode(record, table);
-            const rows = tables.get(table);
-            if (rows) rows.push({ line, index: i });
-            else tables.set(table, [{ line, index: i }]);
-          } catch (err) {
-            if (!(err instanceof RowError || err instanceof TemplateError)) throw err;
-            errors.push(failure(record, err.message, table));
+        const errors: { index: number; record: DataRecord }[] = [];
+        const slices = Math.ceil(batch.length / cfg.autoFlushRows);
+        let next = 0;
+        const failed: { error?: unknown } = {};
+        // A worker that fails stops the others from taking more slices; the attempt ends only when none is
+        // still sending, so a retry never overlaps requests of the attempt before it.
+        const worker = async (): Promise<void> => {
+          while (next < slices && !('error' in failed)) {
+            const from = cfg.autoFlushRows * next++;
+            try {
+              await writeSlice(batch, from, Math.min(from + cfg.autoFlushRows, batch.length), errors);
+            } catch (err) {
+              if (!('error' in failed)) failed.error = err;
+            }
           }
-        }
-        for (const [table, rows] of tables) {
-          try {
-            await guard.ensure(table);
-          } catch (err) {
-            if (!(err instanceof SchemaMismatch)) throw err;
-            for (const row of rows) errors.push(failure(batch[row.index]!, err.message, table));
-            continue;
-          }
-          for (const r of await deliverRows(transport, rows, cfg.autoFlushRows, cfg.maxInFlight)) {
-            errors.push(failure(batch[r.index]!, `QuestDB rejected the row: ${r.message}`, table, { status: r.status, errorId: r.errorId }));
-          }
-        }
+        };
+        await Promise.all(Array.from({ length: Math.min(cfg.maxInFlight, slices) }, worker));
+        if ('error' in failed) throw failed.error;
         if (waitingForDatabase) {
           waitingForDatabase = false;
           ctx.status({ state: 'running', text: 'QuestDB reachable' });
         }
-        return errors.length > 0 ? { error: errors } : undefined;
+        return errors.length > 0 ? { error: errors.sort((a, b) => a.index - b.index).map((e) => e.record) } : undefined;
       },
 
       stop() {

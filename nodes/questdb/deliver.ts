@@ -1,9 +1,9 @@
 import { WriteRejected, type QuestDbTransport } from './transport.js';
 
-/** One encoded line and the position of its record in the batch. */
-export interface Row {
-  line: string;
-  index: number;
+/** Encoded lines of one table and, for each, the position of its record in the batch. */
+export interface TableRows {
+  lines: string[];
+  indexes: number[];
 }
 
 export interface Rejection {
@@ -14,40 +14,64 @@ export interface Rejection {
 }
 
 /**
- * Sends rows of one table in requests of at most `maxRows`, up to `maxInFlight` at a time, and
+ * Request bodies are written into reused buffers: a fresh Buffer per request is external memory,
+ * and allocating hundreds of kilobytes of it per request makes V8 collect far more often.
+ */
+export class BufferPool {
+  private readonly free: Buffer[] = [];
+
+  async with<T>(text: string, use: (body: Buffer) => Promise<T>): Promise<T> {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    const need = text.length * 3;
+    let buf = this.free.pop();
+    if (!buf || buf.length < need) buf = Buffer.allocUnsafe(Math.max(need, 64 * 1024));
+    try {
+      return await use(buf.subarray(0, buf.write(text, 'utf8')));
+    } finally {
+      this.free.push(buf);
+    }
+  }
+}
+
+/**
+ * Sends the rows of one table in requests of at most `maxRows`, up to `maxInFlight` at a time, and
  * resolves when QuestDB acknowledged every row it accepts. A 400 rejects a whole request: the row
  * QuestDB names by line number is rejected, the rows before it are resent on their own and the
  * rest carries on; without a usable line number the request is bisected down to the bad rows.
- * Any other failure rejects, and the caller's retry rebuilds every request from the rows.
+ * Any other failure rejects, and the caller's retry rebuilds every request from the lines.
  */
-export async function deliverRows(transport: QuestDbTransport, rows: readonly Row[], maxRows: number, maxInFlight: number): Promise<Rejection[]> {
+export async function deliverRows(transport: QuestDbTransport, pool: BufferPool, rows: TableRows, maxRows: number, maxInFlight: number): Promise<Rejection[]> {
   const rejections: Rejection[] = [];
-  const chunks: Row[][] = [];
-  for (let i = 0; i < rows.length; i += maxRows) chunks.push(rows.slice(i, i + maxRows) as Row[]);
+  const chunks: number[][] = [];
+  for (let start = 0; start < rows.lines.length; start += maxRows) {
+    const end = Math.min(start + maxRows, rows.lines.length);
+    chunks.push(Array.from({ length: end - start }, (_, k) => start + k));
+  }
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < chunks.length) await deliverChunk(transport, chunks[next++]!, rejections);
+    while (next < chunks.length) await deliverChunk(transport, pool, rows, chunks[next++]!, rejections);
   };
   await Promise.all(Array.from({ length: Math.min(maxInFlight, chunks.length) }, worker));
   return rejections.sort((a, b) => a.index - b.index);
 }
 
-function body(rows: readonly Row[]): Buffer {
-  let text = '';
-  for (let i = 0; i < rows.length; i++) text += rows[i]!.line;
-  return Buffer.from(text, 'utf8');
+/** One request's text: the lines at `positions`, joined in one allocation. */
+function text(rows: TableRows, positions: readonly number[]): string {
+  const parts = new Array<string>(positions.length);
+  for (let i = 0; i < positions.length; i++) parts[i] = rows.lines[positions[i]!]!;
+  return parts.join('');
 }
 
-async function deliverChunk(transport: QuestDbTransport, rows: readonly Row[], rejections: Rejection[]): Promise<void> {
-  let pending = rows;
+async function deliverChunk(transport: QuestDbTransport, pool: BufferPool, rows: TableRows, positions: readonly number[], rejections: Rejection[]): Promise<void> {
+  let pending = positions;
   while (pending.length > 0) {
     try {
-      await transport.send(body(pending));
+      await pool.with(text(rows, pending), (body) => transport.send(body));
       return;
     } catch (err) {
       if (!(err instanceof WriteRejected)) throw err;
-      const reject = (row: Row): void => {
-        rejections.push({ index: row.index, message: err.serverMessage, status: err.status, errorId: err.errorId });
+      const reject = (position: number): void => {
+        rejections.push({ index: rows.indexes[position]!, message: err.serverMessage, status: err.status, errorId: err.errorId });
       };
       if (pending.length === 1) {
         reject(pending[0]!);
@@ -56,11 +80,11 @@ async function deliverChunk(transport: QuestDbTransport, rows: readonly Row[], r
       const line = err.line;
       if (line !== undefined && line >= 1 && line <= pending.length) {
         reject(pending[line - 1]!);
-        if (line > 1) await deliverChunk(transport, pending.slice(0, line - 1), rejections);
+        if (line > 1) await deliverChunk(transport, pool, rows, pending.slice(0, line - 1), rejections);
         pending = pending.slice(line);
       } else {
         const half = pending.length >> 1;
-        await deliverChunk(transport, pending.slice(0, half), rejections);
+        await deliverChunk(transport, pool, rows, pending.slice(0, half), rejections);
         pending = pending.slice(half);
       }
     }
