@@ -18,7 +18,7 @@ const heapMB = () => {
   return process.memoryUsage().heapUsed / 1e6;
 };
 
-const OUTAGE_MS = 5_000;
+const OUTAGE_MS = 60_000;
 const RATE = 2000;
 
 const flow = (s: IlpTestServer, limit: number, quotaBytes?: number) => ({
@@ -72,8 +72,10 @@ test(`QuestDB down for ${OUTAGE_MS / 1000} s under a steady stream: the journal 
   assert.equal(sink.status.state, 'retrying');
   assert.match(sink.status.text ?? '', /QuestDB at http:\/\/127\.0\.0\.1:\d+ did not answer: connect ECONNREFUSED/, 'the status names the outage and its last error');
   assert.match(sink.lastError?.message ?? '', /QuestDB/);
-  assert.ok(during.journal!.backlogBytes > backlogAtStart + 1_000_000, 'the readings wait in the journal');
+  assert.ok(during.journal!.backlogBytes > backlogAtStart + RATE * (OUTAGE_MS / 1000) * 40, 'the readings wait in the journal');
   assert.equal(during.nodes.sim!.status.state, 'running', 'the source keeps being accepted');
+  // What the heap gains is the journal's cache of recent entries (at most 32 MB of JSON, dropped past that), not the sink:
+  // the sink holds one batch, and a failed attempt leaves nothing behind.
   assert.ok(Math.max(...heapSamples) - heapAtStart < 24, `the heap does not hold the backlog (${heapAtStart.toFixed(1)} → max ${Math.max(...heapSamples).toFixed(1)} MB)`);
 
   await s.up();
