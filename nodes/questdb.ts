@@ -97,7 +97,7 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
           for (const index of rows.indexes) errors.push({ index, record: failure(batch[index]!, err.message, table) });
           continue;
         }
-        for (const r of await deliverRows(transport, pool, rows, cfg.autoFlushRows, 1)) {
+        for (const r of await deliverRows(transport, pool, rows)) {
           errors.push({ index: r.index, record: failure(batch[r.index]!, `QuestDB rejected the row: ${r.message}`, table, { status: r.status, errorId: r.errorId }) });
         }
       }

@@ -98,6 +98,17 @@ test('rows QuestDB rejects go to error with its message; the rest of the batch i
   assert.deepEqual(s.rows('readings').map((r) => Number(r.seq)).sort((a, b) => a - b), batch.map((r) => r.seq).filter((q) => !bad.includes(q)));
 });
 
+test('without a line number in the answer, the request is bisected down to exactly the rejected rows', async (t) => {
+  const s = await server(t, { errorLine: false });
+  const node = await sink(baseConfig(s));
+  const bad = [0, 9, 10, 63];
+  const records = readings(64).map((r, i) => (bad.includes(i) ? { ...r, ts: -1 - i } : r));
+  const out = (await node.process!(records, meta)) as Outputs;
+  assert.deepEqual((out.error as { record: { seq: number } }[]).map((e) => e.record.seq), bad);
+  assert.equal(s.rows('readings').length, 60);
+  t.diagnostic(`${s.stats.writeRequests} requests for 64 rows with 4 bad ones`);
+});
+
 test('records that cannot become a row go to error without a request, naming the field', async (t) => {
   const s = await server(t);
   const node = await sink(baseConfig(s, { table: 'r_{site}' }));

@@ -34,25 +34,16 @@ export class BufferPool {
 }
 
 /**
- * Sends the rows of one table in requests of at most `maxRows`, up to `maxInFlight` at a time, and
- * resolves when QuestDB acknowledged every row it accepts. A 400 rejects a whole request: the row
- * QuestDB names by line number is rejected, the rows before it are resent on their own and the
- * rest carries on; without a usable line number the request is bisected down to the bad rows.
- * Any other failure rejects, and the caller's retry rebuilds every request from the lines.
+ * Sends the rows of one table in one request and resolves when QuestDB acknowledged every row it
+ * accepts. A 400 rejects a whole request: the row QuestDB names by line number is rejected, the rows
+ * before it are resent on their own and the rest carries on; without a usable line number the
+ * request is bisected down to the bad rows. Any other failure rejects, and the caller's retry
+ * rebuilds the request from the lines.
  */
-export async function deliverRows(transport: QuestDbTransport, pool: BufferPool, rows: TableRows, maxRows: number, maxInFlight: number): Promise<Rejection[]> {
+export async function deliverRows(transport: QuestDbTransport, pool: BufferPool, rows: TableRows): Promise<Rejection[]> {
   const rejections: Rejection[] = [];
-  const chunks: number[][] = [];
-  for (let start = 0; start < rows.lines.length; start += maxRows) {
-    const end = Math.min(start + maxRows, rows.lines.length);
-    chunks.push(Array.from({ length: end - start }, (_, k) => start + k));
-  }
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < chunks.length) await deliverChunk(transport, pool, rows, chunks[next++]!, rejections);
-  };
-  await Promise.all(Array.from({ length: Math.min(maxInFlight, chunks.length) }, worker));
-  return rejections.sort((a, b) => a.index - b.index);
+  await deliverChunk(transport, pool, rows, rows.lines.map((_, i) => i), rejections);
+  return rejections;
 }
 
 /** One request's text: the lines at `positions`, joined in one allocation. */
