@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { builtinNodes } from '../nodes/index.js';
 import type { FlowStatus, FlowSummary } from '../server/runtime/api.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { api, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
@@ -70,7 +71,7 @@ test('validate prints one line per problem and exits 1', async (t) => {
   assert.deepEqual(lines(r.stdout), [
     '/nodes/0/config/sensors (node sim): expected integer to be greater or equal to 1 (got 0)',
     '/nodes/1/config/ranges (node check): expected object (got "wide")',
-    '/nodes/2/type (node x): unknown node type "mystery"; known types: debug, simulate, validate',
+    `/nodes/2/type (node x): unknown node type "mystery"; known types: ${builtinNodes.map((n) => n.type).sort().join(', ')}`,
     '/wires/0/from (node sim): node "sim" (simulate) has no output port "nowhere"; its outputs: out',
   ]);
 
