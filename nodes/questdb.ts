@@ -2,7 +2,7 @@ import { defineNode } from '../server/core/define-node.js';
 import type { Batch, DataRecord, Outputs } from '../server/core/types.js';
 import { compileTableTemplate, mapColumns, TemplateError } from './lib/table-template.js';
 import { checkConfig, dedupKeysOf, questdbConfig } from './questdb/config.js';
-import { BufferPool, deliverRows, type TableRows } from './questdb/deliver.js';
+import { BufferPool, deliverRows, TableRows } from './questdb/deliver.js';
 import { execClient, Unreachable } from './questdb/exec-client.js';
 import { QuestDbHttp } from './questdb/http.js';
 import { RowError, rowEncoder } from './questdb/ilp-writer.js';
@@ -81,9 +81,8 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
           table = template.nameFor(record);
           const line = encoder.encode(record, table);
           let rows = tables.get(table);
-          if (!rows) tables.set(table, (rows = { lines: [], indexes: [] }));
-          rows.lines.push(line);
-          rows.indexes.push(i);
+          if (!rows) tables.set(table, (rows = new TableRows()));
+          rows.add(line, i);
         } catch (err) {
           if (!(err instanceof RowError || err instanceof TemplateError)) throw err;
           errors.push({ index: i, record: failure(record, err.message, table) });
