@@ -3,6 +3,7 @@ import { ftpThroughput } from './ftp.js';
 import { functionThroughput } from './function.js';
 import { mqttLimit, mqttThroughput } from './mqtt.js';
 import { postgresThroughput } from './postgres.js';
+import { questdbThroughput } from './questdb.js';
 import { regionLookups } from './region.js';
 import { rollupThroughput } from './rollup.js';
 
@@ -20,6 +21,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | unde
   { name: 'region.lookups_per_s', unit: 'lookups/s', run: regionLookups },
   { name: 'rollup.records_per_s', unit: 'records/s', run: () => rollupThroughput(3_000_000) },
   { name: 'function.records_per_s', unit: 'records/s', run: () => functionThroughput(1_000_000, 10_000) },
+  { name: 'questdb.rows_per_s', unit: 'rows/s', run: () => questdbThroughput(2_000_000, 50_000) },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
 ];
 

@@ -8,6 +8,7 @@ import httpIn from './http-in.js';
 import mqttIn from './mqtt-in.js';
 import mqttOut from './mqtt-out.js';
 import postgres from './postgres.js';
+import questdb from './questdb.js';
 import regionLookup from './region-lookup.js';
 import rollup from './rollup.js';
 import simulate from './simulate.js';
@@ -19,5 +20,5 @@ import webhook from './webhook.js';
 export const builtinNodes: NodeDefinition[] = [
   mqttIn, ftpReceiver, httpIn, apiPoller, simulate,
   validate, regionLookup, rollup, alert, topK, functionNode,
-  debug, mqttOut, webhook, postgres,
+  questdb, postgres, mqttOut, webhook, debug,
 ];
