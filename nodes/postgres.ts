@@ -4,7 +4,8 @@ import type { ConfigProblem, DataRecord, Outputs } from '../server/core/types.js
 import { isUnavailable } from '../server/core/failure.js';
 import { postgresConfig, type PostgresConfig } from './postgres/config.js';
 import { classify, describe } from './postgres/errors.js';
-import { identifierProblem, tableNameTemplate } from './postgres/identifiers.js';
+import { compileTableTemplate, identifierProblem } from './lib/table-template.js';
+import { POSTGRES_IDENTIFIERS } from './postgres/identifiers.js';
 import { createPool } from './postgres/pool.js';
 import { rowPlanner } from './postgres/rows.js';
 import { ensureTable } from './postgres/table.js';
@@ -14,7 +15,7 @@ function check(config: PostgresConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const names = new Map<string, number>();
   config.columns.forEach((c, i) => {
-    const bad = identifierProblem(c.name);
+    const bad = identifierProblem(c.name, POSTGRES_IDENTIFIERS);
     if (bad) problems.push({ path: `/columns/${i}/name`, message: `column name ${bad}` });
     if (names.has(c.name)) problems.push({ path: `/columns/${i}/name`, message: `column "${c.name}" is listed twice` });
     names.set(c.name, i);
@@ -23,11 +24,12 @@ function check(config: PostgresConfig): ConfigProblem[] {
   config.key.forEach((k, i) => {
     if (!names.has(k)) problems.push({ path: `/key/${i}`, message: `key column "${k}" is not one of the columns: ${[...names.keys()].join(', ')}` });
   });
-  const schemaProblem = identifierProblem(config.schema);
+  const schemaProblem = identifierProblem(config.schema, POSTGRES_IDENTIFIERS);
   if (schemaProblem) problems.push({ path: '/schema', message: `schema name ${schemaProblem}` });
-  if (tableNameTemplate(config.table).fields.length === 0) {
-    const bad = identifierProblem(config.table);
-    if (bad) problems.push({ path: '/table', message: `table name ${bad}` });
+  try {
+    compileTableTemplate(config.table, POSTGRES_IDENTIFIERS);
+  } catch (err) {
+    problems.push({ path: '/table', message: (err as Error).message });
   }
   const h = config.hypertable;
   if (h.mode !== 'off') {
@@ -124,7 +126,7 @@ Example: \`{ "table": "readings", "key": ["ts", "sensor"], "columns": [
 
     return {
       async start() {
-        if (tableNameTemplate(config.table).fields.length > 0) return;
+        if (compileTableTemplate(config.table, POSTGRES_IDENTIFIERS).fixed === undefined) return;
         try {
           await withClient((client) => prepare(client, config.table));
         } catch (err) {

@@ -121,7 +121,7 @@ test('templated table names write each record into its own table', async (t) => 
   const db = await pgSchema(t);
   const node = await sink(t, readingsConfig(db.name, { table: 'readings_{site}' }));
   const out = (await node.process!([reading(0), reading(1, { site: 'Saint-Étienne' }), reading(2), reading(3, { site: null })], meta)) as Outputs;
-  assert.deepEqual(out.error!.map((e) => e.error), ['table name field "site": expected a string or number, got null']);
+  assert.deepEqual(out.error!.map((e) => e.error), ['table name: field site is null; the template "readings_{site}" needs a string or an integer without NUL characters there']);
   assert.deepEqual(await count(db, 'readings_Lyon'), { rows: 2, distinct: 2 });
   assert.deepEqual(await count(db, 'readings_Saint-Étienne'), { rows: 1, distinct: 1 });
 });

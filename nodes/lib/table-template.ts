@@ -10,10 +10,16 @@ import { fieldGetter, showValue, type FieldGetter } from './field-path.js';
 export interface IdentifierRules {
   /** Longest accepted identifier, in characters. */
   maxLength: number;
+  /** Longest accepted identifier in UTF-8 bytes, where the database counts bytes. */
+  maxBytes?: number;
   /** What a whole identifier must match. */
   pattern: RegExp;
   /** How the pattern reads to a user, for error messages. */
   describe: string;
+  /** What a placeholder's value may bring into a name (the template's literal parts bring the rest). */
+  values: RegExp;
+  /** How `values` reads to a user. */
+  describeValues: string;
 }
 
 /** Portable identifiers: valid unquoted in QuestDB and PostgreSQL alike. */
@@ -21,12 +27,15 @@ export const PORTABLE_IDENTIFIERS: IdentifierRules = {
   maxLength: 63,
   pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
   describe: 'a letter or _ followed by letters, digits or _',
+  values: /^[A-Za-z0-9_]+$/,
+  describeValues: 'letters, digits or _',
 };
 
 /** Why `name` is not a usable identifier, or undefined when it is. */
 export function identifierProblem(name: string, rules: IdentifierRules = PORTABLE_IDENTIFIERS): string | undefined {
   if (name.length === 0) return 'is empty';
   if (name.length > rules.maxLength) return `is longer than ${rules.maxLength} characters`;
+  if (rules.maxBytes !== undefined && Buffer.byteLength(name) > rules.maxBytes) return `is longer than ${rules.maxBytes} bytes`;
   if (!rules.pattern.test(name)) return `must be ${rules.describe}`;
   return undefined;
 }
@@ -44,8 +53,6 @@ export interface TableTemplate {
   nameFor(record: DataRecord): string;
 }
 
-/** Text a placeholder value may bring into a table name (the literal parts bring the rest). */
-const PLACEHOLDER_VALUE = /^[A-Za-z0-9_]+$/;
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 
 /**
@@ -85,8 +92,8 @@ export function compileTableTemplate(template: string, rules: IdentifierRules = 
       for (let i = 0; i < getters.length; i++) {
         const v = getters[i]!(record);
         const text = typeof v === 'string' ? v : typeof v === 'number' && Number.isInteger(v) ? String(v) : undefined;
-        if (text === undefined || !PLACEHOLDER_VALUE.test(text)) {
-          throw new TemplateError(`table name: field ${fields[i]} is ${showValue(v)}; the template "${template}" needs letters, digits or _ there`);
+        if (text === undefined || !rules.values.test(text)) {
+          throw new TemplateError(`table name: field ${fields[i]} is ${showValue(v)}; the template "${template}" needs ${rules.describeValues} there`);
         }
         name += text + literals[i + 1]!;
       }

@@ -2,7 +2,8 @@ import type { DataRecord } from '../../server/core/types.js';
 import { fieldGetter } from '../lib/field-path.js';
 import type { ColumnConfig, PostgresConfig } from './config.js';
 import { encoderFor, NULL, Rejection, type Encoder } from './copy-text.js';
-import { tableNameTemplate } from './identifiers.js';
+import { compileTableTemplate, TemplateError } from '../lib/table-template.js';
+import { POSTGRES_IDENTIFIERS } from './identifiers.js';
 
 /** One COPY line and the record it came from, so a row the database rejects maps back to its record. */
 export interface Row {
@@ -32,7 +33,7 @@ export function rowPlanner(config: PostgresConfig): (batch: readonly DataRecord[
     name: c.name, get: fieldGetter(c.field ?? c.name), encode: encoderFor(c.type, c.unit ?? 'ms'), required: key.has(c.name) || c.required === true,
   }));
   const keyIndexes = config.columns.flatMap((c, i) => (key.has(c.name) ? [i] : []));
-  const tableOf = tableNameTemplate(config.table).nameOf;
+  const template = compileTableTemplate(config.table, POSTGRES_IDENTIFIERS);
   const lastWins = config.onConflict === 'update';
 
   return (batch) => {
@@ -42,12 +43,18 @@ export function rowPlanner(config: PostgresConfig): (batch: readonly DataRecord[
     let lastName: string | undefined;
     let lastRows: Row[] = [];
     for (const record of batch) {
-      const table = tableOf(record);
-      if (!table.ok) { rejected.push({ record, reason: table.reason }); continue; }
+      let table: string;
+      try {
+        table = template.nameFor(record);
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        rejected.push({ record, reason: err.message });
+        continue;
+      }
       const line = encodeLine(columns, record);
       if (line instanceof Rejection) { rejected.push({ record, reason: line.reason }); continue; }
-      if (table.name !== lastName) {
-        lastName = table.name;
+      if (table !== lastName) {
+        lastName = table;
         const known = tables.get(lastName);
         if (known) lastRows = known;
         else tables.set(lastName, (lastRows = []));
