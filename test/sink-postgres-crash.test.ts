@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { PG, pgSchema, type PgSchema } from './helpers/postgres.js';
+import { PG, pgSchema, storedSeqs } from './helpers/postgres.js';
 import { api, killHard, startServer, stopGracefully } from './helpers/server-process.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
@@ -22,13 +22,6 @@ const flow = (schema: string) => ({
   settings: { checkpointIntervalMs: 300 },
 });
 
-async function stored(db: PgSchema): Promise<{ rows: number; distinct: number }> {
-  const [exists] = await db.query(`SELECT to_regclass($1) IS NOT NULL AS yes`, [`${db.name}.readings`]);
-  if (!exists!.yes) return { rows: 0, distinct: 0 };
-  const [r] = await db.query<{ rows: number; distinct: number }>(`SELECT count(*)::int AS rows, count(DISTINCT seq)::int AS distinct FROM ${db.name}.readings`);
-  return r!;
-}
-
 test(`SIGKILL three times while ${READINGS} readings flow into PostgreSQL: zero lost, zero duplicated`, { timeout: 180_000 }, async (t) => {
   const db = await pgSchema(t);
   const dataDir = tempDir(t);
@@ -37,18 +30,18 @@ test(`SIGKILL three times while ${READINGS} readings flow into PostgreSQL: zero 
   const atKills: number[] = [];
   // Kill at fixed points of the stream, whatever the machine's speed: a third, half and two thirds in.
   for (const share of [0.3, 0.5, 0.7]) {
-    await waitFor(`${share * READINGS} rows`, async () => (await stored(db)).rows >= share * READINGS, 60_000);
-    atKills.push((await stored(db)).rows);
+    await waitFor(`${share * READINGS} rows`, async () => (await storedSeqs(db)).rows >= share * READINGS, 60_000);
+    atKills.push((await storedSeqs(db)).rows);
     await killHard(server);
     server = await startServer(dataDir, ['--nodes', testNodes]);
   }
   const s = server;
   try {
-    await waitFor(`all ${READINGS} rows`, async () => (await stored(db)).rows >= READINGS, 90_000);
+    await waitFor(`all ${READINGS} rows`, async () => (await storedSeqs(db)).rows >= READINGS, 90_000);
   } finally {
     assert.equal(await stopGracefully(s), 0, 'a graceful stop exits 0');
   }
   assert.ok(atKills.every((n) => n < READINGS), `every kill hit mid-stream (rows at each kill: ${atKills.join(', ')})`);
-  assert.deepEqual(await stored(db), { rows: READINGS, distinct: READINGS });
+  assert.deepEqual(await storedSeqs(db), { rows: READINGS, distinct: READINGS });
   t.diagnostic(`killed with ${atKills.join(', ')} rows stored; ${READINGS} rows in the end, each once`);
 });

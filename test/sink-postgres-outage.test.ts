@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RuntimeManager } from '../server/runtime/manager.js';
 import { openApp } from './helpers/api-app.js';
-import { PG, pgSchema, type PgSchema } from './helpers/postgres.js';
+import { PG, pgSchema, storedSeqs } from './helpers/postgres.js';
 import { tcpProxy } from './helpers/tcp-proxy.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -21,13 +21,6 @@ const flow = (id: string, schema: string, port: number, count: number) => ({
   wires: [{ from: 'feed', to: 'pg' }],
   settings: { checkpointIntervalMs: 500 },
 });
-
-async function stored(db: PgSchema): Promise<{ rows: number; distinct: number }> {
-  const [exists] = await db.query(`SELECT to_regclass($1) IS NOT NULL AS yes`, [`${db.name}.readings`]);
-  if (!exists!.yes) return { rows: 0, distinct: 0 };
-  const [r] = await db.query<{ rows: number; distinct: number }>(`SELECT count(*)::int AS rows, count(DISTINCT seq)::int AS distinct FROM ${db.name}.readings`);
-  return r!;
-}
 
 const heapMb = () => process.memoryUsage().heapUsed / 2 ** 20;
 
@@ -50,12 +43,12 @@ test(`PostgreSQL down for ${OUTAGE_MS / 1000} s under a steady stream: the journ
   const { runtime } = await openApp(t);
   const total = 250_000;
   await runtime.deploy('pg-outage', flow('pg-outage', db.name, proxy.port, total));
-  await waitFor('the first 10,000 rows', async () => (await stored(db)).rows >= 10_000, 30_000);
+  await waitFor('the first 10,000 rows', async () => (await storedSeqs(db)).rows >= 10_000, 30_000);
 
   proxy.cut();
   const before = heapMb();
   const { heap, backlog } = await sampleDuring(OUTAGE_MS, runtime, 'pg-outage');
-  const during = await stored(db);
+  const during = await storedSeqs(db);
   const status = runtime.status('pg-outage')!;
   assert.equal(status.nodes.pg!.status.state, 'retrying');
   assert.match(status.nodes.pg!.status.text ?? '', /unavailable for \d+ s, retrying until it is back: PostgreSQL unavailable/);
@@ -65,8 +58,8 @@ test(`PostgreSQL down for ${OUTAGE_MS / 1000} s under a steady stream: the journ
   assert.ok(growth < 40, `heap stays flat while the database is down (grew ${growth.toFixed(1)} MB)`);
 
   proxy.restore();
-  await waitFor(`all ${total} rows`, async () => (await stored(db)).rows >= total, 120_000);
-  assert.deepEqual(await stored(db), { rows: total, distinct: total }, 'every reading once');
+  await waitFor(`all ${total} rows`, async () => (await storedSeqs(db)).rows >= total, 120_000);
+  assert.deepEqual(await storedSeqs(db), { rows: total, distinct: total }, 'every reading once');
   assert.equal(runtime.status('pg-outage')!.deadLetters, 0);
   assert.match(runtime.status('pg-outage')!.nodes.pg!.status.text ?? '', /recovered after \d+ s unavailable/);
 });
@@ -85,8 +78,8 @@ test('connections cut by pg_terminate_backend mid-stream: the batches in flight 
     terminated += rows.length;
   }
   assert.ok(terminated > 0, 'connections were cut');
-  await waitFor(`all ${total} rows`, async () => (await stored(db)).rows >= total, 90_000);
-  assert.deepEqual(await stored(db), { rows: total, distinct: total });
+  await waitFor(`all ${total} rows`, async () => (await storedSeqs(db)).rows >= total, 90_000);
+  assert.deepEqual(await storedSeqs(db), { rows: total, distinct: total });
   assert.equal(runtime.status('pg-terminate')!.deadLetters, 0);
   t.diagnostic(`${terminated} connections terminated during the stream`);
 });

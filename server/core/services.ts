@@ -79,17 +79,11 @@ export interface AlertTransition {
 }
 
 /** What an alert node decided: a fire or an automatic resolve, carrying everything the alert row needs. */
-export interface AlertDecision {
+export interface AlertDecision extends Pick<Alert, 'flowId' | 'nodeId' | 'ruleId' | 'sensor' | 'severity' | 'message' | 'firedAt'> {
   kind: 'fired' | 'resolved';
   alertId: string;
-  flowId: string;
-  nodeId: string;
-  ruleId: string;
-  sensor: string;
-  severity: string;
-  message: string;
-  firedAt: number;
   at: number;
+  /** The value that fired or resolved the alert. */
   value: number | null;
 }
 

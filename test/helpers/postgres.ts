@@ -22,3 +22,11 @@ export async function pgSchema(t: { after(fn: () => Promise<void>): void }): Pro
   });
   return { name, query: async (sql, params) => (await pool.query(sql, params)).rows };
 }
+
+/** Rows in the schema's `readings` table keyed by `seq`, and how many distinct keys (0 before the sink created it). */
+export async function storedSeqs(db: PgSchema): Promise<{ rows: number; distinct: number }> {
+  const [exists] = await db.query(`SELECT to_regclass($1) IS NOT NULL AS yes`, [`${db.name}.readings`]);
+  if (!exists!.yes) return { rows: 0, distinct: 0 };
+  const [r] = await db.query<{ rows: number; distinct: number }>(`SELECT count(*)::int AS rows, count(DISTINCT seq)::int AS distinct FROM ${db.name}.readings`);
+  return r!;
+}
