@@ -10,7 +10,7 @@ import { CsvConfig, MaxRecordBytes, TimestampConfig, formatOfName, parseOptions 
 import { isJournalFull } from './lib/source-appender.js';
 import { JailFs, type Refusal } from './ftp/jail-fs.js';
 import { startFtpServer, type Connection } from './ftp/server.js';
-import { UploadStream, syncDir, type StoredFile } from './ftp/upload-stream.js';
+import { UploadStream, removePartials, syncDir, type StoredFile } from './ftp/upload-stream.js';
 
 const config = Type.Object({
   host: Type.String({ default: '127.0.0.1', description: 'Address the control connection listens on.' }),
@@ -95,7 +95,7 @@ next line.
 
 **When is a file ingested, and what does 226 mean.** The upload is written to a hidden partial file, fsynced
 and renamed; its records are journaled; only then does the server answer \`226\`. A failed upload (connection
-reset, size limit, disk full) leaves no file and no records. But FTP cannot tell a client that closed the data
+reset, size limit, disk full, a crash of the server) leaves no file and no records. But FTP cannot tell a client that closed the data
 connection early from a finished upload, so \`completion\` says what counts as complete:
 - \`close\`: every upload when its data connection ends. A client that stops early cleanly gets a truncated
   file ingested (its cut last row goes to \`invalid\`).
@@ -276,6 +276,8 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
 
     return {
       async start() {
+        const removed = await removePartials(join(ctx.dataDir, 'users'));
+        if (removed > 0) ctx.log.info('removed the partial files of uploads interrupted by a crash', { files: removed });
         const started = await startFtpServer({
           host: cfg.host, port: cfg.port, pasvUrl: cfg.pasvUrl, pasvMin: cfg.pasvMin, pasvMax: cfg.pasvMax,
           tls: cfg.tls && { cert: cfg.tls.cert, key: cfg.tls.key }, log: ctx.log, onConnect, login,

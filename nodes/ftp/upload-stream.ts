@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -14,6 +14,31 @@ export class FileTooLargeError extends Error {
     super(`file larger than the limit of ${limit} bytes`);
     this.name = 'FileTooLargeError';
   }
+}
+
+const PARTIAL = /^\..+\.[0-9a-f]{12}\.upload$/;
+
+const partialName = (target: string): string => join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.upload`);
+
+/**
+ * Deletes the partial files of uploads a crash interrupted (their clients got no 226 and upload again);
+ * run before the server listens, when no upload is in progress. Returns how many were removed.
+ */
+export async function removePartials(dir: string): Promise<number> {
+  let removed = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) removed += await removePartials(path);
+    else if (e.isFile() && PARTIAL.test(e.name)) {
+      await unlink(path);
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /** fsync of a directory makes a rename in it durable. */
@@ -44,7 +69,7 @@ export class UploadStream extends Writable {
     private readonly complete: (file: StoredFile) => Promise<void>,
   ) {
     super({ highWaterMark: 1 << 20 });
-    this.partial = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.upload`);
+    this.partial = partialName(target);
   }
 
   override async _construct(callback: (error?: Error | null) => void): Promise<void> {
