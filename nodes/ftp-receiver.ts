@@ -34,7 +34,7 @@ const config = Type.Object({
   csv: CsvConfig,
   timestamp: Type.Optional(TimestampConfig),
   maxRecordBytes: MaxRecordBytes,
-  chunkRecords: Type.Integer({ default: 20_000, minimum: 1, maximum: 200_000, description: 'Records per journal append while a file is ingested.' }),
+  chunkRecords: Type.Integer({ default: 5_000, minimum: 1, maximum: 200_000, description: 'Records per journal append while a file is ingested, at most; an append also holds at most about 256 KB of the file, which keeps memory low.' }),
   duplicates: Type.Union([Type.Literal('skip'), Type.Literal('ingest')], { default: 'skip', description: '`skip`: a file with the same name and content as one already ingested is reported, not ingested again.' }),
   rememberFiles: Type.Integer({ default: 1000, minimum: 1, maximum: 100_000, description: 'How many ingested files the duplicate check remembers.' }),
 }, { additionalProperties: false });
@@ -107,7 +107,7 @@ connection early from a finished upload, so \`completion\` says what counts as c
   \`550\` and ingests nothing. The strongest: it detects truncation and corruption.
 In every mode a temporary name renamed to a final one is ingested on the rename.
 
-**Exactly once per file.** Each append (\`chunkRecords\` records) commits the file's cursor with it; after a
+**Exactly once per file.** Each append (\`chunkRecords\` records or about 256 KB of the file) commits the file's cursor with it; after a
 crash the file is finished from its stored copy, skipping what was committed (the client, which got no \`226\`,
 may upload again: that copy is recognised by name and SHA-256). Re-uploading a file with the same name and
 content as one already ingested answers \`226 … already ingested\` and is counted in \`duplicates\`, unless

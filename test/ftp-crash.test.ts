@@ -132,7 +132,7 @@ test(`SIGKILL during the upload and again while a ${ROWS}-row CSV is journaled: 
   assert.equal((await status(server)).journal!.head, 0, 'an interrupted upload journals nothing');
   assert.deepEqual(partials(dataDir), [], 'the interrupted upload\'s partial file is removed at start');
   const second = uploadOnce(ftpPort, csv);
-  const killAfter = 1 + Math.floor(Math.random() * 40);
+  const killAfter = 1 + Math.floor(Math.random() * 120);
   const life2 = server;
   let headAtKill = 0;
   await waitFor(`${killAfter} chunks journaled`, async () => {
