@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { Client, type FTPResponse } from 'basic-ftp';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -66,13 +67,21 @@ async function journal(server: ServerProcess): Promise<JournalExport[]> {
 
 const status = (server: ServerProcess) => api<FlowStatus>(server, '/api/flows/ftp-crash/status');
 
+/** The file as a logger on a slow link sends it: 256 KB every 10 ms. */
+async function* slowly(file: string): AsyncGenerator<Buffer> {
+  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+    yield chunk as Buffer;
+    await delay(10);
+  }
+}
+
 /** One upload as a logger makes it: connect, STOR, and report what came back (a reply or the error). */
-function uploadOnce(port: number, file: string): { done: Promise<FTPResponse | Error>; settled: () => boolean } {
+function uploadOnce(port: number, file: string, slow = false): { done: Promise<FTPResponse | Error>; settled: () => boolean } {
   let finished = false;
   const client = new Client(120_000);
   const done = (async () => {
     await client.access({ host: '127.0.0.1', port, user: 'site-a', password: PASSWORD });
-    return client.uploadFrom(file, 'upload.csv');
+    return client.uploadFrom(slow ? Readable.from(slowly(file)) : file, 'upload.csv');
   })().then((r) => r, (err: unknown) => err as Error).finally(() => {
     finished = true;
     client.close();
@@ -113,11 +122,11 @@ test(`SIGKILL during the upload and again while a ${ROWS}-row CSV is journaled: 
   };
   const start = () => startServer(dataDir, ['--nodes', testNodes]);
 
-  // Life 1: killed while the file is still arriving.
+  // Life 1: killed while the file is still arriving over a slow link.
   let server = await start();
   t.after(() => server.child.exitCode === null && server.child.signalCode === null ? killHard(server) : undefined);
   await api(server, '/api/flows/ftp-crash/deploy', { method: 'POST', body: flow });
-  const first = uploadOnce(ftpPort, csv);
+  const first = uploadOnce(ftpPort, csv, true);
   // The partial file exists only until the upload is complete: its size says how far the server got.
   const stored = (): number => partials(dataDir).reduce((n, name) => n + (statSync(join(usersDir(dataDir), name), { throwIfNoEntry: false })?.size ?? 0), 0);
   let storedAtKill = 0;
