@@ -112,7 +112,9 @@ crash the file is finished from its stored copy, skipping what was committed (th
 may upload again: that copy is recognised by name and SHA-256). Re-uploading a file with the same name and
 content as one already ingested answers \`226 … already ingested\` and is counted in \`duplicates\`, unless
 \`duplicates\` is \`ingest\`. When the journal is full the upload is answered \`452\` (retry later); what was
-journaled of it stays, and the retried upload continues where it stopped.
+journaled of it stays, and the retried upload continues where it stopped. Until a file interrupted like
+this is finished, an upload of different content under its name is refused (\`550 … partly ingested\`):
+upload the same content again, or use another name.
 
 Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a", "password": "\${secret:ftp_site_a}" }],
 "csv": { "delimiter": ";", "decimalComma": true }, "timestamp": { "field": "time", "format": "iso8601" } }\``,
@@ -123,7 +125,10 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
       refused: { traversal: 0, symlink: 0, anonymous: 0, password: 0, port: 0, tls: 0 },
     };
     const passwords = new Map(cfg.users.map((u) => [u.name, digest(u.password)]));
-    const ingestor = new FileIngestor(ctx, { chunkRecords: cfg.chunkRecords, remember: cfg.rememberFiles, allowDuplicates: cfg.duplicates === 'ingest' });
+    const ingestor = new FileIngestor(ctx, {
+      chunkRecords: cfg.chunkRecords, remember: cfg.rememberFiles, allowDuplicates: cfg.duplicates === 'ingest',
+      committed: (port, count) => { counters[port === 'out' ? 'records' : 'invalid'] += count; },
+    });
     // What the next reply of a connection should say instead (452 for a full journal, the duplicate note).
     const replyNotes = new WeakMap<Connection, { code: number; replace: number; message: string }>();
     let server: FtpSrv | undefined;
@@ -157,8 +162,6 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
           replyNotes.set(connection, { code: 226, replace: 226, message: `${basename(file.key)} already ingested (same name and content): not ingested again` });
         } else {
           counters.files++;
-          counters.records += result.records;
-          counters.invalid += result.invalid;
         }
         showStatus(true);
       } catch (err) {
@@ -182,6 +185,15 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
       await ingest(connection, fileFor(user, dataClient, { path: dataPath, sha256: actual.sha256 }, dataClient));
     }
 
+    // An interrupted file is finished from its stored copy (after a restart, or when uploaded again):
+    // other content under its name would be read from the wrong cursor.
+    function admit(path: string, sha256: string): void {
+      const interrupted = ingestor.interruptedAt(path);
+      if (interrupted !== undefined && interrupted !== sha256) {
+        throw new Error(`${basename(path)} is partly ingested (a full journal or a crash interrupted it): upload the same content again to finish it, or use another name`);
+      }
+    }
+
     function jail(connection: Connection, user: string, root: string): JailFs {
       return new JailFs(connection as never, root, {
         refused: (kind, detail) => refuse(kind, detail, connection.ip),
@@ -192,7 +204,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
             if (cfg.completion === 'rename') throw new Error(`upload under a temporary name (${cfg.tempSuffixes[0]}) and rename it when complete`);
             if (cfg.format === 'auto' && !formatOfName(name)) throw new Error(`cannot tell the format of ${name}: use .csv, .json or .ndjson`);
           }
-          return new UploadStream(fsPath, cfg.maxFileBytes, async (file) => {
+          return new UploadStream(fsPath, cfg.maxFileBytes, (file) => admit(file.path, file.sha256), async (file) => {
             if (manifest && cfg.completion === 'manifest') await verifyManifest(connection, user, root, clientPath, file);
             else if (!manifest && !isTemp(name) && cfg.completion === 'close') await ingest(connection, fileFor(user, clientPath, file, name));
           });
@@ -200,6 +212,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
         async rename(from, to) {
           const fromTemp = isTemp(basename(from.clientPath));
           const toTemp = isTemp(basename(to.clientPath));
+          if (ingestor.interruptedAt(to.fsPath) !== undefined) admit(to.fsPath, (await sha256Of(from.fsPath)).sha256);
           await rename(from.fsPath, to.fsPath);
           await syncDir(dirname(to.fsPath));
           if (!fromTemp || toTemp) return;
@@ -267,10 +280,8 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
           continue;
         }
         ctx.log.info('finishing a file interrupted by a crash or a full journal', { file: file.key });
-        const result = await ingestor.ingest(file);
+        await ingestor.ingest(file);
         counters.files++;
-        counters.records += result.records;
-        counters.invalid += result.invalid;
       }
     }
 

@@ -54,7 +54,8 @@ export async function syncDir(dir: string): Promise<void> {
 /**
  * Where an FTP upload goes: a hidden partial file next to the target, hashed as it is written. When
  * the data connection ends cleanly, `final` fsyncs it, renames it to its name and runs `complete`
- * (the ingestion) before calling back, so ftp-srv answers 226 only after the journal commit. A
+ * (the ingestion) before calling back, so ftp-srv answers 226 only after the journal commit; `admit`
+ * may refuse the file before it replaces the stored one. A
  * destroyed upload (connection reset, size limit) removes the partial file: no file, no records.
  */
 export class UploadStream extends Writable {
@@ -66,6 +67,8 @@ export class UploadStream extends Writable {
   constructor(
     readonly target: string,
     private readonly maxBytes: number,
+    /** May refuse the file, by throwing, before it replaces what is stored under its name. */
+    private readonly admit: (file: StoredFile) => void,
     private readonly complete: (file: StoredFile) => Promise<void>,
   ) {
     super({ highWaterMark: 1 << 20 });
@@ -110,9 +113,11 @@ export class UploadStream extends Writable {
       this.handle = undefined;
       // ftp-srv ends the stream before destroying it when the data connection fails: never ingest then.
       if (this.destroyed) return callback();
+      const file = { path: this.target, size: this.size, sha256: this.hash.digest('hex') };
+      this.admit(file);
       await rename(this.partial, this.target);
       await syncDir(dirname(this.target));
-      await this.complete({ path: this.target, size: this.size, sha256: this.hash.digest('hex') });
+      await this.complete(file);
       callback();
     } catch (err) {
       callback(err as Error);

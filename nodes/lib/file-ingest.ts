@@ -20,8 +20,7 @@ interface IngestState {
 }
 
 export interface IngestResult {
-  records: number;
-  invalid: number;
+  /** The same name and content was ingested before: nothing was journaled. */
   duplicate: boolean;
 }
 
@@ -50,6 +49,8 @@ export interface IngestorOptions {
   remember: number;
   /** Ingest a file again even when the same name and content was ingested before. */
   allowDuplicates: boolean;
+  /** After each commit: how many records went to `out` or `invalid` (also of files that then fail). */
+  committed(port: 'out' | 'invalid', count: number): void;
 }
 
 function readState(raw: unknown): IngestState {
@@ -77,6 +78,11 @@ export class FileIngestor {
     return this.state.active.map(({ key, sha256, path, format }) => ({ key, sha256, path, format }));
   }
 
+  /** The SHA-256 of the file at `path` whose ingestion is unfinished, if any: its stored copy must not be replaced by other content. */
+  interruptedAt(path: string): string | undefined {
+    return this.state.active.find((a) => a.path === path)?.sha256;
+  }
+
   isDuplicate(key: string, sha256: string): boolean {
     return !this.options.allowDuplicates && this.state.done.some(([k, h]) => k === key && h === sha256);
   }
@@ -89,7 +95,7 @@ export class FileIngestor {
   }
 
   private async run(file: FileToIngest): Promise<IngestResult> {
-    if (this.isDuplicate(file.key, file.sha256)) return { records: 0, invalid: 0, duplicate: true };
+    if (this.isDuplicate(file.key, file.sha256)) return { duplicate: true };
     const resumed = this.state.active.find((a) => a.key === file.key && a.sha256 === file.sha256);
     const active: Active = resumed ?? { ...file, next: 0, outUpTo: 0 };
     const others = this.state.active.filter((a) => a !== resumed);
@@ -99,14 +105,13 @@ export class FileIngestor {
     let index = 0;
     let out: DataRecord[] = [];
     let bad: DataRecord[] = [];
-    let records = 0;
-    let invalid = 0;
     let inFlight: Promise<void> = Promise.resolve();
     const fileName = file.key;
 
-    const commit = async (records: DataRecord[], port: string, state: IngestState): Promise<void> => {
+    const commit = async (records: DataRecord[], port: 'out' | 'invalid', state: IngestState): Promise<void> => {
       await this.ctx.append(records, { port, sourceState: state });
       this.state = state;
+      this.options.committed(port, records.length);
     };
     // One chunk in flight while the next is parsed; a chunk is sent only after the previous committed,
     // so the cursor committed with it never runs ahead of what is in the journal.
@@ -128,6 +133,9 @@ export class FileIngestor {
       active.next = at;
       active.outUpTo = at;
       inFlight = sent;
+      // The next flush, or the end of the file, awaits it and throws its error (e.g. JOURNAL_FULL); until
+      // then a rejection must not count as unhandled, which would end the process.
+      sent.catch(() => undefined);
       if (last) await sent;
     };
 
@@ -135,16 +143,10 @@ export class FileIngestor {
     const skipIssuesBefore = active.next;
     const sink = {
       record: (r: DataRecord): void => {
-        if (index++ >= skipRecordsBefore) {
-          out.push(r);
-          records++;
-        }
+        if (index++ >= skipRecordsBefore) out.push(r);
       },
       invalid: (issue: RowIssue): void => {
-        if (index++ >= skipIssuesBefore) {
-          bad.push({ file: fileName, ...issue });
-          invalid++;
-        }
+        if (index++ >= skipIssuesBefore) bad.push({ file: fileName, ...issue });
       },
     };
     if (statSync(file.path).size === 0) sink.invalid({ line: 1, reason: 'empty file: no records', kind: 'syntax' });
@@ -165,7 +167,7 @@ export class FileIngestor {
       source.destroy();
       await inFlight.catch(() => undefined);
     }
-    return { records, invalid, duplicate: false };
+    return { duplicate: false };
   }
 
   private remember(file: FileToIngest): [string, string][] {
