@@ -95,8 +95,9 @@ next line.
 
 **When is a file ingested, and what does 226 mean.** The upload is written to a hidden partial file, fsynced
 and renamed; its records are journaled; only then does the server answer \`226\`. A failed upload (connection
-reset, size limit, disk full, a crash of the server) leaves no file and no records. But FTP cannot tell a client that closed the data
-connection early from a finished upload, so \`completion\` says what counts as complete:
+reset, size limit, disk full, a crash of the server) leaves no file and no records. But FTP cannot tell a
+client that closed the data connection early from a finished upload, so \`completion\` says what counts as
+complete:
 - \`close\`: every upload when its data connection ends. A client that stops early cleanly gets a truncated
   file ingested (its cut last row goes to \`invalid\`).
 - \`rename\`: upload under a temporary name (\`data.csv.tmp\`), then \`RNFR/RNTO\` to the final name; the file is
@@ -107,14 +108,15 @@ connection early from a finished upload, so \`completion\` says what counts as c
   \`550\` and ingests nothing. The strongest: it detects truncation and corruption.
 In every mode a temporary name renamed to a final one is ingested on the rename.
 
-**Exactly once per file.** Each append (\`chunkRecords\` records or about 256 KB of the file) commits the file's cursor with it; after a
-crash the file is finished from its stored copy, skipping what was committed (the client, which got no \`226\`,
-may upload again: that copy is recognised by name and SHA-256). Re-uploading a file with the same name and
-content as one already ingested answers \`226 … already ingested\` and is counted in \`duplicates\`, unless
-\`duplicates\` is \`ingest\`. When the journal is full the upload is answered \`452\` (retry later); what was
-journaled of it stays, and the retried upload continues where it stopped. Until a file interrupted like
-this is finished, an upload of different content under its name is refused (\`550 … partly ingested\`):
-upload the same content again, or use another name.
+**Exactly once per file.** Each append (\`chunkRecords\` records or about 256 KB of the file) commits the
+file's cursor with it; after a crash the file is finished from its stored copy, skipping what was committed
+(the client, which got no \`226\`, may upload again: that copy is recognised by name and SHA-256; an upload
+the crash cut short left only a partial file, removed when the node starts). Re-uploading a file with the
+same name and content as one already ingested answers \`226 … already ingested\` and is counted in
+\`duplicates\`, unless \`duplicates\` is \`ingest\`. When the journal is full the upload is answered \`452\`
+(retry later); what was journaled of it stays, and the retried upload continues where it stopped. Until a
+file interrupted like this is finished, an upload of different content under its name is refused
+(\`550 … partly ingested\`): upload the same content again, or use another name.
 
 Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a", "password": "\${secret:ftp_site_a}" }],
 "csv": { "delimiter": ";", "decimalComma": true }, "timestamp": { "field": "time", "format": "iso8601" } }\``,
