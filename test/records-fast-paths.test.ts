@@ -65,3 +65,17 @@ test('plainly written numbers are the same doubles as Number() gives, in numeric
   assert.deepEqual(records.map((r) => r.other), cells.map(Number));
   assert.ok(Object.is(records[1]!.value, -0));
 });
+
+test('in JSON, a time with a character outside ASCII is not read as a digit', () => {
+  const records: DataRecord[] = [];
+  const issues: RowIssue[] = [];
+  const parser = createParser({ format: 'ndjson', timestamp: { field: 'ts', format: 'iso8601' }, maxRecordBytes: 1 << 20 }, {
+    record: (r) => records.push(r),
+    invalid: (i) => issues.push(i),
+  });
+  // U+0130 ends in the byte 0x30, the digit 0.
+  parser.push(Buffer.from('{"ts":"2024-05-01T00:00:0\u0130Z"}\n{"ts":"2024-05-01T00:00:00Z"}\n'));
+  parser.end();
+  assert.deepEqual(issues.map((i) => i.line), [1]);
+  assert.deepEqual(records, [{ ts: Date.UTC(2024, 4, 1) }]);
+});
