@@ -10,7 +10,7 @@ import { CsvConfig, MaxRecordBytes, TimestampConfig, formatOfName, parseOptions 
 import { isJournalFull } from './lib/source-appender.js';
 import { JailFs, type Refusal } from './ftp/jail-fs.js';
 import { startFtpServer, type Connection } from './ftp/server.js';
-import { UploadStream, syncDir, type StoredFile } from './ftp/upload-stream.js';
+import { UploadStream, removePartials, syncDir, type StoredFile } from './ftp/upload-stream.js';
 
 const config = Type.Object({
   host: Type.String({ default: '127.0.0.1', description: 'Address the control connection listens on.' }),
@@ -34,7 +34,7 @@ const config = Type.Object({
   csv: CsvConfig,
   timestamp: Type.Optional(TimestampConfig),
   maxRecordBytes: MaxRecordBytes,
-  chunkRecords: Type.Integer({ default: 20_000, minimum: 1, maximum: 200_000, description: 'Records per journal append while a file is ingested.' }),
+  chunkRecords: Type.Integer({ default: 5_000, minimum: 1, maximum: 200_000, description: 'Records per journal append while a file is ingested, at most; an append also holds at most about 256 KB of the file, which keeps memory low.' }),
   duplicates: Type.Union([Type.Literal('skip'), Type.Literal('ingest')], { default: 'skip', description: '`skip`: a file with the same name and content as one already ingested is reported, not ingested again.' }),
   rememberFiles: Type.Integer({ default: 1000, minimum: 1, maximum: 100_000, description: 'How many ingested files the duplicate check remembers.' }),
 }, { additionalProperties: false });
@@ -95,8 +95,9 @@ next line.
 
 **When is a file ingested, and what does 226 mean.** The upload is written to a hidden partial file, fsynced
 and renamed; its records are journaled; only then does the server answer \`226\`. A failed upload (connection
-reset, size limit, disk full) leaves no file and no records. But FTP cannot tell a client that closed the data
-connection early from a finished upload, so \`completion\` says what counts as complete:
+reset, size limit, disk full, a crash of the server) leaves no file and no records. But FTP cannot tell a
+client that closed the data connection early from a finished upload, so \`completion\` says what counts as
+complete:
 - \`close\`: every upload when its data connection ends. A client that stops early cleanly gets a truncated
   file ingested (its cut last row goes to \`invalid\`).
 - \`rename\`: upload under a temporary name (\`data.csv.tmp\`), then \`RNFR/RNTO\` to the final name; the file is
@@ -107,12 +108,15 @@ connection early from a finished upload, so \`completion\` says what counts as c
   \`550\` and ingests nothing. The strongest: it detects truncation and corruption.
 In every mode a temporary name renamed to a final one is ingested on the rename.
 
-**Exactly once per file.** Each append (\`chunkRecords\` records) commits the file's cursor with it; after a
-crash the file is finished from its stored copy, skipping what was committed (the client, which got no \`226\`,
-may upload again: that copy is recognised by name and SHA-256). Re-uploading a file with the same name and
-content as one already ingested answers \`226 … already ingested\` and is counted in \`duplicates\`, unless
-\`duplicates\` is \`ingest\`. When the journal is full the upload is answered \`452\` (retry later); what was
-journaled of it stays, and the retried upload continues where it stopped.
+**Exactly once per file.** Each append (\`chunkRecords\` records or about 256 KB of the file) commits the
+file's cursor with it; after a crash the file is finished from its stored copy, skipping what was committed
+(the client, which got no \`226\`, may upload again: that copy is recognised by name and SHA-256; an upload
+the crash cut short left only a partial file, removed when the node starts). Re-uploading a file with the
+same name and content as one already ingested answers \`226 … already ingested\` and is counted in
+\`duplicates\`, unless \`duplicates\` is \`ingest\`. When the journal is full the upload is answered \`452\`
+(retry later); what was journaled of it stays, and the retried upload continues where it stopped. Until a
+file interrupted like this is finished, an upload of different content under its name is refused
+(\`550 … partly ingested\`): upload the same content again, or use another name.
 
 Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a", "password": "\${secret:ftp_site_a}" }],
 "csv": { "delimiter": ";", "decimalComma": true }, "timestamp": { "field": "time", "format": "iso8601" } }\``,
@@ -123,7 +127,10 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
       refused: { traversal: 0, symlink: 0, anonymous: 0, password: 0, port: 0, tls: 0 },
     };
     const passwords = new Map(cfg.users.map((u) => [u.name, digest(u.password)]));
-    const ingestor = new FileIngestor(ctx, { chunkRecords: cfg.chunkRecords, remember: cfg.rememberFiles, allowDuplicates: cfg.duplicates === 'ingest' });
+    const ingestor = new FileIngestor(ctx, {
+      chunkRecords: cfg.chunkRecords, remember: cfg.rememberFiles, allowDuplicates: cfg.duplicates === 'ingest',
+      committed: (port, count) => { counters[port === 'out' ? 'records' : 'invalid'] += count; },
+    });
     // What the next reply of a connection should say instead (452 for a full journal, the duplicate note).
     const replyNotes = new WeakMap<Connection, { code: number; replace: number; message: string }>();
     let server: FtpSrv | undefined;
@@ -157,8 +164,6 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
           replyNotes.set(connection, { code: 226, replace: 226, message: `${basename(file.key)} already ingested (same name and content): not ingested again` });
         } else {
           counters.files++;
-          counters.records += result.records;
-          counters.invalid += result.invalid;
         }
         showStatus(true);
       } catch (err) {
@@ -182,6 +187,15 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
       await ingest(connection, fileFor(user, dataClient, { path: dataPath, sha256: actual.sha256 }, dataClient));
     }
 
+    // An interrupted file is finished from its stored copy (after a restart, or when uploaded again):
+    // other content under its name would be read from the wrong cursor.
+    function admit(path: string, sha256: string): void {
+      const interrupted = ingestor.interruptedAt(path);
+      if (interrupted !== undefined && interrupted !== sha256) {
+        throw new Error(`${basename(path)} is partly ingested (a full journal or a crash interrupted it): upload the same content again to finish it, or use another name`);
+      }
+    }
+
     function jail(connection: Connection, user: string, root: string): JailFs {
       return new JailFs(connection as never, root, {
         refused: (kind, detail) => refuse(kind, detail, connection.ip),
@@ -192,7 +206,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
             if (cfg.completion === 'rename') throw new Error(`upload under a temporary name (${cfg.tempSuffixes[0]}) and rename it when complete`);
             if (cfg.format === 'auto' && !formatOfName(name)) throw new Error(`cannot tell the format of ${name}: use .csv, .json or .ndjson`);
           }
-          return new UploadStream(fsPath, cfg.maxFileBytes, async (file) => {
+          return new UploadStream(fsPath, cfg.maxFileBytes, (file) => admit(file.path, file.sha256), async (file) => {
             if (manifest && cfg.completion === 'manifest') await verifyManifest(connection, user, root, clientPath, file);
             else if (!manifest && !isTemp(name) && cfg.completion === 'close') await ingest(connection, fileFor(user, clientPath, file, name));
           });
@@ -200,6 +214,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
         async rename(from, to) {
           const fromTemp = isTemp(basename(from.clientPath));
           const toTemp = isTemp(basename(to.clientPath));
+          if (ingestor.interruptedAt(to.fsPath) !== undefined) admit(to.fsPath, (await sha256Of(from.fsPath)).sha256);
           await rename(from.fsPath, to.fsPath);
           await syncDir(dirname(to.fsPath));
           if (!fromTemp || toTemp) return;
@@ -267,15 +282,15 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
           continue;
         }
         ctx.log.info('finishing a file interrupted by a crash or a full journal', { file: file.key });
-        const result = await ingestor.ingest(file);
+        await ingestor.ingest(file);
         counters.files++;
-        counters.records += result.records;
-        counters.invalid += result.invalid;
       }
     }
 
     return {
       async start() {
+        const removed = await removePartials(join(ctx.dataDir, 'users'));
+        if (removed > 0) ctx.log.info('removed the partial files of uploads interrupted by a crash', { files: removed });
         const started = await startFtpServer({
           host: cfg.host, port: cfg.port, pasvUrl: cfg.pasvUrl, pasvMin: cfg.pasvMin, pasvMax: cfg.pasvMax,
           tls: cfg.tls && { cert: cfg.tls.cert, key: cfg.tls.key }, log: ctx.log, onConnect, login,

@@ -106,3 +106,18 @@ test('full durability commits with fsync and reads back the same', async (t) => 
   await j.append('s', 'out', recs(0, 2));
   assert.deepEqual([...j.export(0, 1)][0]!.records, recs(0, 2));
 });
+
+test('one read holds a few megabytes of records however many entries are asked for, from memory or from disk', async (t) => {
+  // 1 MB entries: a reader asking for 64 of them would hold hundreds of megabytes of parsed records.
+  const big = (from: number) => Array.from({ length: 20_000 }, (_, i) => ({ seq: from + i, sensor: 'vibration-sensor-07', value: 0.123456789 }));
+  for (const cacheBytes of [64 * 1024 * 1024, 0]) {
+    const j = new SqliteJournal({ path: join(tempDir(t), 'j.db'), cacheBytes });
+    t.after(() => j.close());
+    await Promise.all(Array.from({ length: 12 }, (_, i) => j.append('s', 'out', big(i * 20_000))));
+    const first = j.read(0, 64);
+    assert.ok(first.length >= 1 && first.length < 12, `${first.length} of 12 one-megabyte entries in one read (cache ${cacheBytes} bytes)`);
+    let pos = first.at(-1)!.offset;
+    while (pos < j.head()) pos = j.read(pos, 64).at(-1)!.offset;
+    assert.equal(pos, 12, 'later reads continue where the first stopped');
+  }
+});

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 
@@ -16,6 +16,31 @@ export class FileTooLargeError extends Error {
   }
 }
 
+const PARTIAL = /^\..+\.[0-9a-f]{12}\.upload$/;
+
+const partialName = (target: string): string => join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.upload`);
+
+/**
+ * Deletes the partial files of uploads a crash interrupted (their clients got no 226 and upload again);
+ * run before the server listens, when no upload is in progress. Returns how many were removed.
+ */
+export async function removePartials(dir: string): Promise<number> {
+  let removed = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) removed += await removePartials(path);
+    else if (e.isFile() && PARTIAL.test(e.name)) {
+      await unlink(path);
+      removed++;
+    }
+  }
+  return removed;
+}
+
 /** fsync of a directory makes a rename in it durable. */
 export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
@@ -29,7 +54,8 @@ export async function syncDir(dir: string): Promise<void> {
 /**
  * Where an FTP upload goes: a hidden partial file next to the target, hashed as it is written. When
  * the data connection ends cleanly, `final` fsyncs it, renames it to its name and runs `complete`
- * (the ingestion) before calling back, so ftp-srv answers 226 only after the journal commit. A
+ * (the ingestion) before calling back, so ftp-srv answers 226 only after the journal commit; `admit`
+ * may refuse the file before it replaces the stored one. A
  * destroyed upload (connection reset, size limit) removes the partial file: no file, no records.
  */
 export class UploadStream extends Writable {
@@ -41,10 +67,12 @@ export class UploadStream extends Writable {
   constructor(
     readonly target: string,
     private readonly maxBytes: number,
+    /** May refuse the file, by throwing, before it replaces what is stored under its name. */
+    private readonly admit: (file: StoredFile) => void,
     private readonly complete: (file: StoredFile) => Promise<void>,
   ) {
     super({ highWaterMark: 1 << 20 });
-    this.partial = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.upload`);
+    this.partial = partialName(target);
   }
 
   override async _construct(callback: (error?: Error | null) => void): Promise<void> {
@@ -85,9 +113,11 @@ export class UploadStream extends Writable {
       this.handle = undefined;
       // ftp-srv ends the stream before destroying it when the data connection fails: never ingest then.
       if (this.destroyed) return callback();
+      const file = { path: this.target, size: this.size, sha256: this.hash.digest('hex') };
+      this.admit(file);
       await rename(this.partial, this.target);
       await syncDir(dirname(this.target));
-      await this.complete({ path: this.target, size: this.size, sha256: this.hash.digest('hex') });
+      await this.complete(file);
       callback();
     } catch (err) {
       callback(err as Error);

@@ -32,8 +32,11 @@ export class EntryCache {
     this.bytes += size;
   }
 
-  /** Entries after `after`, or undefined when the cache cannot answer (the caller reads the database). */
-  read(after: number, max: number): JournalEntry[] | undefined {
+  /**
+   * Entries after `after`, at most `max` of them and, past the first, at most `maxBytes` of payload; or
+   * undefined when the cache cannot answer (the caller reads the database).
+   */
+  read(after: number, max: number, maxBytes = Infinity): JournalEntry[] | undefined {
     if (!this.enabled) {
       if (after < this.lastAdded) return undefined;
       this.enabled = true;
@@ -43,7 +46,11 @@ export class EntryCache {
     const first = this.entries[this.start];
     if (!first) return after >= this.lastAdded ? [] : undefined;
     if (first.offset !== after + 1) return undefined;
-    return this.entries.slice(this.start, this.start + max);
+    let end = this.start;
+    let bytes = 0;
+    const last = Math.min(this.entries.length, this.start + max);
+    while (end < last && (end === this.start || bytes < maxBytes)) bytes += this.sizes[end++]!;
+    return this.entries.slice(this.start, end);
   }
 
   private dropThrough(offset: number): void {

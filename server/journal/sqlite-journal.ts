@@ -26,6 +26,18 @@ interface Row { offset: number; ts: number; kind: EntryKind; node: string; port:
 
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600_000;
+/**
+ * The entry cache's budget, in JSON bytes. The cache holds parsed records, about twice their JSON
+ * size, and a reader that keeps up needs only the last few entries; one that falls behind further
+ * reads the database anyway. Entries that wait long are promoted to V8's old generation, which is
+ * collected lazily: 32 MB let a slow sink's flow grow by 240 MB of RSS, 8 MB by 110 MB.
+ */
+const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024;
+/**
+ * One read returns at most this much payload (and at least one entry), whatever the entry count asked
+ * for: entries are parsed into objects several times the size of their JSON, and held until processed.
+ */
+const READ_MAX_BYTES = 4 * 1024 * 1024;
 /** A group commit is cut at this size so one transaction never holds the event loop for long. */
 const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 const PRUNE_CHUNK = 5000;
@@ -89,7 +101,7 @@ export class SqliteJournal implements Journal {
     this.headCum = Math.max(last?.cum_bytes ?? 0, this.checkpointCum);
     const first = this.db.prepare(`SELECT min(offset) AS o FROM entries`).get() as { o: number | null };
     this.oldestOffset = first.o ?? this.headOffset + 1;
-    this.cache = new EntryCache(options.cacheBytes ?? 32 * 1024 * 1024, this.headOffset);
+    this.cache = new EntryCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES, this.headOffset);
   }
 
   append(node: string, port: string, records: readonly DataRecord[], sourceState?: unknown): Promise<{ offset: number }> {
@@ -173,10 +185,16 @@ export class SqliteJournal implements Journal {
   }
 
   read(after: number, maxEntries: number): JournalEntry[] {
-    const cached = this.cache.read(after, maxEntries);
+    const cached = this.cache.read(after, maxEntries, READ_MAX_BYTES);
     if (cached) return cached;
-    const rows = this.stmt.read!.all(after, maxEntries) as Row[];
-    return rows.map((r) => ({ offset: r.offset, ts: r.ts, kind: r.kind, node: r.node, port: r.port, records: JSON.parse(r.payload) as DataRecord[] }));
+    const entries: JournalEntry[] = [];
+    let bytes = 0;
+    for (const r of this.stmt.read!.iterate(after, maxEntries) as IterableIterator<Row>) {
+      entries.push({ offset: r.offset, ts: r.ts, kind: r.kind, node: r.node, port: r.port, records: JSON.parse(r.payload) as DataRecord[] });
+      bytes += r.payload.length;
+      if (bytes >= READ_MAX_BYTES) break;
+    }
+    return entries;
   }
 
   *export(after: number, limit: number): Iterable<JournalEntry> {

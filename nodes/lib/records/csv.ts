@@ -1,6 +1,6 @@
 import type { DataRecord } from '../../../server/core/types.js';
 import { invalidUtf8At, isBom, rawText } from './text.js';
-import { timestampParser, type TimestampParser } from './timestamp.js';
+import { isoBytes, timestampParser, type TimestampParser } from './timestamp.js';
 import type { CsvOptions, RecordParser, RecordSink, RowIssue } from './types.js';
 
 const QUOTE = 0x22;
@@ -21,20 +21,33 @@ interface Cells {
   escaped: boolean[];
 }
 
-/** `-12`, `0.5`, `3.25`: numbers written plainly (no leading zero, exponent or sign other than minus). */
-function plainNumber(buf: Buffer, start: number, end: number): boolean {
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The value of `-12`, `0.5`, `3.25`: numbers written plainly (no leading zero, exponent, or sign other
+ * than minus); NaN for anything else. At most 15 digits, so the digits and the power of ten are exact
+ * doubles and their quotient is correctly rounded: the same double as Number(text), without the string.
+ */
+function plainNumber(buf: Buffer, start: number, end: number): number {
   let i = start;
-  if (i < end && buf[i] === MINUS) i++;
+  const negative = i < end && buf[i] === MINUS;
+  if (negative) i++;
   const first = i;
-  while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
+  let digits = 0;
+  while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) digits = digits * 10 + buf[i++]! - ZERO;
   const intDigits = i - first;
-  if (intDigits === 0 || (intDigits > 1 && buf[first] === ZERO)) return false;
-  if (i === end) return true;
-  if (buf[i] !== DOT) return false;
-  i++;
-  const fracStart = i;
-  while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) i++;
-  return i === end && i > fracStart;
+  if (intDigits === 0 || (intDigits > 1 && buf[first] === ZERO)) return NaN;
+  let scale = 0;
+  if (i < end) {
+    if (buf[i] !== DOT) return NaN;
+    const fracStart = ++i;
+    while (i < end && buf[i]! >= ZERO && buf[i]! <= NINE) digits = digits * 10 + buf[i++]! - ZERO;
+    scale = i - fracStart;
+    if (i !== end || scale === 0) return NaN;
+  }
+  if (intDigits + scale > 15) return Number(buf.toString('latin1', start, end));
+  const value = digits / POWERS_OF_TEN[scale]!;
+  return negative ? -value : value;
 }
 
 /**
@@ -45,6 +58,8 @@ function plainNumber(buf: Buffer, start: number, end: number): boolean {
 export class CsvParser implements RecordParser {
   private readonly delimiter: number;
   private readonly parseTs: TimestampParser | undefined;
+  /** A parser straight from the cell's bytes, for the formats that have one; not finite means "use the text". */
+  private readonly tsBytes: ((buf: Buffer, start: number, end: number) => number) | undefined;
   private readonly cells: Cells = { count: 0, starts: [], ends: [], escaped: [] };
   private pending: Buffer | undefined;
   private line = 1;
@@ -64,6 +79,7 @@ export class CsvParser implements RecordParser {
     if (options.delimiter.length !== 1) throw new Error(`the CSV delimiter must be one character, got "${options.delimiter}"`);
     this.delimiter = options.delimiter.charCodeAt(0);
     this.parseTs = options.timestamp && timestampParser(options.timestamp.format);
+    this.tsBytes = options.timestamp?.format === 'iso8601' ? isoBytes : undefined;
     if (!options.header) this.useColumns(options.columns);
   }
 
@@ -261,9 +277,12 @@ export class CsvParser implements RecordParser {
       const e = cells.ends[j]!;
       if (s === e) continue;
       const kind = this.kinds[j]!;
-      if (kind === Kind.Infer && !cells.escaped[j] && plainNumber(buf, s, e)) {
-        rec[columns[j]!] = Number(buf.toString('latin1', s, e));
-        continue;
+      if (!cells.escaped[j]) {
+        const fast = kind === Kind.Timestamp ? (this.tsBytes ? this.tsBytes(buf, s, e) : NaN) : plainNumber(buf, s, e);
+        if (Number.isFinite(fast)) {
+          rec[columns[j]!] = fast;
+          continue;
+        }
       }
       const text = this.cellText(buf, j);
       if (kind === Kind.Infer) {

@@ -21,18 +21,18 @@ export function createParser(options: ParseOptions, sink: RecordSink): RecordPar
 }
 
 /**
- * Parses a byte stream to the end. `afterChunk` runs after each chunk was parsed and may return a
- * promise: the next chunk is read only when it resolves, which is how a caller applies backpressure
- * (e.g. waits for a journal commit once it holds enough records).
+ * Parses a byte stream to the end. `afterChunk` runs after each chunk was parsed, with the chunk's
+ * size (0 after the end), and may return a promise: the next chunk is read only when it resolves,
+ * which is how a caller applies backpressure (e.g. waits for a journal commit once it holds enough records).
  */
 export async function parseStream(
-  source: AsyncIterable<Uint8Array>, options: ParseOptions, sink: RecordSink, afterChunk?: () => void | Promise<void>,
+  source: AsyncIterable<Uint8Array>, options: ParseOptions, sink: RecordSink, afterChunk?: (bytes: number) => void | Promise<void>,
 ): Promise<void> {
   const parser = createParser(options, sink);
   for await (const chunk of source) {
     parser.push(chunk);
-    if (afterChunk) await afterChunk();
+    if (afterChunk) await afterChunk(chunk.byteLength);
   }
   parser.end();
-  if (afterChunk) await afterChunk();
+  if (afterChunk) await afterChunk(0);
 }

@@ -14,56 +14,83 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 const INTEGER = /^-?\d+$/;
 
 const DIGITS_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-const digit = (text: string, at: number): number => text.charCodeAt(at) - 48;
-const two = (text: string, at: number): number => digit(text, at) * 10 + digit(text, at + 1);
+/** What the fast path returns for 2023-02-29 or 2024-04-31. */
+const IMPOSSIBLE = Infinity;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
 
 /**
- * `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` read digit by digit: the shape loggers write, several times
- * faster than Date.parse. Anything else (or an impossible date) returns NaN and takes the general path.
+ * Epoch milliseconds of the fields; NaN when the general path must decide (24:00, a leap second),
+ * IMPOSSIBLE for a day the month does not have, which Date.parse would roll over into the next month.
  */
-function fastIso(text: string): number {
-  const n = text.length;
-  if (n < 20 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return NaN;
-  for (const at of DIGITS_AT) {
-    const d = digit(text, at);
+function utcMillis(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number, offsetMinutes: number): number {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return NaN;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0)) return IMPOSSIBLE;
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offsetMinutes) * 60_000 + second * 1000 + ms;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` read digit by digit from the bytes of a CSV cell (no string
+ * made): the shape loggers write, several times faster than Date.parse. Anything else returns NaN and
+ * takes the general path; see utcMillis for impossible dates.
+ */
+export function isoBytes(buf: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n < 20 || buf[start + 4] !== 0x2d || buf[start + 7] !== 0x2d || buf[start + 13] !== 0x3a || buf[start + 16] !== 0x3a) return NaN;
+  for (const i of DIGITS_AT) {
+    const d = buf[start + i]! - 48;
     if (d < 0 || d > 9) return NaN;
   }
-  const sep = text.charCodeAt(10);
+  const sep = buf[start + 10];
   if (sep !== 0x54 && sep !== 0x74 && sep !== 0x20) return NaN;
-  if (two(text, 11) > 23 || two(text, 14) > 59 || two(text, 17) > 59) return NaN;
+  const two = (i: number): number => (buf[start + i]! - 48) * 10 + buf[start + i + 1]! - 48;
   let i = 19;
   let ms = 0;
-  if (text.charCodeAt(i) === 0x2e) {
+  if (buf[start + i] === 0x2e) {
     let scale = 100;
     for (i++; i < n; i++) {
-      const d = digit(text, i);
+      const d = buf[start + i]! - 48;
       if (d < 0 || d > 9) break;
       ms += d * scale;
       scale /= 10;
     }
     ms = Math.floor(ms);
   }
+  if (i >= n) return NaN;
   let offset = 0;
-  const z = text.charCodeAt(i);
+  const z = buf[start + i];
   if (z === 0x5a || z === 0x7a) {
     if (i + 1 !== n) return NaN;
-  } else if ((z === 0x2b || z === 0x2d) && i + 6 === n && text.charCodeAt(i + 3) === 0x3a) {
-    offset = (two(text, i + 1) * 60 + two(text, i + 4)) * (z === 0x2b ? 1 : -1);
+  } else if ((z === 0x2b || z === 0x2d) && i + 6 === n && buf[start + i + 3] === 0x3a) {
+    offset = (two(i + 1) * 60 + two(i + 4)) * (z === 0x2b ? 1 : -1);
   } else {
     return NaN;
   }
-  const month = two(text, 5);
-  const day = two(text, 8);
-  const t = Date.UTC(two(text, 0) * 100 + two(text, 2), month - 1, day, two(text, 11), two(text, 14), two(text, 17), ms);
-  // Date.UTC rolls 2024-02-30 over to March: refuse instead.
-  const check = new Date(t);
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return NaN;
-  return t - offset * 60_000;
+  return utcMillis(two(0) * 100 + two(2), two(5), two(8), two(11), two(14), two(17), ms, offset);
+}
+
+/** Room for the longest time the fast path reads (nanoseconds and an offset). */
+const scratch = Buffer.alloc(64);
+
+function fastIso(text: string): number {
+  // Only ASCII keeps its length in UTF-8: anything else is left to the general path.
+  if (text.length > scratch.length || scratch.write(text, 0, 'utf8') !== text.length) return NaN;
+  return isoBytes(scratch, 0, text.length);
 }
 
 function iso(text: string): number | string {
   const fast = fastIso(text);
-  if (!Number.isNaN(fast)) return fast;
+  if (Number.isFinite(fast)) return fast;
+  if (fast === IMPOSSIBLE) return `"${text}" is not a valid date-time (no such day)`;
   if (!ISO.test(text)) {
     return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)
       ? `"${text}" has no time zone (add Z or an offset such as +01:00)`
