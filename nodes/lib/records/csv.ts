@@ -1,7 +1,8 @@
 import type { DataRecord } from '../../../server/core/types.js';
-import { invalidUtf8At, isBom, rawText } from './text.js';
+import { ChunkedParser } from './chunked-parser.js';
+import { invalidUtf8At, rawText } from './text.js';
 import { isoBytes, timestampParser, type TimestampParser } from './timestamp.js';
-import type { CsvOptions, RecordParser, RecordSink, RowIssue } from './types.js';
+import type { CsvOptions, RecordSink, RowIssue } from './types.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -55,15 +56,13 @@ function plainNumber(buf: Buffer, start: number, end: number): number {
  * UTF-8 byte order mark. It scans bytes, keeps at most one unfinished row between pushes and reports a
  * row longer than `maxRecordBytes` (or an unterminated quote) as one issue, then resumes at the next line.
  */
-export class CsvParser implements RecordParser {
+export class CsvParser extends ChunkedParser {
   private readonly delimiter: number;
   private readonly parseTs: TimestampParser | undefined;
   /** A parser straight from the cell's bytes, for the formats that have one; not finite means "use the text". */
   private readonly tsBytes: ((buf: Buffer, start: number, end: number) => number) | undefined;
   private readonly cells: Cells = { count: 0, starts: [], ends: [], escaped: [] };
-  private pending: Buffer | undefined;
   private line = 1;
-  private started = false;
   /** Inside an over-long row: bytes are dropped until the next line feed. */
   private skipping = false;
   private columns: string[] | undefined;
@@ -76,6 +75,7 @@ export class CsvParser implements RecordParser {
   private badQuoteAt = -1;
 
   constructor(private readonly options: CsvOptions, private readonly sink: RecordSink) {
+    super();
     if (options.delimiter.length !== 1) throw new Error(`the CSV delimiter must be one character, got "${options.delimiter}"`);
     this.delimiter = options.delimiter.charCodeAt(0);
     this.parseTs = options.timestamp && timestampParser(options.timestamp.format);
@@ -83,30 +83,15 @@ export class CsvParser implements RecordParser {
     if (!options.header) this.useColumns(options.columns);
   }
 
-  push(chunk: Uint8Array): void {
-    this.consume(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), false);
-  }
-
-  end(): void {
-    this.consume(Buffer.alloc(0), true);
+  override end(): void {
+    super.end();
     if (this.skipping) {
       this.skipping = false;
       this.line++;
     }
   }
 
-  private consume(chunk: Buffer, final: boolean): void {
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = undefined;
-    let pos = 0;
-    if (!this.started) {
-      if (buf.length < 3 && !final) {
-        this.pending = buf;
-        return;
-      }
-      this.started = true;
-      if (isBom(buf, 0)) pos = 3;
-    }
+  protected scanFrom(buf: Buffer, pos: number, final: boolean): void {
     if (this.skipping) {
       const lf = buf.indexOf(LF, pos);
       if (lf < 0) return;
@@ -160,7 +145,7 @@ export class CsvParser implements RecordParser {
     const lf = buf.indexOf(LF, start);
     this.issue(this.line, undefined, 'unterminated quote', 'syntax', rawText(buf, start, lf < 0 ? buf.length : lf));
     this.line++;
-    if (lf >= 0) this.consume(buf.subarray(lf + 1), true);
+    if (lf >= 0) this.feed(buf.subarray(lf + 1), true);
   }
 
   /**

@@ -1,6 +1,7 @@
-import { invalidUtf8At, isBom, jsonErrorAt, rawText } from './text.js';
+import { ChunkedParser } from './chunked-parser.js';
+import { invalidUtf8At, jsonErrorAt, rawText } from './text.js';
 import { jsonShaper, type Shaper } from './shape.js';
-import type { JsonOptions, RecordParser, RecordSink } from './types.js';
+import type { JsonOptions, RecordSink } from './types.js';
 
 const LF = 0x0a;
 const QUOTE = 0x22;
@@ -21,41 +22,25 @@ const enum State { Start, Items, Single, Done }
  * its own, so memory holds one element at a time. A broken element is one issue; a truncated array
  * ends with an issue naming where the unfinished element started.
  */
-export class JsonArrayParser implements RecordParser {
+export class JsonArrayParser extends ChunkedParser {
   private readonly shape: Shaper;
   private state = State.Start;
-  private pending: Buffer | undefined;
   /** Line of the first byte of `pending` (or of the next byte when nothing is pending). */
   private line = 1;
-  private started = false;
   private trailingReported = false;
 
   constructor(private readonly options: JsonOptions, private readonly sink: RecordSink) {
+    super();
     this.shape = jsonShaper(options.timestamp);
   }
 
-  push(chunk: Uint8Array): void {
-    this.consume(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), false);
-  }
-
-  end(): void {
-    this.consume(Buffer.alloc(0), true);
+  override end(): void {
+    super.end();
     if (this.state === State.Start) this.sink.invalid({ line: this.line, reason: 'empty document: expected a JSON object or array', kind: 'syntax' });
     if (this.state === State.Items) this.sink.invalid({ line: this.line, reason: 'truncated: the array is not closed', kind: 'syntax' });
   }
 
-  private consume(chunk: Buffer, final: boolean): void {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = undefined;
-    let pos = 0;
-    if (!this.started) {
-      if (buf.length < 3 && !final) {
-        this.pending = buf;
-        return;
-      }
-      this.started = true;
-      if (isBom(buf, 0)) pos = 3;
-    }
+  protected scanFrom(buf: Buffer, pos: number, final: boolean): void {
     while (pos < buf.length) {
       const b = buf[pos]!;
       if (isSpace(b)) {

@@ -1,6 +1,7 @@
-import { invalidUtf8At, isBom, jsonErrorAt, rawText } from './text.js';
+import { ChunkedParser } from './chunked-parser.js';
+import { invalidUtf8At, jsonErrorAt, rawText } from './text.js';
 import { jsonShaper, type Shaper } from './shape.js';
-import type { JsonOptions, RecordParser, RecordSink } from './types.js';
+import type { JsonOptions, RecordSink } from './types.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -9,37 +10,17 @@ const CR = 0x0d;
  * Newline-delimited JSON: one object per line, blank lines ignored. A line that does not parse is one
  * issue (with the line and column JSON.parse stopped at); the lines around it are unaffected.
  */
-export class NdjsonParser implements RecordParser {
+export class NdjsonParser extends ChunkedParser {
   private readonly shape: Shaper;
-  private pending: Buffer | undefined;
   private line = 1;
-  private started = false;
   private skipping = false;
 
   constructor(private readonly options: JsonOptions, private readonly sink: RecordSink) {
+    super();
     this.shape = jsonShaper(options.timestamp);
   }
 
-  push(chunk: Uint8Array): void {
-    this.consume(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), false);
-  }
-
-  end(): void {
-    this.consume(Buffer.alloc(0), true);
-  }
-
-  private consume(chunk: Buffer, final: boolean): void {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = undefined;
-    let pos = 0;
-    if (!this.started) {
-      if (buf.length < 3 && !final) {
-        this.pending = buf;
-        return;
-      }
-      this.started = true;
-      if (isBom(buf, 0)) pos = 3;
-    }
+  protected scanFrom(buf: Buffer, pos: number, final: boolean): void {
     for (;;) {
       const lf = buf.indexOf(LF, pos);
       if (this.skipping) {
