@@ -89,6 +89,31 @@ function scalarText(v: unknown, what: string): string {
   throw new RowError(`${what}: expected text, got ${showValue(v)}`);
 }
 
+/** Fraction digits tried for the shortcut of `writeDouble`, and the powers of ten for them. */
+const POWERS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
+
+/**
+ * A finite double as `String(v)` writes it (the shortest text that reads back as the same double),
+ * which is what the QuestDB client sends. Readings mostly have a few decimals: when some m / 10^f
+ * with f ≤ 7 is exactly v and m < 2^50 (so only one integer is close enough to v·10^f to round-trip,
+ * and the first f that works gives the shortest text), m is written with a decimal point; anything
+ * else goes through String().
+ */
+function writeDouble(v: number, out: LineBuffer): void {
+  if (Number.isSafeInteger(v)) return out.int(v);
+  const a = Math.abs(v);
+  if (a >= 1e-6 && a < 1e8) {
+    for (let f = 1; f < POWERS.length; f++) {
+      const m = Math.round(v * POWERS[f]!);
+      if (m / POWERS[f]! === v) {
+        if (m % 10 !== 0 && Math.abs(m) < 2 ** 50) return out.fixed(m, f);
+        break;
+      }
+    }
+  }
+  out.ascii(String(v));
+}
+
 /**
  * Writes `,key=value` (the separator chosen by the caller) for one field, or nothing for null (the
  * column is left out of the row); returns whether it wrote.
@@ -107,8 +132,7 @@ function fieldWriter(type: Exclude<ColumnType, 'symbol'>, key: Buffer, what: str
         // NaN and ±Infinity are stored as null by QuestDB and come back as null from a journal replay.
         if (!Number.isFinite(v)) return false;
         head(out, sep);
-        if (Number.isSafeInteger(v)) out.int(v);
-        else out.ascii(String(v));
+        writeDouble(v, out);
         return true;
       };
     case 'long':

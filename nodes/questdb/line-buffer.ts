@@ -31,6 +31,33 @@ for (const c of '"\\\n\r') STRING_ESCAPE[c.charCodeAt(0)] = 1;
 const TAG_SPECIAL_G = /[ ,=\n\r\\]/g;
 const STRING_SPECIAL_G = /["\n\r\\]/g;
 
+/**
+ * Writes the decimal digits of a non-negative safe integer at `at` and returns how many bytes it
+ * wrote. With `point` > 0 a decimal point goes before the last `point` digits, zero-padded so that
+ * at least one digit precedes it.
+ */
+function digitsOf(v: number, buf: Buffer, at: number, point: number): number {
+  let digits = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+  if (point > 0 && digits <= point) digits = point + 1;
+  const length = point > 0 ? digits + 1 : digits;
+  let k = at + length - 1;
+  for (let d = 0; d < digits; d++) {
+    if (point > 0 && d === point) buf[k--] = 46; /* . */
+    if (v < 2147483648) {
+      // Integer division of small values is much cheaper than floor of a double division.
+      const q = (v / 10) | 0;
+      buf[k--] = 48 + (v - q * 10);
+      v = q;
+    } else {
+      const q = Math.floor(v / 10);
+      buf[k--] = 48 + (v - q * 10);
+      v = q;
+    }
+  }
+  return length;
+}
+
 /** Bytes of line protocol text, growing by doubling; `length` bytes of `buf` are used. */
 export class LineBuffer {
   buf: Buffer;
@@ -85,14 +112,22 @@ export class LineBuffer {
       buf[p++] = 45;
       v = -v;
     }
-    let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-    for (let k = p + digits - 1; k >= p; k--) {
-      const q = Math.floor(v / 10);
-      buf[k] = 48 + (v - q * 10);
-      v = q;
+    this.length = p + digitsOf(v, buf, p, 0);
+  }
+
+  /**
+   * `m / 10^fractionDigits` in fixed notation (`-0.0125` for m = -125, 3): m a safe integer, at
+   * least one fraction digit.
+   */
+  fixed(m: number, fractionDigits: number): void {
+    this.reserve(24);
+    const buf = this.buf;
+    let p = this.length;
+    if (m < 0) {
+      buf[p++] = 45;
+      m = -m;
     }
-    this.length = p + digits;
+    this.length = p + digitsOf(m, buf, p, fractionDigits);
   }
 
   /** A name or symbol value, escaped; UTF-8. */
