@@ -47,6 +47,22 @@ test('integers and millisecond timestamps are written as digits at every digit-c
   assert.equal(encoder.encode({ ts: -1, count: -0 }, 't'), 't count=0i -1000000\n');
 });
 
+test('a row with the time of the row before gets the same time text, also after a row whose time was refused', () => {
+  const times = [5, 5, '2024-06-01T00:00:00Z', 5, 'not a time', 5, '17', 17, 5];
+  const lines = times.map((ts) => {
+    try {
+      return encoder.encode({ ts, count: 1 }, 't');
+    } catch (err) {
+      assert.ok(err instanceof RowError);
+      return 'refused';
+    }
+  });
+  assert.deepEqual(lines, [
+    't count=1i 5000000\n', 't count=1i 5000000\n', 't count=1i 1717200000000000000\n', 't count=1i 5000000\n', 'refused',
+    't count=1i 5000000\n', 't count=1i 17000000\n', 't count=1i 17000000\n', 't count=1i 5000000\n',
+  ]);
+});
+
 test('text with escaped characters before and after non-ASCII characters is escaped as a whole', () => {
   const texts = ['a b,c=d\\e', 'é a,b', 'a,b é c=d\\ "q"', '东京 \n\r', ' é', '🌡️,=', '\\', 'x\ud800y'];
   for (const text of texts) {

@@ -190,16 +190,30 @@ export function rowEncoder(columns: readonly MappedColumn<ColumnType>[], timesta
   const zeros = NANO_ZEROS[timestamp.unit];
   const heads = new Map<string, Buffer>();
 
+  // Rows of a batch often share their time (readings of many sensors at one instant): the last one's text is kept.
+  let lastTs: unknown;
+  const lastText = new LineBuffer();
+
   function designated(out: LineBuffer, ts: unknown): void {
-    out.byte(32);
-    if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts !== 0) {
-      out.int(ts);
-      out.reserve(zeros);
-      for (let z = 0; z < zeros; z++) out.buf[out.length++] = 48;
-    } else {
-      out.ascii(designatedNanos(ts, timestamp.unit, timestamp.field));
+    if (ts !== lastTs) {
+      // Forgotten first: a time that cannot be written throws halfway through.
+      lastTs = undefined;
+      lastText.length = 0;
+      lastText.byte(32);
+      if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts !== 0) {
+        lastText.int(ts);
+        for (let z = 0; z < zeros; z++) lastText.byte(48);
+      } else {
+        lastText.ascii(designatedNanos(ts, timestamp.unit, timestamp.field));
+      }
+      lastText.byte(10);
+      lastTs = ts;
     }
-    out.byte(10);
+    out.reserve(lastText.length);
+    const buf = out.buf;
+    let p = out.length;
+    for (let i = 0; i < lastText.length; i++) buf[p++] = lastText.buf[i]!;
+    out.length = p;
   }
 
   function write(record: DataRecord, table: string, out: LineBuffer): void {

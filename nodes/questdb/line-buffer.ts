@@ -37,25 +37,37 @@ const STRING_SPECIAL_G = /["\n\r\\]/g;
  * at least one digit precedes it.
  */
 function digitsOf(v: number, buf: Buffer, at: number, point: number): number {
+  if (v >= 2147483648 && point === 0) {
+    // Beyond 2^31 a division is a double division: write the part above 10^9, then 9 digits with integer arithmetic.
+    const high = Math.floor(v / 1e9);
+    const n = digitsOf(high, buf, at, 0);
+    writeDigits(v - high * 1e9, buf, at + n, 9);
+    return n + 9;
+  }
   let digits = 1;
   for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-  if (point > 0 && digits <= point) digits = point + 1;
-  const length = point > 0 ? digits + 1 : digits;
-  let k = at + length - 1;
-  for (let d = 0; d < digits; d++) {
-    if (point > 0 && d === point) buf[k--] = 46; /* . */
-    if (v < 2147483648) {
-      // Integer division of small values is much cheaper than floor of a double division.
-      const q = (v / 10) | 0;
-      buf[k--] = 48 + (v - q * 10);
-      v = q;
-    } else {
-      const q = Math.floor(v / 10);
-      buf[k--] = 48 + (v - q * 10);
-      v = q;
-    }
+  if (point === 0) {
+    writeDigits(v, buf, at, digits);
+    return digits;
   }
-  return length;
+  if (digits <= point) digits = point + 1;
+  let k = at + digits;
+  for (let d = 0; d < digits; d++) {
+    if (d === point) buf[k--] = 46; /* . */
+    const q = Math.floor(v / 10);
+    buf[k--] = 48 + (v - q * 10);
+    v = q;
+  }
+  return digits + 1;
+}
+
+/** The last `count` decimal digits of v (< 2^31), zero-padded, at `at`. */
+function writeDigits(v: number, buf: Buffer, at: number, count: number): void {
+  for (let k = at + count - 1; k >= at; k--) {
+    const q = (v / 10) | 0;
+    buf[k] = 48 + (v - q * 10);
+    v = q;
+  }
 }
 
 /** Bytes of line protocol text, growing by doubling; `length` bytes of `buf` are used. */
