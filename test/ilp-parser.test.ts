@@ -107,3 +107,20 @@ test('a body that arrives in many TCP chunks, cut inside escapes and multi-byte 
   assert.equal(status, 204);
   assert.deepEqual(s.rows('c').map((r) => [r.k, r.v, r.n]), Array(3).fill(['東 京,x', 'a"\\b🌡️', 12n]));
 });
+
+test('dedup keys use the microsecond of the designated timestamp whatever its precision, leading zeros or sub-microsecond digits', async (t) => {
+  const s = await startIlpServer();
+  t.after(() => s.close());
+  const create = 'CREATE TABLE d (k SYMBOL, v DOUBLE, ts TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, k)';
+  await fetch(`${s.url}/exec?query=${encodeURIComponent(create)}`);
+  const write = (body: string, precision: string) => fetch(`${s.url}/write?precision=${precision}`, { method: 'POST', body }).then((r) => r.status);
+  assert.equal(await write('d,k=a v=1 1700000000000000000\nd,k=a v=2 1700000000000000999\nd,k=a v=3 0001700000000000000999\n', 'n'), 204);
+  assert.equal(await write('d,k=a v=4 1700000000000000\nd,k=a v=5 1700000000000001\n', 'u'), 204);
+  assert.equal(await write('d,k=a v=6 1700000000\nd,k=a v=7 0\nd,k=b v=8 000\n', 's'), 204);
+  assert.equal(await write('d,k=a v=9 1700000000000\nd,k=a v=10 0\nd,k=a v=11 999\n', 'ms'), 204);
+  assert.equal(await write('d,k=a v=12 999\nd,k=a v=13 1000\n', 'n'), 204);
+  assert.deepEqual(s.rows('d').map((r) => [r.k, r.v, r.ts]), [
+    ['a', 9, 1_700_000_000_000_000_000n], ['a', 5, 1_700_000_000_000_001_000n], ['a', 12, 999n], ['b', 8, 0n], ['a', 11, 999_000_000n], ['a', 13, 1000n],
+  ]);
+  assert.equal(s.stats.rowsSeenTwice, 7);
+});
