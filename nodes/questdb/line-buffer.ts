@@ -16,7 +16,8 @@ export class BufferPool {
   }
 }
 
-const INITIAL_BYTES = 64 * 1024;
+// Small, since a table template can spread a slice over many tables; buffers handed back keep their grown size.
+const INITIAL_BYTES = 4096;
 // One buffer per table of each slice in flight; more than this are left to the collector.
 const MAX_FREE = 16;
 
