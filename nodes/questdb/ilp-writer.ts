@@ -95,9 +95,9 @@ const POWERS = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7];
 /**
  * A finite double as `String(v)` writes it (the shortest text that reads back as the same double),
  * which is what the QuestDB client sends. Readings mostly have a few decimals: when some m / 10^f
- * with f ≤ 7 is exactly v and m < 2^50 (so only one integer is close enough to v·10^f to round-trip,
- * and the first f that works gives the shortest text), m is written with a decimal point; anything
- * else goes through String().
+ * with f ≤ 7 is exactly v, m is written with a decimal point; anything else goes through String().
+ * With |v| < 10^8, |m| < 10^15 < 2^50: then only one integer is close enough to v·10^f to read back
+ * as v, Math.round finds it, and the first f that works gives the shortest text.
  */
 function writeDouble(v: number, out: LineBuffer): void {
   if (Number.isSafeInteger(v)) return out.int(v);
@@ -106,7 +106,7 @@ function writeDouble(v: number, out: LineBuffer): void {
     for (let f = 1; f < POWERS.length; f++) {
       const m = Math.round(v * POWERS[f]!);
       if (m / POWERS[f]! === v) {
-        if (m % 10 !== 0 && Math.abs(m) < 2 ** 50) return out.fixed(m, f);
+        if (m % 10 !== 0) return out.fixed(m, f);
         break;
       }
     }
