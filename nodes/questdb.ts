@@ -2,10 +2,11 @@ import { defineNode } from '../server/core/define-node.js';
 import type { Batch, DataRecord, Outputs } from '../server/core/types.js';
 import { compileTableTemplate, mapColumns, TemplateError } from './lib/table-template.js';
 import { checkConfig, dedupKeysOf, questdbConfig } from './questdb/config.js';
-import { BufferPool, deliverRows, TableRows } from './questdb/deliver.js';
+import { deliverRows, TableRows } from './questdb/deliver.js';
 import { execClient, Unreachable } from './questdb/exec-client.js';
 import { QuestDbHttp } from './questdb/http.js';
 import { RowError, rowEncoder } from './questdb/ilp-writer.js';
+import { BufferPool } from './questdb/line-buffer.js';
 import { SchemaMismatch, TableGuard } from './questdb/table-schema.js';
 import { writeTransport } from './questdb/transport.js';
 
@@ -75,31 +76,37 @@ Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "co
     /** Encodes records [from, to) by table, checks each table, writes; failures land in `errors`. */
     async function writeSlice(batch: Batch, from: number, to: number, errors: { index: number; record: DataRecord }[]): Promise<void> {
       const tables = new Map<string, TableRows>();
-      for (let i = from; i < to; i++) {
-        const record = batch[i]!;
-        let table: string | undefined;
-        try {
-          table = template.nameFor(record);
-          const line = encoder.encode(record, table);
-          let rows = tables.get(table);
-          if (!rows) tables.set(table, (rows = new TableRows()));
-          rows.add(line, i);
-        } catch (err) {
-          if (!(err instanceof RowError || err instanceof TemplateError)) throw err;
-          errors.push({ index: i, record: failure(record, err.message, table) });
+      try {
+        for (let i = from; i < to; i++) {
+          const record = batch[i]!;
+          let table: string | undefined;
+          try {
+            table = template.nameFor(record);
+            let rows = tables.get(table);
+            if (!rows) tables.set(table, (rows = new TableRows(pool)));
+            encoder.write(record, table, rows);
+            rows.endLine(i);
+          } catch (err) {
+            if (!(err instanceof RowError || err instanceof TemplateError)) throw err;
+            errors.push({ index: i, record: failure(record, err.message, table) });
+          }
         }
-      }
-      for (const [table, rows] of tables) {
-        try {
-          await guard.ensure(table);
-        } catch (err) {
-          if (!(err instanceof SchemaMismatch)) throw err;
-          for (const index of rows.indexes) errors.push({ index, record: failure(batch[index]!, err.message, table) });
-          continue;
+        for (const [table, rows] of tables) {
+          if (rows.ends.length === 0) continue;
+          try {
+            await guard.ensure(table);
+          } catch (err) {
+            if (!(err instanceof SchemaMismatch)) throw err;
+            for (const index of rows.indexes) errors.push({ index, record: failure(batch[index]!, err.message, table) });
+            continue;
+          }
+          for (const r of await deliverRows(transport, rows)) {
+            errors.push({ index: r.index, record: failure(batch[r.index]!, `QuestDB rejected the row: ${r.message}`, table, { status: r.status, errorId: r.errorId }) });
+          }
         }
-        for (const r of await deliverRows(transport, pool, rows)) {
-          errors.push({ index: r.index, record: failure(batch[r.index]!, `QuestDB rejected the row: ${r.message}`, table, { status: r.status, errorId: r.errorId }) });
-        }
+      } finally {
+        // Only once no request of the slice is on the wire any more: the buffers hold their bodies.
+        for (const rows of tables.values()) rows.release();
       }
     }
 

@@ -1,22 +1,19 @@
+import { LineBuffer } from './line-buffer.js';
 import { WriteRejected, type QuestDbTransport } from './transport.js';
 
-/**
- * Encoded lines of one table as one string (appending is cheaper than joining lines later), where
- * each line ends, and the position of each line's record in the batch.
- */
-export class TableRows {
-  text = '';
+/** Encoded lines of one table as one body, where each line ends, and the position of each line's record in the batch. */
+export class TableRows extends LineBuffer {
   readonly ends: number[] = [];
   readonly indexes: number[] = [];
 
-  add(line: string, index: number): void {
-    this.text += line;
-    this.ends.push(this.text.length);
+  /** Marks the end of the line just written, for the record at `index`. */
+  endLine(index: number): void {
+    this.ends.push(this.length);
     this.indexes.push(index);
   }
 
-  line(position: number): string {
-    return this.text.slice(position === 0 ? 0 : this.ends[position - 1], this.ends[position]);
+  line(position: number): Buffer {
+    return this.buf.subarray(position === 0 ? 0 : this.ends[position - 1], this.ends[position]);
   }
 }
 
@@ -28,49 +25,29 @@ export interface Rejection {
 }
 
 /**
- * Request bodies are written into reused buffers: a fresh Buffer per request is external memory,
- * and allocating hundreds of kilobytes of it per request makes V8 collect far more often.
- */
-export class BufferPool {
-  private readonly free: Buffer[] = [];
-
-  async with<T>(text: string, use: (body: Buffer) => Promise<T>): Promise<T> {
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    const need = text.length * 3;
-    let buf = this.free.pop();
-    if (!buf || buf.length < need) buf = Buffer.allocUnsafe(Math.max(need, 64 * 1024));
-    try {
-      return await use(buf.subarray(0, buf.write(text, 'utf8')));
-    } finally {
-      this.free.push(buf);
-    }
-  }
-}
-
-/**
  * Sends the rows of one table in one request and resolves when QuestDB acknowledged every row it
  * accepts. A 400 rejects a whole request: the row QuestDB names by line number is rejected, the rows
  * before it are resent on their own and the rest carries on; without a usable line number the
  * request is bisected down to the bad rows. Any other failure rejects, and the caller's retry
  * rebuilds the request from the lines.
  */
-export async function deliverRows(transport: QuestDbTransport, pool: BufferPool, rows: TableRows): Promise<Rejection[]> {
+export async function deliverRows(transport: QuestDbTransport, rows: TableRows): Promise<Rejection[]> {
   const rejections: Rejection[] = [];
-  await deliverChunk(transport, pool, rows, rows.indexes.map((_, i) => i), rejections);
+  await deliverChunk(transport, rows, rows.indexes.map((_, i) => i), rejections);
   return rejections;
 }
 
-/** One request's text: every line, or (after a rejection) the lines at `positions`. */
-function text(rows: TableRows, positions: readonly number[]): string {
-  if (positions.length === rows.ends.length) return rows.text;
-  return positions.map((p) => rows.line(p)).join('');
+/** One request's body: every line, or (after a rejection) the lines at `positions`. */
+function body(rows: TableRows, positions: readonly number[]): Buffer {
+  if (positions.length === rows.ends.length) return rows.buf.subarray(0, rows.length);
+  return Buffer.concat(positions.map((p) => rows.line(p)));
 }
 
-async function deliverChunk(transport: QuestDbTransport, pool: BufferPool, rows: TableRows, positions: readonly number[], rejections: Rejection[]): Promise<void> {
+async function deliverChunk(transport: QuestDbTransport, rows: TableRows, positions: readonly number[], rejections: Rejection[]): Promise<void> {
   let pending = positions;
   while (pending.length > 0) {
     try {
-      await pool.with(text(rows, pending), (body) => transport.send(body));
+      await transport.send(body(rows, pending));
       return;
     } catch (err) {
       if (!(err instanceof WriteRejected)) throw err;
@@ -84,11 +61,11 @@ async function deliverChunk(transport: QuestDbTransport, pool: BufferPool, rows:
       const line = err.line;
       if (line !== undefined && line >= 1 && line <= pending.length) {
         reject(pending[line - 1]!);
-        if (line > 1) await deliverChunk(transport, pool, rows, pending.slice(0, line - 1), rejections);
+        if (line > 1) await deliverChunk(transport, rows, pending.slice(0, line - 1), rejections);
         pending = pending.slice(line);
       } else {
         const half = pending.length >> 1;
-        await deliverChunk(transport, pool, rows, pending.slice(0, half), rejections);
+        await deliverChunk(transport, rows, pending.slice(0, half), rejections);
         pending = pending.slice(half);
       }
     }

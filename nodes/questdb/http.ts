@@ -46,7 +46,12 @@ export class QuestDbHttp {
         res.on('error', (err) => fail(err));
         res.on('end', () => {
           clearTimeout(deadline);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          const answer = { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') };
+          // The caller reuses the body's buffer once this settles: a server that answered before it read
+          // the whole body must not get the next request's bytes as the rest of this one.
+          if (req.writableFinished || req.destroyed) return resolve(answer);
+          req.once('finish', () => resolve(answer));
+          req.once('close', () => resolve(answer));
         });
       });
       const fail = (err: Error & { code?: string }): void => {
