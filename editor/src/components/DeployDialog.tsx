@@ -10,7 +10,7 @@ import { Modal } from './Modal';
 export function DeployDialog() {
   const flowId = useEditorStore((s) => s.selectedFlowId);
   const draft = useEditorStore((s) => s.draft);
-  const deployedRevision = useEditorStore((s) => s.status?.deployedRevision ?? null);
+  const deployedRevision = useEditorStore((s) => s.status?.deployedRevision ?? s.flows.find((f) => f.id === s.selectedFlowId)?.deployedRevision ?? null);
   const [deployed, setDeployed] = useState<FlowDocument | null | undefined>(undefined);
   const problems = useEditorStore((s) => s.problems);
   const [busy, setBusy] = useState(false);
@@ -18,11 +18,15 @@ export function DeployDialog() {
 
   useEffect(() => {
     if (flowId === null) return;
+    if (deployedRevision === null) {
+      setDeployed(null);
+      return;
+    }
     api.deployedDocument(flowId).then(setDeployed, (err: unknown) => {
       if (err instanceof HttpError && err.status === 404) setDeployed(null);
       else setResult({ ok: false, text: (err as Error).message });
     });
-  }, [flowId]);
+  }, [flowId, deployedRevision]);
 
   if (!flowId || !draft) return null;
   const diff = deployed === undefined ? null : diffFlows(deployed, draft);

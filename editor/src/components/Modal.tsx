@@ -6,7 +6,8 @@ export function Modal({ title, children, testId }: { title: string; children: Re
   const ref = useRef<HTMLDivElement>(null);
   const close = () => useEditorStore.getState().setDialog(null);
   useEffect(() => {
-    ref.current?.querySelector<HTMLElement>('textarea, input, button.sl-primary, button')?.focus();
+    const el = ref.current;
+    (el?.querySelector<HTMLElement>('textarea:not([readonly]), button.sl-primary') ?? el?.querySelector<HTMLElement>('button'))?.focus();
   }, []);
   return (
     <div className="sl-modal-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) close(); }}>
