@@ -1,4 +1,4 @@
-import { NodeToolbar, Position, type NodeProps } from '@xyflow/react';
+import { NodeToolbar, Position, useConnection, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { formatCount } from '../format';
 import { currentStatus, useEditorStore } from '../store';
@@ -23,6 +23,8 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
   const mine = problems.filter((p) => p.nodeId === id);
   const watchers = peers.filter((p) => p.selection.includes(id));
   const hover = useHover(150);
+  // While a wire is being drawn the docs would cover the ports below the node.
+  const connecting = useConnection((c) => c.inProgress);
   const category = CATEGORIES.has(data.category) ? data.category : 'other';
 
   return (
@@ -50,7 +52,7 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
         </ul>
       ) : null}
       {counters ? <Health counters={counters} showLag={data.inputs.length > 0} /> : null}
-      <NodeToolbar isVisible={hover.active} position={Position.Bottom} offset={8}>
+      <NodeToolbar isVisible={hover.active && !connecting} position={Position.Bottom} offset={8}>
         <NodeDocs data={data} />
       </NodeToolbar>
     </div>
