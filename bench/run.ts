@@ -1,4 +1,5 @@
 import { coreThroughput } from './core.js';
+import { editorOpen500 } from './editor.js';
 
 /**
  * `npm run bench` prints one figure per line as `<name>: <number> <unit>`;
@@ -7,6 +8,7 @@ import { coreThroughput } from './core.js';
 const benchmarks: { name: string; unit: string; run: () => Promise<number> }[] = [
   { name: 'core.records_per_s', unit: 'records/s', run: () => coreThroughput('normal', 2_000_000) },
   { name: 'core.records_per_s_full_sync', unit: 'records/s', run: () => coreThroughput('full', 2_000_000) },
+  { name: 'editor.open_500_nodes_ms', unit: 'ms', run: editorOpen500 },
 ];
 
 const wanted = process.argv.slice(2);
