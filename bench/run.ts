@@ -1,4 +1,5 @@
 import { coreThroughput } from './core.js';
+import { editorOpen500 } from './editor.js';
 import { ftpThroughput } from './ftp.js';
 import { functionThroughput } from './function.js';
 import { mqttLimit, mqttThroughput } from './mqtt.js';
@@ -23,6 +24,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | unde
   { name: 'function.records_per_s', unit: 'records/s', run: () => functionThroughput(1_000_000, 10_000) },
   { name: 'questdb.rows_per_s', unit: 'rows/s', run: () => questdbThroughput(2_000_000, 50_000) },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
+  { name: 'editor.open_500_nodes_ms', unit: 'ms', run: editorOpen500 },
 ];
 
 const wanted = process.argv.slice(2);

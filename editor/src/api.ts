@@ -1,30 +1,40 @@
-import type { CatalogEntry, DebugMessage, FlowDocument, FlowStatus, FlowSummary, StoredRevision } from './types';
+import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, Problem } from './types';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly problems: Problem[] = []) {
     super(message);
   }
 }
 
-/** The server is ours and publishes its schemas; the viewer trusts the shapes it documents. */
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, signal });
+/** The server is ours and publishes its schemas; the editor trusts the shapes it documents. */
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
   if (!res.ok) {
-    const body = await res.text();
-    throw new HttpError(res.status, `GET ${path}: ${res.status} ${errorText(body)}`);
+    const text = await res.text();
+    const { message, problems } = errorBody(text);
+    throw new HttpError(res.status, `${method} ${path}: ${res.status} ${message}`, problems);
   }
+  if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
 
-/** The API answers `{error, message}`; show the message rather than raw JSON when there is one. */
-function errorText(body: string): string {
+const getJson = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal);
+
+/** The API answers `{error, message}` or, for an invalid flow, `{error, problems}`. */
+function errorBody(text: string): { message: string; problems: Problem[] } {
   try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return parsed.message;
+    const parsed = JSON.parse(text) as { message?: unknown; problems?: unknown };
+    const problems = Array.isArray(parsed.problems) ? (parsed.problems as Problem[]) : [];
+    const message = typeof parsed.message === 'string' ? parsed.message : problems.map((p) => p.message).join('; ') || text.slice(0, 200);
+    return { message, problems };
   } catch (err) {
-    return `${body.slice(0, 200)} (${(err as Error).name})`;
+    return { message: `${text.slice(0, 200)} (${(err as Error).name})`, problems: [] };
   }
-  return body.slice(0, 200);
 }
 
 const flowPath = (id: string) => `/api/flows/${encodeURIComponent(id)}`;
@@ -33,7 +43,16 @@ export const api = {
   flows: (signal?: AbortSignal) => getJson<FlowSummary[]>('/api/flows', signal),
   catalog: (signal?: AbortSignal) => getJson<CatalogEntry[]>('/api/nodes', signal),
   deployedDocument: (id: string, signal?: AbortSignal) => getJson<FlowDocument>(`${flowPath(id)}/export?revision=deployed`, signal),
-  draft: (id: string, signal?: AbortSignal) => getJson<StoredRevision>(flowPath(id), signal),
   status: (id: string, signal?: AbortSignal) => getJson<FlowStatus>(`${flowPath(id)}/status`, signal),
   debug: (id: string, signal?: AbortSignal) => getJson<DebugMessage[]>(`${flowPath(id)}/debug`, signal),
+  createFlow: (doc: FlowDocument) => request<{ flowId: string; revision: number }>('POST', '/api/flows', doc),
+  importFlow: (doc: unknown) => request<{ flowId: string; revision: number }>('POST', '/api/import', doc),
+  deploy: (id: string, doc: FlowDocument) => request<{ flowId: string; revision: number }>('POST', `${flowPath(id)}/deploy`, doc),
+  secretNames: () => getJson<{ names: string[] }>('/api/secrets'),
+  deadLetters: (id: string, signal?: AbortSignal) => getJson<DeadLetter[]>(`${flowPath(id)}/dead-letters?state=pending&limit=200`, signal),
+  replayDeadLetter: (id: string, dl: number) => request<unknown>('POST', `${flowPath(id)}/dead-letters/${dl}/replay`),
+  discardDeadLetter: (id: string, dl: number) => request<unknown>('DELETE', `${flowPath(id)}/dead-letters/${dl}`),
+  alerts: (flowId: string, signal?: AbortSignal) => getJson<Alert[]>(`/api/alerts?flow=${encodeURIComponent(flowId)}&limit=200`, signal),
+  acknowledgeAlert: (id: string, by: string, note: string) => request<AlertDetail>('POST', `/api/alerts/${encodeURIComponent(id)}/acknowledge`, { by, note }),
+  resolveAlert: (id: string, by: string, note: string) => request<AlertDetail>('POST', `/api/alerts/${encodeURIComponent(id)}/resolve`, { by, note }),
 };

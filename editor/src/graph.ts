@@ -1,3 +1,4 @@
+import { wireKey } from '../../server/collab/flow-ydoc';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, ERROR_PORT, parsePortRef } from './graph-ports';
 import { layoutByDepth } from './layout';
 import type { CanvasEdge, CanvasNode, CatalogEntry, FlowDocument, Port } from './types';
@@ -25,12 +26,11 @@ export function toCanvas(doc: FlowDocument, catalog: ReadonlyMap<string, Catalog
     };
   });
 
-  const edges: CanvasEdge[] = doc.wires.map((w, i) => {
+  const edges: CanvasEdge[] = doc.wires.map((w) => {
     const from = parsePortRef(w.from, DEFAULT_OUTPUT);
     const to = parsePortRef(w.to, DEFAULT_INPUT);
     return {
-      // The index keeps ids unique even when a document repeats a wire.
-      id: `${i}:${w.from}->${w.to}`,
+      id: wireKey(w),
       source: from.node,
       sourceHandle: from.port,
       target: to.node,
@@ -63,4 +63,26 @@ function withWired(ports: Port[], wired: Set<string> | undefined): Port[] {
   const known = new Set(ports.map((p) => p.name));
   const extra = [...wired].filter((name) => !known.has(name)).map((name) => ({ name, description: 'not declared by the node type' }));
   return extra.length ? [...ports, ...extra] : ports;
+}
+
+/**
+ * Keeps the previous object of every node and edge that did not change, so memoised node components do not
+ * re-render, and carries React Flow's own state (selection, measured size) over to the rebuilt ones.
+ */
+export function mergeCanvas(prevNodes: CanvasNode[], nodes: CanvasNode[], prevEdges: CanvasEdge[], edges: CanvasEdge[]): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
+  const oldNodes = new Map(prevNodes.map((n) => [n.id, n]));
+  const mergedNodes = nodes.map((n) => {
+    const old = oldNodes.get(n.id);
+    if (!old) return n;
+    if (old.position.x === n.position.x && old.position.y === n.position.y && sameData(old.data, n.data)) return old;
+    return { ...n, selected: old.selected, measured: old.measured };
+  });
+  const oldEdges = new Map(prevEdges.map((e) => [e.id, e]));
+  const mergedEdges = edges.map((e) => oldEdges.get(e.id) ?? e);
+  return { nodes: mergedNodes, edges: mergedEdges };
+}
+
+function sameData(a: CanvasNode['data'], b: CanvasNode['data']): boolean {
+  return a.label === b.label && a.type === b.type && a.docs === b.docs
+    && JSON.stringify(a.inputs) === JSON.stringify(b.inputs) && JSON.stringify(a.outputs) === JSON.stringify(b.outputs);
 }

@@ -10,6 +10,8 @@ export type {
 export type { LiveMessage } from '../../server/api/live/messages';
 export type { FlowDocument, FlowNode as FlowNodeDoc } from '../../server/core/flow-format';
 export type { CatalogEntry } from '../../server/core/registry';
+export type { Problem } from '../../server/core/problems';
+export type { DeadLetter, Alert, AlertDetail } from '../../server/runtime/api-types';
 import type { DebugMessage, NodeCounters } from '../../server/runtime/api-types';
 import type { FlowDocument } from '../../server/core/flow-format';
 import type { CatalogEntry } from '../../server/core/registry';
@@ -24,14 +26,6 @@ export type ConnectionState = 'connecting' | 'open' | 'closed';
 /** A debug message as the sidebar keeps it: `seq` is a stable React key and identity. */
 export interface DebugEntry extends DebugMessage {
   seq: number;
-}
-
-/** Which revision the canvas shows. */
-export interface ShownRevision {
-  flowId: string;
-  source: 'deployed' | 'draft';
-  /** Null when the revision number is unknown (a deployed export does not carry it). */
-  revision: number | null;
 }
 
 /** Everything a Sluice node component needs that does not change while the flow is shown. */

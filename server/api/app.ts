@@ -9,6 +9,7 @@ import { JSON_BODY_LIMIT, jsonBody } from './json-body.js';
 import type { FeedLimits } from './live/connection-feed.js';
 import { alertRoutes } from './routes/alerts.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { collabRoutes, type CollabOptions } from './routes/collab.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { debugRoutes } from './routes/debug.js';
 import { deployRoutes } from './routes/deploy.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   editorDir?: string;
   /** Throttling of the WebSocket feed (tests shorten it). */
   live?: { limits?: FeedLimits; countersEveryMs?: number };
+  /** Shared drafts (tests shorten the save delay). */
+  collab?: CollabOptions;
 }
 
 /** The HTTP face of a runtime. It owns no state of its own: closing it leaves the runtime open. */
@@ -60,7 +63,8 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // A collaboration update can carry a whole imported flow, as large as a flow document body.
+  await app.register(fastifyWebsocket, { options: { maxPayload: JSON_BODY_LIMIT } });
 
   await app.register(healthRoutes);
   await app.register(catalogRoutes);
@@ -76,6 +80,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   await app.register(secretRoutes);
   await app.register(alertRoutes);
   await app.register(liveRoutes, options.live ?? {});
+  await app.register(collabRoutes, options.collab ?? {});
   await app.register(homeRoutes, { editorDir: options.editorDir });
   await app.ready();
   return app;

@@ -15,6 +15,7 @@ import { AlertStore, type AlertQuery } from '../services/alert-store.js';
 import { IngressRegistry } from '../services/ingress.js';
 import type { Journal } from '../journal/journal.js';
 import { SqliteJournal } from '../journal/sqlite-journal.js';
+import { CollabStore } from '../store/collab-store.js';
 import { FlowStore } from '../store/flow-store.js';
 import { SecretStore } from '../store/secret-store.js';
 import type {
@@ -48,6 +49,7 @@ const checkFormat = TypeCompiler.Compile(FlowDocumentSchema);
 /** All flows of one data directory: storage, deploys and the running runtimes. */
 export class RuntimeManager implements RuntimeApi {
   readonly events = new EventEmitter();
+  readonly collab: CollabStore;
   private readonly entries = new Map<string, FlowEntry>();
   private readonly log: Logger;
   private readonly ingressRoutes = new IngressRegistry();
@@ -63,6 +65,7 @@ export class RuntimeManager implements RuntimeApi {
     this.log = options.log ?? jsonLogger();
     this.events.setMaxListeners(0);
     this.alerts = AlertStore.open(db);
+    this.collab = new CollabStore(db);
     this.services = { ingress: this.ingressRoutes, alerts: this.alerts };
   }
 
@@ -222,6 +225,7 @@ export class RuntimeManager implements RuntimeApi {
     await entry?.journal?.close();
     this.entries.delete(flowId);
     const existed = this.store.delete(flowId);
+    this.collab.delete(flowId);
     rmSync(this.flowDir(flowId), { recursive: true, force: true });
     return existed;
   }

@@ -1,25 +1,39 @@
-import { useCatalogAndFlows, useFlowStatus, useShownFlow } from '../hooks/useServerData';
+import { ReactFlowProvider } from '@xyflow/react';
+import { useCatalogAndFlows, useFlowStatus } from '../hooks/useServerData';
 import { useFlowSelection } from '../hooks/useFlowSelection';
 import { useLiveFeed } from '../hooks/useLiveFeed';
-import { DebugSidebar } from './DebugSidebar';
+import { useShortcuts } from '../hooks/useShortcuts';
+import { useEditorStore } from '../store';
+import { DeployDialog } from './DeployDialog';
+import { ExportDialog } from './ExportDialog';
 import { FlowCanvas } from './FlowCanvas';
 import { FlowTabs } from './FlowTabs';
 import { Header } from './Header';
+import { ImportDialog } from './ImportDialog';
+import { Palette } from './Palette';
+import { Sidebar } from './Sidebar';
+import { Toolbar } from './Toolbar';
 
 export function App() {
   useCatalogAndFlows();
   useFlowSelection();
-  useShownFlow();
   useFlowStatus();
   useLiveFeed();
+  useShortcuts();
+  const dialog = useEditorStore((s) => s.dialog);
   return (
-    <div className="sl-app">
-      <Header />
-      <FlowTabs />
-      <main className="sl-main">
-        <FlowCanvas />
-        <DebugSidebar />
-      </main>
-    </div>
+    <ReactFlowProvider>
+      <div className="sl-app">
+        <Header />
+        <FlowTabs />
+        <Toolbar />
+        <main className="sl-main">
+          <Palette />
+          <FlowCanvas />
+          <Sidebar />
+        </main>
+        {dialog === 'deploy' ? <DeployDialog /> : dialog === 'import' ? <ImportDialog /> : dialog === 'export' ? <ExportDialog /> : null}
+      </div>
+    </ReactFlowProvider>
   );
 }

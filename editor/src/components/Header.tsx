@@ -1,12 +1,12 @@
 import { formatBytes, formatCount } from '../format';
 import { useEditorStore } from '../store';
-import type { FlowStatus, ShownRevision } from '../types';
+import type { FlowStatus, FlowSummary } from '../types';
 import { ConnectionIndicator } from './ConnectionIndicator';
 
 export function Header() {
   const status = useEditorStore((s) => s.status);
-  const shown = useEditorStore((s) => s.shown);
-  const name = useEditorStore((s) => s.flows.find((f) => f.id === s.selectedFlowId)?.name);
+  const summary = useEditorStore((s) => s.flows.find((f) => f.id === s.selectedFlowId));
+  const name = summary?.name;
   const loadError = useEditorStore((s) => s.loadError);
 
   return (
@@ -15,7 +15,7 @@ export function Header() {
       <div className="sl-flow-title">
         <h1>{name ?? 'Flows'}</h1>
         {status ? <span className={`sl-pill sl-flow-${status.state}`} data-testid="flow-state">{status.state.replace('-', ' ')}</span> : null}
-        {shown ? <span className="sl-muted" data-testid="flow-revision">{revisionText(shown, status)}</span> : null}
+        {summary ? <span className="sl-muted" data-testid="flow-revision">{revisionText(summary, status)}</span> : null}
         {status?.error ? <span className="sl-flow-error" title={status.error}>{status.error}</span> : null}
       </div>
       {status ? <Figures status={status} /> : <div className="sl-figures" />}
@@ -26,9 +26,10 @@ export function Header() {
   );
 }
 
-function revisionText(shown: ShownRevision, status: FlowStatus | null): string {
-  if (shown.source === 'draft') return `draft revision ${shown.revision ?? '?'}`;
-  return `revision ${status?.deployedRevision ?? shown.revision ?? '?'} deployed`;
+function revisionText(summary: FlowSummary, status: FlowStatus | null): string {
+  const deployed = status?.deployedRevision ?? summary.deployedRevision;
+  if (deployed === null) return `draft revision ${summary.draftRevision}`;
+  return `revision ${deployed} deployed${summary.draftRevision !== deployed ? ` · draft revision ${summary.draftRevision}` : ''}`;
 }
 
 function Figures({ status }: { status: FlowStatus }) {

@@ -1,7 +1,6 @@
 import { useEffect } from 'react';
-import { api, HttpError } from '../api';
+import { api } from '../api';
 import { useEditorStore } from '../store';
-import type { FlowDocument, ShownRevision } from '../types';
 import { reportLoadError } from './report';
 
 const FLOWS_EVERY_MS = 5000;
@@ -23,41 +22,6 @@ export function useCatalogAndFlows(): void {
   }, []);
 }
 
-/**
- * The selected flow's document: the deployed revision (what runs, what the counters describe), or the
- * draft when the flow was never deployed. Reloaded when a deploy changes the revision.
- */
-export function useShownFlow(): void {
-  const flowId = useEditorStore((s) => s.selectedFlowId);
-  const catalogLoaded = useEditorStore((s) => s.catalog !== null);
-  const deployed = useEditorStore((s) => s.status?.deployedRevision ?? summaryOf(s.flows, s.selectedFlowId)?.deployedRevision ?? null);
-  const draft = useEditorStore((s) => summaryOf(s.flows, s.selectedFlowId)?.draftRevision ?? null);
-  // A new draft matters only while no revision is deployed.
-  const draftKey = deployed === null ? draft : null;
-
-  useEffect(() => {
-    if (flowId === null || !catalogLoaded) return;
-    const abort = new AbortController();
-    loadRevision(flowId, deployed, abort.signal)
-      .then(({ shown, doc }) => useEditorStore.getState().showFlow(shown, doc), reportLoadError);
-    return () => abort.abort();
-  }, [flowId, catalogLoaded, deployed, draftKey]);
-}
-
-async function loadRevision(flowId: string, deployed: number | null, signal: AbortSignal): Promise<{ shown: ShownRevision; doc: FlowDocument }> {
-  if (deployed !== null) {
-    try {
-      const doc = await api.deployedDocument(flowId, signal);
-      return { shown: { flowId, source: 'deployed', revision: deployed }, doc };
-    } catch (err) {
-      // Undeployed since the summary was read: the draft is what there is to show.
-      if (!(err instanceof HttpError && err.status === 404)) throw err;
-    }
-  }
-  const draft = await api.draft(flowId, signal);
-  return { shown: { flowId, source: 'draft', revision: draft.revision }, doc: draft.doc };
-}
-
 /** Debug history once per flow (the socket brings what follows), and the flow's status on a timer. */
 export function useFlowStatus(): void {
   const flowId = useEditorStore((s) => s.selectedFlowId);
@@ -76,6 +40,7 @@ export function useFlowStatus(): void {
   }, [flowId]);
 }
 
-function summaryOf<T extends { id: string }>(flows: T[], id: string | null): T | undefined {
-  return id === null ? undefined : flows.find((f) => f.id === id);
+/** After this tab created, imported or deployed a flow: the tabs and states need not wait for the next poll. */
+export function reloadFlows(): void {
+  api.flows().then(useEditorStore.getState().setFlows, reportLoadError);
 }

@@ -32,7 +32,7 @@ function PortCell({ port, direction, count }: { port: Port; direction: 'input' |
   const input = direction === 'input';
   return (
     <div className={`sl-port sl-port-${direction} sl-port-name-${port.name}`} data-port={port.name} data-direction={direction} title={`${port.name}: ${port.description}`}>
-      <Handle type={input ? 'target' : 'source'} position={input ? Position.Left : Position.Right} id={port.name} isConnectable={false} />
+      <Handle type={input ? 'target' : 'source'} position={input ? Position.Left : Position.Right} id={port.name} />
       <span className="sl-port-label">{port.name}</span>
       {count === undefined ? null : (
         <span className="sl-port-count" data-testid="count" title={`${formatCount(count)} records`}>{formatCompact(count)}</span>

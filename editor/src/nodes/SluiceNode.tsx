@@ -1,4 +1,4 @@
-import { NodeToolbar, Position, type NodeProps } from '@xyflow/react';
+import { NodeToolbar, Position, useConnection, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { formatCount } from '../format';
 import { currentStatus, useEditorStore } from '../store';
@@ -18,11 +18,25 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
   const counters = useEditorStore((s) => s.counters[id]);
   const live = useEditorStore((s) => s.liveStatus[id]);
   const status = currentStatus(counters, live);
+  const problems = useEditorStore((s) => s.problems);
+  const peers = useEditorStore((s) => s.peers);
+  const mine = problems.filter((p) => p.nodeId === id);
+  const watchers = peers.filter((p) => p.selection.includes(id));
   const hover = useHover(150);
+  // While a wire is being drawn the docs would cover the ports below the node.
+  const connecting = useConnection((c) => c.inProgress);
   const category = CATEGORIES.has(data.category) ? data.category : 'other';
 
   return (
-    <div className={`sl-node sl-cat-${category}`} data-testid="flow-node" {...hover.bind}>
+    <div
+      className={`sl-node sl-cat-${category}${mine.length ? ' sl-node-invalid' : ''}`} data-testid="flow-node" {...hover.bind}
+      style={watchers.length ? { boxShadow: `0 0 0 3px ${watchers[0]!.colour}` } : undefined}
+    >
+      {watchers.length ? (
+        <div className="sl-node-peers" data-testid="node-peers">
+          {watchers.map((w) => <span key={w.clientId} style={{ background: w.colour }}>{w.name}</span>)}
+        </div>
+      ) : null}
       <div className="sl-node-title" title={data.label}>{data.label}</div>
       <div className="sl-node-sub">
         <span className="sl-node-type-line" title={status?.text ?? data.type}>
@@ -32,8 +46,13 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
         <StatusBadge status={status} />
       </div>
       <PortRows inputs={data.inputs} outputs={data.outputs} counters={counters} />
+      {mine.length ? (
+        <ul className="sl-node-problems" data-testid="node-problems">
+          {mine.map((p, i) => <li key={i} title={p.path}>{problemText(p.path, p.message)}</li>)}
+        </ul>
+      ) : null}
       {counters ? <Health counters={counters} showLag={data.inputs.length > 0} /> : null}
-      <NodeToolbar isVisible={hover.active} position={Position.Bottom} offset={8}>
+      <NodeToolbar isVisible={hover.active && !connecting} position={Position.Bottom} offset={8}>
         <NodeDocs data={data} />
       </NodeToolbar>
     </div>
@@ -50,6 +69,12 @@ function Health({ counters, showLag }: { counters: NodeCounters; showLag: boolea
       {showLag ? <span>lag {formatCount(counters.lagMs)} ms</span> : null}
     </div>
   );
+}
+
+/** `/nodes/3/config/rate` → `rate: must be ≥ 0`: the node is already known, the field is what helps. */
+function problemText(path: string, message: string): string {
+  const field = path.replace(/^\/nodes\/\d+\/?/, '').replace(/^config\//, '');
+  return field ? `${field}: ${message}` : message;
 }
 
 export const SluiceNode = memo(SluiceNodeView);

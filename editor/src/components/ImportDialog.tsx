@@ -1,0 +1,71 @@
+import { useState, type DragEvent } from 'react';
+import { api } from '../api';
+import { replaceFlow } from '../collab/edits';
+import { flowHref } from '../hooks/useFlowSelection';
+import { reloadFlows } from '../hooks/useServerData';
+import { editableSession, useEditorStore } from '../store';
+import type { FlowDocument } from '../types';
+import { Modal } from './Modal';
+
+/**
+ * Paste or drop a flow file. A Sluice flow with the open flow's id replaces its draft (one undoable step,
+ * seen by everyone editing it); any other document goes to the server's import, whose answer is shown
+ * (a new draft, or why not: a Node-RED export, an invalid document).
+ */
+export function ImportDialog() {
+  const [text, setText] = useState('');
+  const [answer, setAnswer] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    const file = e.dataTransfer.files[0];
+    if (file) void file.text().then(setText);
+  };
+
+  const run = async () => {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      setAnswer({ ok: false, text: `Not JSON: ${(err as Error).message}` });
+      return;
+    }
+    const store = useEditorStore.getState();
+    const session = editableSession();
+    if (isSluiceFlow(doc) && session && doc.id === store.selectedFlowId) {
+      replaceFlow(session, doc, doc.id);
+      store.setDialog(null);
+      store.setNotice(`Imported into ${doc.id} (Ctrl+Z undoes it)`);
+      return;
+    }
+    try {
+      const saved = await api.importFlow(doc);
+      reloadFlows();
+      setAnswer({ ok: true, text: `Imported as flow ${saved.flowId}, draft revision ${saved.revision}.` });
+      window.location.hash = flowHref(saved.flowId);
+      store.setDialog(null);
+    } catch (err) {
+      setAnswer({ ok: false, text: (err as Error).message });
+    }
+  };
+
+  return (
+    <Modal title="Import a flow" testId="import-dialog">
+      <p className="sl-muted">Paste a Sluice flow (JSON) or drop its file here. Node-RED exports are sent to the server, which says what it can do with them.</p>
+      <textarea
+        className="sl-json sl-import-text" aria-label="Flow JSON" value={text} rows={14} spellCheck={false}
+        onChange={(e) => setText(e.target.value)} onDrop={onDrop} onDragOver={(e) => e.preventDefault()}
+      />
+      <input type="file" accept="application/json,.json" aria-label="Flow file" onChange={(e) => void e.target.files?.[0]?.text().then(setText)} />
+      {answer ? <p className={answer.ok ? 'sl-ok' : 'sl-field-error'} role="alert" data-testid="import-answer">{answer.text}</p> : null}
+      <footer className="sl-modal-foot">
+        <button type="button" className="sl-primary" onClick={() => void run()} disabled={text.trim() === ''}>Import</button>
+      </footer>
+    </Modal>
+  );
+}
+
+function isSluiceFlow(doc: unknown): doc is FlowDocument {
+  const d = doc as Partial<FlowDocument> | null;
+  return !!d && typeof d === 'object' && d.sluice === 1 && typeof d.id === 'string' && Array.isArray(d.nodes) && Array.isArray(d.wires);
+}

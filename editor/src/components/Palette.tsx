@@ -1,0 +1,48 @@
+import { useMemo, useState } from 'react';
+import { useEditorStore } from '../store';
+import type { CatalogEntry } from '../types';
+import { PaletteItem } from './PaletteItem';
+import { useAddNode } from './useAddNode';
+
+const ORDER = ['source', 'process', 'sink'];
+
+/** The node catalog by category, filtered by the search; drag an entry onto the canvas, or press Enter. */
+export function Palette() {
+  const catalog = useEditorStore((s) => s.catalog);
+  const [query, setQuery] = useState('');
+  const addNode = useAddNode();
+  const groups = useMemo(() => group([...(catalog?.values() ?? [])], query), [catalog, query]);
+  const first = groups[0]?.[1][0];
+
+  return (
+    <nav className="sl-palette" aria-label="Node palette">
+      <input
+        type="search" className="sl-palette-search" placeholder="Search nodes  ( / )" aria-label="Search nodes" value={query}
+        data-testid="palette-search"
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && first) {
+            addNode(first.type);
+            setQuery('');
+          }
+        }}
+      />
+      {groups.length === 0 ? <p className="sl-empty">No node matches “{query}”.</p> : null}
+      {groups.map(([category, entries]) => (
+        <section key={category} className="sl-palette-group">
+          <h3>{category}</h3>
+          <ul>{entries.map((e) => <PaletteItem key={e.type} entry={e} onAdd={addNode} />)}</ul>
+        </section>
+      ))}
+    </nav>
+  );
+}
+
+function group(entries: CatalogEntry[], query: string): [string, CatalogEntry[]][] {
+  const q = query.trim().toLowerCase();
+  const matching = q === '' ? entries : entries.filter((e) => `${e.type} ${e.label} ${e.category} ${e.docs}`.toLowerCase().includes(q));
+  const byCategory = new Map<string, CatalogEntry[]>();
+  for (const e of matching) byCategory.set(e.category, [...(byCategory.get(e.category) ?? []), e]);
+  const rank = (c: string) => (ORDER.includes(c) ? ORDER.indexOf(c) : ORDER.length);
+  return [...byCategory.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}

@@ -1,0 +1,73 @@
+import { setConfigField, setNodeName } from '../collab/edits';
+import type { JsonSchema } from '../forms/schema';
+import { SchemaField } from '../forms/SchemaField';
+import { editableSession, useEditorStore } from '../store';
+import type { FlowNodeDoc, Problem } from '../types';
+import { ConnectMenu } from './ConnectMenu';
+import { RetryEditor } from './RetryEditor';
+
+const CONFIG_PATH = /^\/nodes\/\d+\/config(\/.*)?$/;
+
+/** The selected node's name, config (a form generated from its type's schema), retry policy and wiring menu. */
+export function PropertiesPanel() {
+  const selectedId = useEditorStore((s) => {
+    const selected = s.nodes.filter((n) => n.selected);
+    return selected.length === 1 ? selected[0]!.id : null;
+  });
+  const node = useEditorStore((s) => s.draft?.nodes.find((n) => n.id === selectedId));
+  const entry = useEditorStore((s) => (node ? s.catalog?.get(node.type) : undefined));
+  const problems = useEditorStore((s) => s.problems);
+  if (!node) return null;
+  const mine = problems.filter((p) => p.nodeId === node.id);
+  const byPath = configProblems(mine);
+  const general = mine.filter((p) => !CONFIG_PATH.test(p.path));
+  const schema = (entry?.configSchema ?? { type: 'object', properties: {} }) as JsonSchema;
+  const config = node.config ?? {};
+
+  return (
+    <aside className="sl-props nowheel" aria-label="Node properties" data-testid="properties">
+      <header className="sl-props-head">
+        <h2>{node.name || node.id}</h2>
+        <span className="sl-muted">{node.type} · <code>{node.id}</code></span>
+        <button type="button" className="sl-small" aria-label="Close properties" onClick={() => useEditorStore.getState().selectOnly([])}>×</button>
+      </header>
+      {general.map((p, i) => <p key={i} className="sl-field-error" role="alert" data-testid="node-problem">{p.path}: {p.message}</p>)}
+      {byPath.get('')?.map((m, i) => <p key={`c${i}`} className="sl-field-error" role="alert">{m}</p>)}
+      <div className="sl-field">
+        <label htmlFor="node-name" className="sl-field-label">Name</label>
+        <input id="node-name" type="text" value={node.name ?? ''} placeholder={node.id} onChange={(e) => withSession((s) => setNodeName(s, node.id, e.target.value))} />
+      </div>
+      <h3 className="sl-props-section">Configuration</h3>
+      {entry ? (
+        Object.entries(schema.properties ?? {}).map(([key, s]) => (
+          <SchemaField
+            key={`${node.id}/${key}`} schema={s} name={key} path={`/${key}`} value={config[key]}
+            required={schema.required?.includes(key) ?? false} serverProblems={byPath}
+            onChange={(v) => withSession((session) => setConfigField(session, node.id, key, v))}
+          />
+        ))
+      ) : <p className="sl-field-error">The node type "{node.type}" is not in the server's catalog.</p>}
+      {entry && entry.inputs.length > 0 ? <RetryEditor node={node} defaults={entry.retry} problems={mine} /> : null}
+      <ConnectMenu node={node} />
+    </aside>
+  );
+}
+
+function withSession(edit: (session: NonNullable<ReturnType<typeof editableSession>>) => void): void {
+  const session = editableSession();
+  if (session) edit(session);
+}
+
+/** The server's messages keyed by the config path they concern (`/value/base`). */
+function configProblems(problems: Problem[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of problems) {
+    const match = CONFIG_PATH.exec(p.path);
+    if (!match) continue;
+    const path = match[1] ?? '';
+    out.set(path, [...(out.get(path) ?? []), p.message]);
+  }
+  return out;
+}
+
+export type { FlowNodeDoc };

@@ -1,0 +1,41 @@
+import { api } from '../api';
+import { flowHref } from '../hooks/useFlowSelection';
+import { reloadFlows } from '../hooks/useServerData';
+import { useEditorStore } from '../store';
+import { Presence } from './Presence';
+
+/** Flow actions: new, import, export, undo/redo (this tab's own edits only), deploy. */
+export function Toolbar() {
+  const session = useEditorStore((s) => s.session);
+  const ready = useEditorStore((s) => s.draft !== null);
+  const notice = useEditorStore((s) => s.notice);
+  const setDialog = useEditorStore((s) => s.setDialog);
+  return (
+    <div className="sl-toolbar" role="toolbar" aria-label="Flow actions">
+      <button type="button" onClick={() => void newFlow()}>New flow</button>
+      <button type="button" onClick={() => setDialog('import')}>Import</button>
+      <button type="button" onClick={() => setDialog('export')} disabled={!ready}>Export</button>
+      <button type="button" onClick={() => session?.undo.undo()} disabled={!ready} title="Ctrl+Z">Undo</button>
+      <button type="button" onClick={() => session?.undo.redo()} disabled={!ready} title="Ctrl+Shift+Z">Redo</button>
+      <Presence />
+      {notice ? <span className="sl-toolbar-notice" role="status" data-testid="notice">{notice}</span> : null}
+      <button type="button" className="sl-primary sl-deploy" onClick={() => setDialog('deploy')} disabled={!ready} title="Ctrl+Enter">Deploy…</button>
+    </div>
+  );
+}
+
+async function newFlow(): Promise<void> {
+  const name = window.prompt('Name of the new flow', 'New flow');
+  if (!name) return;
+  const base = name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'flow';
+  const taken = new Set(useEditorStore.getState().flows.map((f) => f.id));
+  let id = base;
+  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
+  try {
+    await api.createFlow({ sluice: 1, id, name, nodes: [], wires: [] });
+    reloadFlows();
+    window.location.hash = flowHref(id);
+  } catch (err) {
+    useEditorStore.getState().setNotice((err as Error).message);
+  }
+}

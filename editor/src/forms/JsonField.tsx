@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'react';
+import { safeJson } from '../format';
+import { fieldId, type FieldProps } from './field-props';
+import { FieldShell } from './FieldShell';
+
+/** Values the schema leaves open (a JSON Schema, a union of shapes) are edited as JSON, checked on every change. */
+export function JsonField(props: FieldProps) {
+  const { path, value, onChange } = props;
+  const shown = value === undefined ? '' : safeJson(value, 2);
+  const [text, setText] = useState(shown);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setText(shown);
+    setError(null);
+  }, [shown]);
+  return (
+    <FieldShell {...props}>
+      <textarea
+        id={fieldId(path)} className="sl-json" value={text} spellCheck={false} rows={Math.min(12, text.split('\n').length + 1)}
+        placeholder={props.schema.default === undefined ? '' : safeJson(props.schema.default, 0)}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (e.target.value.trim() === '') {
+            setError(null);
+            onChange(undefined);
+            return;
+          }
+          try {
+            onChange(JSON.parse(e.target.value));
+            setError(null);
+          } catch (err) {
+            setError(`not valid JSON: ${(err as Error).message}`);
+          }
+        }}
+      />
+      {error ? <span className="sl-field-error" role="alert">{error}</span> : null}
+    </FieldShell>
+  );
+}
