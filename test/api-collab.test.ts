@@ -19,7 +19,12 @@ class Peer {
 
   static async connect(t: TestContext, url: string): Promise<Peer> {
     const peer = new Peer(new WebSocket(url));
-    t.after(() => peer.socket.close());
+    t.after(() => {
+      peer.socket.close();
+      // Awareness runs a timer to expire stale peers: a tab that is gone must stop it.
+      peer.awareness.destroy();
+      peer.doc.destroy();
+    });
     const { socket, doc, awareness } = peer;
     socket.on('message', (data: Buffer) => {
       const reply = handleMessage(new Uint8Array(data), doc, awareness, peer);

@@ -82,10 +82,15 @@ export class CollabRoom {
   /** Saves pending edits and compacts the stored updates into one; the room is unusable afterwards. */
   close(): void {
     clearInterval(this.refreshTimer);
-    this.saveNow();
-    this.deps.store.compact(this.flowId, Y.encodeStateAsUpdate(this.doc), this.draftRevision);
-    this.awareness.destroy();
-    this.doc.destroy();
+    clearTimeout(this.saveTimer);
+    try {
+      this.saveNow();
+      this.deps.store.compact(this.flowId, Y.encodeStateAsUpdate(this.doc), this.draftRevision);
+    } finally {
+      // Awareness runs a timer of its own: it must stop even when saving failed (the caller reports that).
+      this.awareness.destroy();
+      this.doc.destroy();
+    }
   }
 
   private load(draft: StoredRevision): void {
