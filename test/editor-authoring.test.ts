@@ -42,6 +42,8 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; er
   });
   await page.goto(url);
   await page.getByTestId('canvas').waitFor({ timeout: LONG });
+  // Keys typed before the node catalog arrived would search an empty palette.
+  await page.locator('[data-testid="palette-item"][data-type="debug"]').waitFor({ timeout: LONG });
   return { page, errors };
 }
 

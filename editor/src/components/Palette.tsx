@@ -12,7 +12,7 @@ export function Palette() {
   const [query, setQuery] = useState('');
   const addNode = useAddNode();
   const groups = useMemo(() => group([...(catalog?.values() ?? [])], query), [catalog, query]);
-  const first = groups[0]?.[1][0];
+  const first = useMemo(() => bestMatch(groups, query), [groups, query]);
 
   return (
     <nav className="sl-palette" aria-label="Node palette">
@@ -21,7 +21,8 @@ export function Palette() {
         data-testid="palette-search"
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && first) {
+          // Ctrl+Enter is deploy, and Enter on an empty search has nothing to choose from.
+          if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey && !e.altKey && query.trim() !== '' && first) {
             addNode(first.type);
             setQuery('');
           }
@@ -45,4 +46,15 @@ function group(entries: CatalogEntry[], query: string): [string, CatalogEntry[]]
   for (const e of matching) byCategory.set(e.category, [...(byCategory.get(e.category) ?? []), e]);
   const rank = (c: string) => (ORDER.includes(c) ? ORDER.indexOf(c) : ORDER.length);
   return [...byCategory.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/**
+ * What Enter adds: the node whose type or label is what was typed, else one whose name starts with it,
+ * else the first listed (the search also matches docs, where "debug" appears in many nodes).
+ */
+function bestMatch(groups: [string, CatalogEntry[]][], query: string): CatalogEntry | undefined {
+  const q = query.trim().toLowerCase();
+  const listed = groups.flatMap(([, entries]) => entries);
+  const names = (e: CatalogEntry) => [e.type.toLowerCase(), e.label.toLowerCase()];
+  return listed.find((e) => names(e).includes(q)) ?? listed.find((e) => names(e).some((n) => n.startsWith(q))) ?? listed[0];
 }
