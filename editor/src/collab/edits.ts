@@ -1,4 +1,4 @@
-import { makeWire, nextOrder, nodeToY, wireKey } from '../../../server/collab/flow-ydoc';
+import { makeWire, nextOrder, nodeToY, wireKey, writeFlow } from '../../../server/collab/flow-ydoc';
 import * as Y from 'yjs';
 import { DEFAULT_INPUT, DEFAULT_OUTPUT, parsePortRef } from '../graph-ports';
 import type { FlowDocument, FlowNodeDoc, Position } from '../types';
@@ -81,16 +81,7 @@ export function setRetry(session: FlowSession, id: string, retry: FlowNodeDoc['r
 
 /** Replaces the whole draft (an import into the open flow); the flow keeps its id. */
 export function replaceFlow(session: FlowSession, flow: FlowDocument, flowId: string): void {
-  session.edit(({ meta, nodes, wires }) => {
-    meta.set('id', flowId);
-    if (flow.name !== undefined) meta.set('name', flow.name);
-    if (flow.description !== undefined) meta.set('description', flow.description);
-    if (flow.settings !== undefined) meta.set('settings', flow.settings);
-    nodes.clear();
-    flow.nodes.forEach((n, i) => nodes.set(n.id, nodeToY(n, i)));
-    wires.clear();
-    for (const w of flow.wires) wires.set(wireKey(w), { from: w.from, to: w.to });
-  });
+  session.edit(() => writeFlow(session.doc, { ...flow, id: flowId }));
 }
 
 /**
