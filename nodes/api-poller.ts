@@ -7,6 +7,7 @@ import { isTimeZone, nextCronTime, parseCron } from './lib/cron.js';
 import { fieldGetter } from './lib/field-path.js';
 import { Stopped } from './lib/http-fetch.js';
 import { parsePointer } from './lib/json-pointer.js';
+import { reportLoopFailure } from './lib/loop-failure.js';
 import { isJournalFull } from './lib/source-appender.js';
 import { sleep } from './lib/sleep.js';
 import { encodeUrlValue, headerValue, parseTemplate, type Template } from './lib/template.js';
@@ -287,11 +288,7 @@ Example: \`{ "url": "https://vendor.example/devices/{{device}}/readings?since={{
 
     return {
       start() {
-        loop = run().catch((err: unknown) => {
-          const message = err instanceof Error ? err.message : String(err);
-          ctx.log.error('api-poller stopped on an unexpected error', { error: message });
-          ctx.status({ state: 'error', text: message });
-        });
+        loop = run().catch(reportLoopFailure(ctx, 'api-poller'));
       },
       async stop() {
         stopper.abort();

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineNode } from '../server/core/define-node.js';
+import { reportLoopFailure } from './lib/loop-failure.js';
 import { ReadingFactory } from './lib/sim-readings.js';
 import { sleep } from './lib/sleep.js';
 import { SourceAppender, type Chunk } from './lib/source-appender.js';
@@ -158,11 +159,7 @@ Example: \`{ "sensors": 100, "ratePerSecond": 1000, "unit": "°C", "gps": { "lat
 
     return {
       start() {
-        loop = run().catch((err: unknown) => {
-          const message = err instanceof Error ? err.message : String(err);
-          ctx.log.error('simulate stopped on an unexpected error', { error: message });
-          ctx.status({ state: 'error', text: message });
-        });
+        loop = run().catch(reportLoopFailure(ctx, 'simulate'));
       },
       async stop() {
         stopper.abort();
