@@ -8,7 +8,7 @@ import { silentLogger } from '../server/core/logger.js';
 import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
 import { builtinNodes } from '../nodes/index.js';
-import { launchChromium } from '../test/helpers/browser.js';
+import { launchChromium, signIn } from '../test/helpers/browser.js';
 
 /** Milliseconds from navigation until a 500-node draft is on the canvas and a click selects a node. */
 export async function editorOpen500(): Promise<number> {
@@ -23,8 +23,10 @@ export async function editorOpen500(): Promise<number> {
     const wires = nodes.slice(1).filter((_, i) => i % 3 !== 2).map((n, i) => ({ from: nodes[i]!.id, to: n.id }));
     runtime.saveDraft({ sluice: 1, id: 'big', name: '500 nodes', nodes, wires });
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await signIn(page, base, runtime.auth);
     const started = Date.now();
-    await page.goto(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/#/flows/big`);
+    await page.goto(`${base}/#/flows/big`);
     await page.waitForFunction('document.querySelectorAll(".react-flow__node").length === 500', undefined, { timeout: 60_000 });
     await page.locator('.react-flow__node[data-id="n0"]').click();
     await page.locator('.react-flow__node[data-id="n0"].selected').waitFor({ timeout: 60_000 });

@@ -6,7 +6,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { flowMaps, makeWire, nextOrder, nodeToY, readFlow, wireKey } from '../server/collab/flow-ydoc.js';
 import { awarenessMessage, handleMessage, syncStep1, updateMessage } from '../server/collab/protocol.js';
-import { draft, openApp, type TestContext } from './helpers/api-app.js';
+import { draft, openApp, type AuthHeaders, type TestContext } from './helpers/api-app.js';
 import { waitFor } from './helpers/wait.js';
 
 /** A tab of the editor, reduced to its Yjs document and presence over a real WebSocket. */
@@ -17,8 +17,8 @@ class Peer {
   closed: { code: number; reason: string } | null = null;
   private constructor(readonly socket: WebSocket) {}
 
-  static async connect(t: TestContext, url: string): Promise<Peer> {
-    const peer = new Peer(new WebSocket(url));
+  static async connect(t: TestContext, target: { url: string; headers: AuthHeaders }): Promise<Peer> {
+    const peer = new Peer(new WebSocket(target.url, { headers: target.headers }));
     t.after(() => {
       peer.socket.close();
       // Awareness runs a timer to expire stale peers: a tab that is gone must stop it.
@@ -58,10 +58,10 @@ class Peer {
 }
 
 async function serve(t: TestContext) {
-  const { app, runtime } = await openApp(t, { collab: { saveDelayMs: 20 } });
+  const { app, runtime, auth } = await openApp(t, { collab: { saveDelayMs: 20 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
-  return { app, runtime, url: (flowId: string) => `ws://127.0.0.1:${port}/api/flows/${flowId}/collab` };
+  return { app, runtime, url: (flowId: string) => ({ url: `ws://127.0.0.1:${port}/api/flows/${flowId}/collab`, headers: auth }) };
 }
 
 test('two editors of one flow converge, and the shared draft is saved as a draft revision', async (t) => {

@@ -8,10 +8,10 @@ import { draft, openApp } from './helpers/api-app.js';
 import { waitFor } from './helpers/wait.js';
 
 test('the WebSocket feed delivers debug messages, statuses and counters of a running flow', async (t) => {
-  const { app } = await openApp(t);
+  const { app, auth } = await openApp(t);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`);
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, { headers: auth });
   t.after(() => ws.close());
   const messages: LiveMessage[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as LiveMessage));

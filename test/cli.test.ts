@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { builtinNodes } from '../nodes/index.js';
 import type { FlowStatus, FlowSummary } from '../server/runtime/api.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { api, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
+import { api, startServer, stopGracefully } from './helpers/server-process.js';
 import { waitFor } from './helpers/wait.js';
 
 const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
@@ -20,8 +20,8 @@ interface CliResult {
   stderr: string;
 }
 
-function sluice(args: string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function sluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -120,7 +120,10 @@ test('deploy and export against a running server; SIGTERM stops it with code 0',
 
   const doc = { ...feedToSink('cli'), nodes: [feedToSink('cli').nodes[0], { id: 'sink', type: 'test-sink', config: { file: sinkFile } }] };
   const file = writeJson(dir, 'cli.json', doc);
-  const deployed = await sluice(['deploy', file, '--server', server.url]);
+  const anonymous = await sluice(['deploy', file, '--server', server.url], { SLUICE_TOKEN: '' });
+  assert.equal(anonymous.code, 1);
+  assert.match(anonymous.stderr, /deploy failed: 401 .*needs a session or an API token/);
+  const deployed = await sluice(['deploy', file, '--server', server.url, '--token', server.token]);
   assert.equal(deployed.code, 0, deployed.stderr + server.stderr());
   assert.deepEqual(lines(deployed.stdout), ['deployed cli revision 1']);
   await waitFor('20 records at the sink', () => {
@@ -128,18 +131,18 @@ test('deploy and export against a running server; SIGTERM stops it with code 0',
   });
 
   const invalid = writeJson(dir, 'invalid.json', { ...doc, nodes: [{ ...doc.nodes[0], config: { count: 'many' } }, doc.nodes[1]] });
-  const refused = await sluice(['deploy', invalid, '--server', server.url]);
+  const refused = await sluice(['deploy', invalid, '--server', server.url], { SLUICE_TOKEN: server.token });
   assert.equal(refused.code, 1);
   assert.deepEqual(lines(refused.stdout), ['/nodes/0/config/count (node feed): expected integer (got "many")']);
   assert.equal((await api<FlowStatus>(server, '/api/flows/cli/status')).deployedRevision, 1, 'the running flow is untouched');
 
-  const exported = await sluice(['export', 'cli', '--server', server.url]);
+  const exported = await sluice(['export', 'cli', '--server', server.url], { SLUICE_TOKEN: server.token });
   assert.equal(exported.code, 0, exported.stderr);
   assert.deepEqual(JSON.parse(exported.stdout), doc);
-  const deployedRevision = await sluice(['export', 'cli', '--server', server.url, '--revision', 'deployed']);
+  const deployedRevision = await sluice(['export', 'cli', '--server', server.url, '--revision', 'deployed', '--token', server.token]);
   assert.deepEqual(JSON.parse(deployedRevision.stdout), doc);
 
-  const unknown = await sluice(['export', 'nope', '--server', server.url]);
+  const unknown = await sluice(['export', 'nope', '--server', server.url, '--token', server.token]);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /export failed: 404 flow "nope" not found/);
 
@@ -151,7 +154,7 @@ test('deploy and export against a running server; SIGTERM stops it with code 0',
 
 test('the first start of an empty data directory deploys the demo flow, and only the first', async (t) => {
   const data = join(tempDir(t), 'data');
-  const first = await startWithDemo(data);
+  const first = await startServer(data, [], { demo: true });
   t.after(() => { if (first.child.exitCode === null) first.child.kill('SIGKILL'); });
   const status = await waitFor('readings through the demo', async () => {
     const s = await api<FlowStatus>(first, '/api/flows/demo/status');
@@ -160,25 +163,9 @@ test('the first start of an empty data directory deploys the demo flow, and only
   assert.equal(status?.state, 'running');
   assert.equal(await stopGracefully(first), 0, first.stderr());
 
-  const second = await startWithDemo(data);
+  const second = await startServer(data, [], { demo: true });
   t.after(() => { if (second.child.exitCode === null) second.child.kill('SIGKILL'); });
   const flows = await api<FlowSummary[]>(second, '/api/flows');
   assert.deepEqual(flows.map((f) => [f.id, f.draftRevision, f.deployedRevision, f.state]), [['demo', 1, 1, 'running']]);
   assert.equal(await stopGracefully(second), 0, second.stderr());
 });
-
-/** Like the shared startServer, but without --no-demo. */
-function startWithDemo(dataDir: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^Sluice listening on (http:\/\/\S+)$/m.exec(out);
-      if (m) resolve({ child, url: m[1]!, stderr: () => err });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening; stderr:\n${err}`)));
-  });
-}

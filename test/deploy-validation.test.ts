@@ -58,17 +58,19 @@ const cases: { name: string; body: () => string; path: string; nodeId?: string |
 test('deploy refuses bad documents with a precise problem each, and the running flow keeps running', async (t) => {
   const runtime = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(testNodes), log: silentLogger });
   const app = await buildApp(runtime);
+  const { token } = runtime.auth.createToken({ name: 'test', scopes: ['editor'], createdBy: 'test' });
+  const auth = { authorization: `Bearer ${token}` };
   t.after(async () => {
     await app.close();
     await runtime.close();
   });
-  const ok = await app.inject({ method: 'POST', url: '/api/flows/live/deploy', payload: good() });
+  const ok = await app.inject({ method: 'POST', url: '/api/flows/live/deploy', headers: auth, payload: good() });
   assert.equal(ok.statusCode, 200, ok.body);
   await waitFor('the flow to process records', () => (runtime.status('live')?.nodes.sink?.in ?? 0) > 0);
   const revision = runtime.status('live')!.deployedRevision;
 
   for (const c of cases) {
-    const res = await app.inject({ method: 'POST', url: '/api/flows/live/deploy', headers: { 'content-type': 'application/json' }, payload: c.body() });
+    const res = await app.inject({ method: 'POST', url: '/api/flows/live/deploy', headers: { ...auth, 'content-type': 'application/json' }, payload: c.body() });
     assert.equal(res.statusCode, 400, `${c.name}: ${res.body.slice(0, 300)}`);
     const body = res.json() as { error: string; problems: { nodeId: string | null; path: string; message: string }[] };
     assert.equal(body.error, 'invalid-flow', c.name);

@@ -10,7 +10,8 @@ import { silentLogger } from '../server/core/logger.js';
 import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
 import { builtinNodes } from '../nodes/index.js';
-import { launchChromium } from './helpers/browser.js';
+import type { AuthStore } from '../server/auth/auth-store.js';
+import { launchChromium, signIn } from './helpers/browser.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -32,7 +33,7 @@ async function setup(t: TestContext): Promise<{ url: string; runtime: RuntimeMan
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/#/flows/authored`, runtime, browser };
 }
 
-async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+async function openPage(browser: Browser, url: string, auth: AuthStore): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -40,6 +41,7 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; er
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(msg.text());
   });
+  await signIn(page, url, auth);
   await page.goto(url);
   await page.getByTestId('canvas').waitFor({ timeout: LONG });
   // Keys typed before the node catalog arrived would search an empty palette.
@@ -70,7 +72,7 @@ async function wire(page: Page, from: string, to: string): Promise<void> {
 
 test('drag simulate → validate → debug from the palette, wire, configure, deploy, see records in the debug sidebar', async (t) => {
   const { url, runtime, browser } = await setup(t);
-  const { page, errors } = await openPage(browser, url);
+  const { page, errors } = await openPage(browser, url, runtime.auth);
 
   await page.locator('[data-testid="palette-item"][data-type="validate"]').hover();
   assert.match(await page.getByTestId('palette-docs').textContent() ?? '', /Checks every record/, 'hovering a palette entry shows its docs');
@@ -135,7 +137,7 @@ test('export then import gives the same flow; a Node-RED export shows the server
     ],
     wires: [{ from: 'sim', to: 'check' }],
   });
-  const { page, errors } = await openPage(browser, url);
+  const { page, errors } = await openPage(browser, url, runtime.auth);
   await node(page, 'check').waitFor();
 
   await page.getByRole('button', { name: 'Export' }).click();
@@ -166,7 +168,7 @@ test('export then import gives the same flow; a Node-RED export shows the server
 
 test('keyboard only: add nodes from the palette search, connect them through the menu, deploy', async (t) => {
   const { url, runtime, browser } = await setup(t);
-  const { page, errors } = await openPage(browser, url);
+  const { page, errors } = await openPage(browser, url, runtime.auth);
   await page.keyboard.press('/');
   await page.keyboard.type('debug');
   await page.keyboard.press('Enter');
@@ -191,7 +193,7 @@ test('keyboard only: add nodes from the palette search, connect them through the
 
 test('two people edit the same flow at once and end with the same nodes and wires', async (t) => {
   const { url, runtime, browser } = await setup(t);
-  const [a, b] = await Promise.all([openPage(browser, url), openPage(browser, url)]);
+  const [a, b] = await Promise.all([openPage(browser, url, runtime.auth), openPage(browser, url, runtime.auth)]);
   await Promise.all([dragFromPalette(a.page, 'simulate', 140, 100), dragFromPalette(b.page, 'debug', 140, 350)]);
   await waitFor('each sees the other\'s node', async () => (await nodeIds(a.page)).length === 2 && (await nodeIds(b.page)).length === 2, LONG);
   await wire(a.page, 'simulate', 'debug');

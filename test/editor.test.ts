@@ -10,7 +10,7 @@ import { silentLogger } from '../server/core/logger.js';
 import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
 import { builtinNodes } from '../nodes/index.js';
-import { launchChromium } from './helpers/browser.js';
+import { launchChromium, signIn } from './helpers/browser.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -27,7 +27,7 @@ const root = packageRoot();
 const editorDir = join(root, 'dist', 'editor');
 
 /** A real server on a free port with the built editor, the demo flow deployed. */
-async function serveDemo(t: TestContext): Promise<{ url: string; demo: DemoFlow }> {
+async function serveDemo(t: TestContext): Promise<{ url: string; demo: DemoFlow; runtime: RuntimeManager }> {
   assert.ok(existsSync(join(editorDir, 'index.html')), `${editorDir}/index.html is missing: run \`npm run build\` (vite builds the editor)`);
   const runtime = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(builtinNodes), log: silentLogger });
   t.after(() => runtime.close());
@@ -37,7 +37,7 @@ async function serveDemo(t: TestContext): Promise<{ url: string; demo: DemoFlow 
   const demo = JSON.parse(readFileSync(join(root, 'flows', 'demo.json'), 'utf8')) as DemoFlow;
   await runtime.deploy(demo.id, demo);
   runtime.saveDraft(UNPLACED);
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, demo };
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, demo, runtime };
 }
 
 /** A draft that was never deployed and has no positions: shown as the draft, laid out by the editor. */
@@ -48,7 +48,7 @@ const UNPLACED = {
 };
 
 async function openEditor(t: TestContext, prepare?: (page: Page) => Promise<void>): Promise<{ page: Page; demo: DemoFlow; errors: string[] }> {
-  const { url, demo } = await serveDemo(t);
+  const { url, demo, runtime } = await serveDemo(t);
   const browser = await launchChromium();
   // Registered last, so it runs first: the page's socket is gone before the server closes.
   t.after(() => browser.close());
@@ -59,6 +59,7 @@ async function openEditor(t: TestContext, prepare?: (page: Page) => Promise<void
     if (msg.type() === 'error') errors.push(msg.text());
   });
   await prepare?.(page);
+  await signIn(page, url, runtime.auth);
   await page.goto(url);
   return { page, demo, errors };
 }

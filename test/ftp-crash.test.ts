@@ -60,7 +60,7 @@ function* journalKeys(entries: JournalExport[]): Generator<number> {
 }
 
 async function journal(server: ServerProcess): Promise<JournalExport[]> {
-  const res = await fetch(`${server.url}/api/flows/ftp-crash/journal?from=0&limit=100000`);
+  const res = await fetch(`${server.url}/api/flows/ftp-crash/journal?from=0&limit=100000`, { headers: server.auth });
   assert.equal(res.status, 200);
   return (await res.text()).split('\n').filter((l) => l).map((l) => JSON.parse(l) as JournalExport);
 }

@@ -3,11 +3,13 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { accessControl, withAccess } from '../auth/access-plugin.js';
 import type { RuntimeApi } from '../runtime/api.js';
 import { errorHandler } from './error-handler.js';
 import { JSON_BODY_LIMIT, jsonBody } from './json-body.js';
 import type { FeedLimits } from './live/connection-feed.js';
 import { alertRoutes } from './routes/alerts.js';
+import { authRoutes, type AuthRouteOptions } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { collabRoutes, type CollabOptions } from './routes/collab.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -34,15 +36,25 @@ export interface AppOptions {
   live?: { limits?: FeedLimits; countersEveryMs?: number };
   /** Shared drafts (tests shorten the save delay). */
   collab?: CollabOptions;
+  /** A bearer token accepted as admin without being stored (`SLUICE_ADMIN_TOKEN`, for CI and automation). */
+  adminToken?: string;
+  /** Serve HTTPS with this certificate and key (PEM); session cookies are then marked Secure. */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** Login throttling (tests lower it). */
+  auth?: AuthRouteOptions;
 }
 
 /** The HTTP face of a runtime. It owns no state of its own: closing it leaves the runtime open. */
 export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: JSON_BODY_LIMIT }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    logger: options.logger ?? false, bodyLimit: JSON_BODY_LIMIT, ...(options.https ? { https: options.https } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.decorate('runtime', runtime);
 
   await app.register(errorHandler);
+  // First: every route registered after it must declare its access (server/auth/access-plugin.ts).
+  await app.register(accessControl, { store: runtime.auth, adminToken: options.adminToken });
   await app.register(jsonBody);
   await app.register(fastifySwagger, {
     openapi: {
@@ -53,19 +65,23 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
           + 'Live updates: WebSocket `GET /api/ws` pushes JSON messages `{type:"status", flowId, nodeId, status}`, '
           + '`{type:"debug", flowId, nodeId, at, value}` (at most 20 per second; the rest are reported as '
           + '`{type:"debug-dropped", count}`) and `{type:"counters", flowId, nodes}` every second. Send '
-          + '`{"type":"subscribe","flowId":"<id>"}` to receive one flow only (`null` for all).',
+          + '`{"type":"subscribe","flowId":"<id>"}` to receive one flow only (`null` for all).\n\n'
+          + 'Access: `Authorization: Bearer <API token>` (scripts, CI, external read tokens), or the editor\'s session '
+          + 'cookie from `POST /api/login` with `X-CSRF-Token` on unsafe methods. Roles: viewer < editor < admin.',
         version: '1',
       },
       tags: [
         { name: 'catalog' }, { name: 'flows' }, { name: 'deploy' }, { name: 'status' }, { name: 'dead letters' },
-        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'operations' },
+        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'operations' }, { name: 'access' },
       ],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  // The API's description is public; what it describes is not.
+  await withAccess(app, 'public', (scope) => scope.register(fastifySwaggerUi, { routePrefix: '/api/docs' }));
   // A collaboration update can carry a whole imported flow, as large as a flow document body.
   await app.register(fastifyWebsocket, { options: { maxPayload: JSON_BODY_LIMIT } });
 
+  await app.register(authRoutes, options.auth ?? {});
   await app.register(healthRoutes);
   await app.register(catalogRoutes);
   await app.register(flowRoutes);
@@ -81,7 +97,8 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   await app.register(alertRoutes);
   await app.register(liveRoutes, options.live ?? {});
   await app.register(collabRoutes, options.collab ?? {});
-  await app.register(homeRoutes, { editorDir: options.editorDir });
+  // The editor's files are public (the login page is one of them); the data they load is not.
+  await withAccess(app, 'public', (scope) => scope.register(homeRoutes, { editorDir: options.editorDir }));
   await app.ready();
   return app;
 }

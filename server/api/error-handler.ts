@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { AuthInputError } from '../auth/auth-store.js';
 import { FlowInvalidError } from '../core/problems.js';
 import { ConflictError, NotFoundError } from '../runtime/errors.js';
 import { ApiError } from './errors.js';
@@ -15,6 +16,9 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     }
     if (err instanceof NotFoundError) return reply.code(404).send({ error: 'not-found', message: err.message });
     if (err instanceof ConflictError) return reply.code(409).send({ error: 'conflict', message: err.message });
+    if (err instanceof AuthInputError) {
+      return reply.code(err.code === 'not-found' ? 404 : err.code === 'conflict' ? 409 : 400).send({ error: err.code, message: err.message });
+    }
     if (err instanceof ApiError) {
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });
     }

@@ -1,6 +1,8 @@
 import { deployCommand } from './commands/deploy.js';
 import { exportCommand } from './commands/export.js';
 import { startCommand } from './commands/start.js';
+import { tokenCommand } from './commands/token.js';
+import { userCommand } from './commands/user.js';
 import { validateCommand } from './commands/validate.js';
 import { processOutput, type Output } from './output.js';
 import { USAGE, UsageError } from './usage.js';
@@ -12,6 +14,8 @@ const commands: { [name: string]: Command } = {
   deploy: deployCommand,
   export: exportCommand,
   validate: validateCommand,
+  user: userCommand,
+  token: tokenCommand,
 };
 
 /** Runs one CLI invocation and answers its exit code: 0 ok, 1 problems or failure, 2 usage. */

@@ -1,13 +1,16 @@
 import { parseJson } from '../core/problems.js';
 
 /** A call to a running Sluice server; connection failures become one readable message. */
-export async function callServer(server: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+export async function callServer(server: string, method: string, path: string, body?: string, token?: string): Promise<{ status: number; text: string }> {
   const url = new URL(path, server.endsWith('/') ? server : `${server}/`);
   let response: Response;
   try {
     response = await fetch(url, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body,
     });
   } catch (err) {
@@ -15,6 +18,11 @@ export async function callServer(server: string, method: string, path: string, b
     throw new Error(`cannot reach the Sluice server at ${url.origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
   }
   return { status: response.status, text: await response.text() };
+}
+
+/** `--token`, else SLUICE_TOKEN: an API token (`sluice token create`) or the server's SLUICE_ADMIN_TOKEN. */
+export function apiToken(option: string | undefined): string | undefined {
+  return option ?? (process.env.SLUICE_TOKEN || undefined);
 }
 
 /** The `message` of an error body, or the raw text when the server answered something else. */

@@ -13,16 +13,27 @@ export const USAGE = `Usage: sluice <command> [options]
 Commands:
   start     Run the server.
             [--port 8840] [--host 127.0.0.1] [--data ./data] [--nodes module.js ...] [--no-demo]
-            [--mqtt-port 1883]
+            [--mqtt-port 1883] [--tls-cert cert.pem --tls-key key.pem]
             --nodes may be repeated; each module's default export is a node definition or an array of them.
             On the first start of an empty data directory the demo flow is deployed, unless --no-demo.
             --mqtt-port starts an embedded MQTT broker (MQTT 3.1.1, sessions in memory) on --host.
-  deploy    FILE [--server ${DEFAULT_SERVER}]
+            Without users, prints a one-time link that creates the first admin. A --host other than
+            loopback needs an admin user first. SLUICE_ADMIN_TOKEN (32+ characters) is accepted as an
+            admin bearer token (CI, containers).
+  deploy    FILE [--server ${DEFAULT_SERVER}] [--token TOKEN]
             Validate and deploy the flow document in FILE on a running server.
-  export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N]
+  export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N] [--token TOKEN]
             Print a flow document (default: the draft) to stdout.
   validate  FILE [--nodes module.js ...]
             Check a flow document offline, as a deploy would (secret and env references are assumed set).
+  user      add NAME [--role viewer|editor|admin] [--password-stdin] | list | remove NAME
+            | set-role NAME ROLE | password NAME [--password-stdin]      [--data ./data]
+            Without --password-stdin a password is generated and printed once.
+  token     create --scope SCOPE [--scope ...] [--name NAME] [--expires 90d] [--rate N] | list | revoke ID
+            [--data ./data]. Scopes: viewer, editor, admin, or external read-only scopes flow:<id>,
+            alerts, alerts:<flowId> (rate-limited, default 60 requests/minute). The token is printed once.
+
+deploy and export send --token, else SLUICE_TOKEN, as a bearer token.
 
 Exit codes: 0 ok, 1 problems found or the command failed, 2 usage error.
 `;

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Problem } from '../core/problems.js';
 import type { NodeRegistry } from '../core/registry.js';
 import type { IngressHandler } from '../core/services.js';
+import type { AuthStore } from '../auth/auth-store.js';
 import type { CollabStore } from '../store/collab-store.js';
 import type {
   Alert, AlertDetail, AlertQuery, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
@@ -19,6 +20,8 @@ export interface RuntimeApi {
   readonly events: EventEmitter;
   /** The shared (Yjs) drafts of the editor, persisted next to the flows. */
   readonly collab: CollabStore;
+  /** Users, sessions, API tokens and the audit log, persisted next to the flows. */
+  readonly auth: AuthStore;
 
   listFlows(): FlowSummary[];
   /** The current draft, or undefined when the flow does not exist. */

@@ -15,6 +15,7 @@ import { AlertStore, type AlertQuery } from '../services/alert-store.js';
 import { IngressRegistry } from '../services/ingress.js';
 import type { Journal } from '../journal/journal.js';
 import { SqliteJournal } from '../journal/sqlite-journal.js';
+import { AuthStore } from '../auth/auth-store.js';
 import { CollabStore } from '../store/collab-store.js';
 import { FlowStore } from '../store/flow-store.js';
 import { SecretStore } from '../store/secret-store.js';
@@ -50,6 +51,7 @@ const checkFormat = TypeCompiler.Compile(FlowDocumentSchema);
 export class RuntimeManager implements RuntimeApi {
   readonly events = new EventEmitter();
   readonly collab: CollabStore;
+  readonly auth: AuthStore;
   private readonly entries = new Map<string, FlowEntry>();
   private readonly log: Logger;
   private readonly ingressRoutes = new IngressRegistry();
@@ -66,6 +68,7 @@ export class RuntimeManager implements RuntimeApi {
     this.events.setMaxListeners(0);
     this.alerts = AlertStore.open(db);
     this.collab = new CollabStore(db);
+    this.auth = new AuthStore(db);
     this.services = { ingress: this.ingressRoutes, alerts: this.alerts };
   }
 

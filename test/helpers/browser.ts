@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SESSION_COOKIE } from '../../server/auth/access-plugin.js';
+import { AuthInputError, type AuthStore } from '../../server/auth/auth-store.js';
+import type { Role } from '../../server/auth/roles.js';
 
 /** Debian's Chromium: the editor tests drive the browser the machines install, never one playwright downloads. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -16,4 +19,21 @@ export async function launchChromium(): Promise<Browser> {
       + '`apt-get update && apt-get install -y chromium` (do not let playwright download a browser)');
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Logs the page's browser context in as `name` with `role` (the user is created when missing): a real session
+ * in the server's store, its cookie set for `url`, exactly what POST /api/login would have set.
+ */
+export async function signIn(page: Page, url: string, auth: AuthStore, role: Role = 'admin', name = `test-${role}`): Promise<void> {
+  if (!auth.user(name)) {
+    try {
+      await auth.addUser(name, role, `${name}-password`);
+    } catch (err) {
+      // Two pages signing in at once both found the user missing: the other one created it.
+      if (!(err instanceof AuthInputError && err.code === 'conflict')) throw err;
+    }
+  }
+  const session = auth.createSession(name);
+  await page.context().addCookies([{ name: SESSION_COOKIE, value: session.id, url: new URL(url).origin, httpOnly: true, sameSite: 'Strict' }]);
 }

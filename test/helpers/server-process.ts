@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
@@ -6,29 +7,47 @@ const bin = fileURLToPath(new URL('../../../bin/sluice.js', import.meta.url));
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** The admin bearer token the server was started with (SLUICE_ADMIN_TOKEN); `--token` for the CLI. */
+  token: string;
+  /** `{ authorization: 'Bearer <token>' }`, for fetch and `new WebSocket(url, { headers })`. */
+  auth: { authorization: string };
+  /** Everything the server wrote to stdout (the listening line, the one-time login link). */
+  stdout(): string;
   /** Everything the server wrote to stderr (logs), for failure messages. */
   stderr(): string;
 }
 
-/** Starts `sluice start` in a child process on a free port and resolves once it listens. */
-export function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--data', dataDir, '--no-demo', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+export interface StartOptions {
+  /** Deploy the demo flow on the first start (default false: --no-demo). */
+  demo?: boolean;
+  /** Extra environment variables of the child. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Starts `sluice start` in a child process on a free port and resolves once it listens. The child gets a
+ * random SLUICE_ADMIN_TOKEN (the production feature for CI and containers); `api()` sends it.
+ */
+export function startServer(dataDir: string, extraArgs: string[] = [], options: StartOptions = {}): Promise<ServerProcess> {
+  const token = randomBytes(32).toString('base64url');
+  const args = [bin, 'start', '--port', '0', '--data', dataDir, ...(options.demo ? [] : ['--no-demo']), ...extraArgs];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_ADMIN_TOKEN: token, ...options.env },
   });
   let err = '';
+  let out = '';
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   return new Promise((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not start within 20 s; stderr:\n${err}`));
     }, 20_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1]!, stderr: () => err });
+        resolve({ child, url: m[1]!, token, auth: { authorization: `Bearer ${token}` }, stdout: () => out, stderr: () => err });
       }
     });
     child.once('exit', (code) => {
@@ -53,10 +72,11 @@ export async function stopGracefully(server: ServerProcess): Promise<number | nu
   });
 }
 
+/** A JSON call with the server's admin token. */
 export async function api<T = unknown>(server: ServerProcess, path: string, init?: { method?: string; body?: unknown }): Promise<T> {
   const res = await fetch(`${server.url}${path}`, {
     method: init?.method ?? 'GET',
-    headers: init?.body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...server.auth, ...(init?.body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: init?.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await res.text();

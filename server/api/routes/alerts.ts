@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { alertFlows } from '../../auth/access-plugin.js';
 import { NotFoundError } from '../../runtime/errors.js';
 import { ErrorBody, withErrors } from '../schemas.js';
 import '../decorators.js';
@@ -54,6 +55,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = app.runtime;
 
   app.get('/api/alerts', {
+    config: { access: { scope: 'alerts' } },
     schema: {
       tags: ['alerts'], summary: 'Alerts, newest first; from/to bound the firing time (from ≤ firedAt < to)',
       querystring: Type.Object({
@@ -68,31 +70,48 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const { limit, ...filters } = request.query;
-    return runtime.listAlerts({ ...filters, limit: limit ?? 100 });
+    const readable = alertFlows(request.principal);
+    if (readable === null) return runtime.listAlerts({ ...filters, limit: limit ?? 100 });
+    // An external token limited to some flows' alerts sees those flows only, whatever it asks for.
+    const flows = filters.flow === undefined ? [...readable] : [filters.flow].filter((f) => readable.has(f));
+    return flows.flatMap((flow) => runtime.listAlerts({ ...filters, flow, limit: limit ?? 100 }))
+      .sort((a, b) => b.firedAt - a.firedAt).slice(0, limit ?? 100);
   });
 
   app.get('/api/alerts/:id', {
+    config: { access: { scope: 'alerts' } },
     schema: {
       tags: ['alerts'], summary: 'One alert with its history of transitions',
       params: AlertParams, response: withErrors({ 200: AlertDetailSchema }),
     },
   }, async (request) => {
     const alert = runtime.getAlert(request.params.id);
-    if (!alert) throw new NotFoundError(`alert "${request.params.id}"`);
+    const readable = alertFlows(request.principal);
+    if (!alert || (readable !== null && !readable.has(alert.flowId))) throw new NotFoundError(`alert "${request.params.id}"`);
     return alert;
   });
 
   app.post('/api/alerts/:id/acknowledge', {
+    config: { access: 'editor' },
     schema: {
       tags: ['alerts'], summary: 'Acknowledge a firing alert; 409 when it is already acknowledged or resolved',
       params: AlertParams, body: ActionBody, response: withErrors({ 200: AlertDetailSchema, 409: ErrorBody }),
     },
-  }, async (request) => runtime.acknowledgeAlert(request.params.id, request.body.by, request.body.note ?? null));
+  }, async (request) => {
+    const alert = runtime.acknowledgeAlert(request.params.id, request.body.by, request.body.note ?? null);
+    request.audit('alert.acknowledge', request.params.id, { by: request.body.by, note: request.body.note ?? null });
+    return alert;
+  });
 
   app.post('/api/alerts/:id/resolve', {
+    config: { access: 'editor' },
     schema: {
       tags: ['alerts'], summary: 'Resolve an alert by hand; it does not fire again until its condition has cleared and returned',
       params: AlertParams, body: ActionBody, response: withErrors({ 200: AlertDetailSchema, 409: ErrorBody }),
     },
-  }, async (request) => runtime.resolveAlert(request.params.id, request.body.by, request.body.note ?? null));
+  }, async (request) => {
+    const alert = runtime.resolveAlert(request.params.id, request.body.by, request.body.note ?? null);
+    request.audit('alert.resolve', request.params.id, { by: request.body.by, note: request.body.note ?? null });
+    return alert;
+  });
 };

@@ -23,10 +23,12 @@ const CatalogEntrySchema = Type.Object({
 /** The node catalog and the flow format: what palettes, property forms and CI validate against. */
 export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/nodes', {
+    config: { access: 'viewer' },
     schema: { tags: ['catalog'], summary: 'Every node type with its ports and config schema', response: withErrors({ 200: Type.Array(CatalogEntrySchema) }) },
   }, async () => app.runtime.registry.catalog());
 
   app.get('/api/nodes/:type', {
+    config: { access: 'viewer' },
     schema: {
       tags: ['catalog'], summary: 'One node type',
       params: Type.Object({ type: Type.String({ minLength: 1, maxLength: 128 }) }),
@@ -39,6 +41,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/schema/flow', {
+    config: { access: 'viewer' },
     schema: { tags: ['catalog'], summary: 'JSON Schema of the flow document, format 1', response: { 200: Type.Unknown() } },
   }, async () => ({ $schema: 'http://json-schema.org/draft-07/schema#', ...FlowDocumentSchema }));
 };

@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
 import { WebSocket, type RawData } from 'ws';
+import { roleAtLeast } from '../../auth/roles.js';
 import { CollabRooms } from '../../collab/rooms.js';
 import type { CollabConnection } from '../../collab/room.js';
+import { MESSAGE_SYNC } from '../../collab/protocol.js';
 import { FlowParams } from '../schemas.js';
 import '../decorators.js';
 
@@ -29,7 +33,7 @@ export const collabRoutes: FastifyPluginAsyncTypebox<CollabOptions> = async (app
   });
   app.addHook('onClose', async () => rooms.closeAll());
 
-  app.get('/api/flows/:id/collab', { websocket: true, schema: { params: FlowParams } }, (socket, request) => {
+  app.get('/api/flows/:id/collab', { websocket: true, config: { access: 'viewer' }, schema: { params: FlowParams } }, (socket, request) => {
     const { id } = request.params as { id: string };
     const conn: CollabConnection = {
       send: (data) => {
@@ -41,9 +45,13 @@ export const collabRoutes: FastifyPluginAsyncTypebox<CollabOptions> = async (app
       socket.close(FLOW_NOT_FOUND, `flow "${id}" does not exist`);
       return;
     }
+    // Viewers follow the draft live and show their presence, but their document changes are not applied.
+    const readOnly = !roleAtLeast(request.principal?.role ?? null, 'editor');
     socket.on('message', (data: RawData) => {
       try {
-        room.receive(conn, bytes(data));
+        const message = bytes(data);
+        if (readOnly && changesDocument(message)) return;
+        room.receive(conn, message);
       } catch (err) {
         request.log.warn({ err }, 'bad collaboration message');
         socket.close(1007, (err as Error).message.slice(0, 120));
@@ -53,6 +61,14 @@ export const collabRoutes: FastifyPluginAsyncTypebox<CollabOptions> = async (app
     socket.on('error', (err) => request.log.warn({ err }, 'collaboration socket error'));
   });
 };
+
+/** Sync step 2 and update messages carry document changes; step 1 and awareness messages do not. */
+function changesDocument(message: Uint8Array): boolean {
+  const decoder = decoding.createDecoder(message);
+  if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return false;
+  const step = decoding.readVarUint(decoder);
+  return step === syncProtocol.messageYjsSyncStep2 || step === syncProtocol.messageYjsUpdate;
+}
 
 function bytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));

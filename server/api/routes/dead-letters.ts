@@ -23,6 +23,7 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = app.runtime;
 
   app.get('/api/flows/:id/dead-letters', {
+    config: { access: 'viewer' },
     schema: {
       tags: ['dead letters'], summary: 'Dead letters, oldest first, paged by afterId',
       params: FlowParams,
@@ -39,6 +40,7 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post('/api/flows/:id/dead-letters/:dlId/replay', {
+    config: { access: 'editor' },
     schema: {
       tags: ['dead letters'], summary: 'Journal a replay of the records into the node that failed',
       params: DeadLetterParams,
@@ -46,13 +48,16 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     await runtime.replayDeadLetter(request.params.id, request.params.dlId);
+    request.audit('dead-letter.replay', `${request.params.id}/${request.params.dlId}`);
     return reply.code(202).send({ flowId: request.params.id, deadLetterId: request.params.dlId, state: 'replayed' as const });
   });
 
   app.delete('/api/flows/:id/dead-letters/:dlId', {
+    config: { access: 'editor' },
     schema: { tags: ['dead letters'], summary: 'Discard a dead letter (kept, marked discarded)', params: DeadLetterParams, response: withErrors({ 204: Type.Null() }) },
   }, async (request, reply) => {
     runtime.discardDeadLetter(request.params.id, request.params.dlId);
+    request.audit('dead-letter.discard', `${request.params.id}/${request.params.dlId}`);
     return reply.code(204).send(null);
   });
 };

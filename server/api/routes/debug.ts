@@ -14,6 +14,7 @@ export const DebugMessageSchema = Type.Object({
 /** The recent debug messages a flow kept, for an editor that opens after they were sent. */
 export const debugRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/flows/:id/debug', {
+    config: { access: { scope: 'flow' } },
     schema: { tags: ['status'], summary: 'Recent debug messages of the flow', params: FlowParams, response: withErrors({ 200: Type.Array(DebugMessageSchema) }) },
   }, async (request) => {
     if (!app.runtime.getDraft(request.params.id)) throw flowNotFound(request.params.id);

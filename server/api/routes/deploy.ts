@@ -10,6 +10,7 @@ export const deployRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = app.runtime;
 
   app.post('/api/flows/:id/deploy', {
+    config: { access: 'editor' },
     schema: {
       tags: ['deploy'],
       summary: 'Validate and deploy the draft, or the document in the body (which then becomes the draft)',
@@ -23,10 +24,12 @@ export const deployRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (body === undefined && !runtime.getDraft(id)) throw flowNotFound(id);
     requireDocumentId(body, id);
     const deployed = await runtime.deploy(id, body);
+    request.audit('flow.deploy', id, { revision: deployed.revision });
     return { flowId: deployed.flowId, revision: deployed.revision };
   });
 
   app.post('/api/validate', {
+    config: { access: 'viewer' },
     schema: {
       tags: ['deploy'], summary: 'Check a flow document as a deploy would, without storing it',
       body: FlowDocumentBody,

@@ -34,10 +34,12 @@ export const flowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = app.runtime;
 
   app.get('/api/flows', {
+    config: { access: 'viewer' },
     schema: { tags: ['flows'], summary: 'Every flow with its draft and deployed revisions', response: withErrors({ 200: Type.Array(FlowSummarySchema) }) },
   }, async () => runtime.listFlows());
 
   app.post('/api/flows', {
+    config: { access: 'editor' },
     schema: {
       tags: ['flows'], summary: 'Create a flow from a document (409 when the id is taken)',
       body: FlowDocumentBody, response: withErrors({ 201: RevisionRef, 409: ErrorBody }),
@@ -52,10 +54,12 @@ export const flowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/flows/:id', {
+    config: { access: 'viewer' },
     schema: { tags: ['flows'], summary: 'The current draft', params: FlowParams, response: withErrors({ 200: StoredRevisionSchema }) },
   }, async (request) => runtime.getDraft(request.params.id) ?? throwNotFound(request.params.id));
 
   app.put('/api/flows/:id', {
+    config: { access: 'editor' },
     schema: {
       tags: ['flows'], summary: 'Store a new draft revision (the document id must equal the URL id)',
       params: FlowParams, body: FlowDocumentBody, response: withErrors({ 200: RevisionRef }),
@@ -67,13 +71,16 @@ export const flowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.delete('/api/flows/:id', {
+    config: { access: 'editor' },
     schema: { tags: ['flows'], summary: 'Stop the flow and delete it with its journal and dead letters', params: FlowParams, response: withErrors({ 204: Type.Null() }) },
   }, async (request, reply) => {
     if (!(await runtime.deleteFlow(request.params.id))) throw flowNotFound(request.params.id);
+    request.audit('flow.delete', request.params.id);
     return reply.code(204).send(null);
   });
 
   app.get('/api/flows/:id/revisions', {
+    config: { access: 'viewer' },
     schema: { tags: ['flows'], summary: 'Stored revisions, with the draft and deployed ones marked', params: FlowParams, response: withErrors({ 200: Type.Array(RevisionInfoSchema) }) },
   }, async (request) => {
     if (!runtime.getDraft(request.params.id)) throw flowNotFound(request.params.id);
@@ -81,6 +88,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/flows/:id/export', {
+    config: { access: 'viewer' },
     schema: {
       tags: ['flows'], summary: 'The flow document as a file (secrets stay references)',
       params: FlowParams, querystring: ExportQuery, response: withErrors({ 200: Type.Unknown({ description: 'A flow document, format 1.' }) }),

@@ -8,6 +8,7 @@ import '../decorators.js';
 /** Liveness for load balancers and the Prometheus scrape endpoint. */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
+    config: { access: 'public' },
     schema: {
       tags: ['operations'], summary: 'Liveness',
       response: withErrors({ 200: Type.Object({ status: Type.Literal('ok'), flows: Type.Integer() }) }),
@@ -15,6 +16,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async () => ({ status: 'ok' as const, flows: app.runtime.listFlows().length }));
 
   app.get('/metrics', {
+    config: { access: 'viewer' },
     schema: {
       tags: ['operations'], summary: 'Per-flow and per-node metrics, Prometheus text format 0.0.4',
       response: withErrors({ 200: Type.String() }),

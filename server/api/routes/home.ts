@@ -14,7 +14,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox<HomeOptions> = async (app, op
     await app.register(fastifyStatic, { root: resolve(options.editorDir), prefix: '/' });
     return;
   }
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     const rows = app.runtime.listFlows().map((f) => `<li><code>${escapeHtml(f.id)}</code> ${escapeHtml(f.name)} — ${f.state}`
       + `${f.deployedRevision === null ? '' : `, revision ${f.deployedRevision} deployed`}`
       + ` (<a href="/api/flows/${encodeURIComponent(f.id)}/status">status</a>,`

@@ -8,6 +8,7 @@ import '../decorators.js';
 /** Import stores a document as a new draft revision; it never deploys. */
 export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/import', {
+    config: { access: 'editor' },
     schema: {
       tags: ['flows'],
       summary: 'Import a Sluice flow document as a draft (Node-RED exports are recognised and refused with 422)',

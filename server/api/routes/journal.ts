@@ -12,6 +12,7 @@ const MAX_LIMIT = 100_000;
 /** The audit log as NDJSON, streamed entry by entry so a large export never sits in memory. */
 export const journalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/flows/:id/journal', {
+    config: { access: 'viewer' },
     schema: {
       tags: ['journal'],
       summary: 'Journal entries after `from` (exclusive), oldest first, one JSON object per line',

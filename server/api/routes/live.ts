@@ -19,7 +19,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveOptions> = async (app, op
   app.addHook('onClose', async () => hub.close());
 
   // @fastify/websocket hides WebSocket routes from OpenAPI; app.ts describes this one in the document's info.
-  app.get('/api/ws', { websocket: true }, (socket, request) => {
+  app.get('/api/ws', { websocket: true, config: { access: 'viewer' } }, (socket, request) => {
     const send = (message: LiveMessage): boolean => {
       if (socket.readyState !== WebSocket.OPEN) return false;
       if (message.type === 'debug' && socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;

@@ -40,6 +40,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = app.runtime;
 
   app.get('/api/flows/:id/status', {
+    config: { access: { scope: 'flow' } },
     schema: { tags: ['status'], summary: 'Flow state, journal positions and per-node counters', params: FlowParams, response: withErrors({ 200: FlowStatusSchema }) },
   }, async (request) => {
     const status = runtime.status(request.params.id);
@@ -48,6 +49,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/flows/:id/nodes/:nodeId/state', {
+    config: { access: 'viewer' },
     schema: {
       tags: ['status'], summary: 'The state of one node of the deployed flow (null for stateless nodes)',
       params: Type.Object({ id: FlowParams.properties.id, nodeId: Type.String({ minLength: 1, maxLength: 128 }) }),
@@ -66,6 +68,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
 export const nodeQueryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const runtime = app.runtime;
   app.get('/api/flows/:id/nodes/:nodeId/query/:name', {
+    config: { access: { scope: 'flow' } },
     schema: {
       tags: ['status'], summary: "Runs a node's named read-only query; query-string parameters are passed to it",
       params: Type.Object({ id: FlowParams.properties.id, nodeId: Type.String({ minLength: 1, maxLength: 128 }), name: Type.String({ minLength: 1, maxLength: 64 }) }),

@@ -3,13 +3,13 @@ import { parseJson, type Problem } from '../../core/problems.js';
 import { documentId } from '../../api/document-id.js';
 import { readFlowFile } from '../flow-file.js';
 import { problemLine, type Output } from '../output.js';
-import { callServer, errorMessage } from '../server-client.js';
+import { apiToken, callServer, errorMessage } from '../server-client.js';
 import { DEFAULT_SERVER, UsageError } from '../usage.js';
 
 /** `sluice deploy FILE`: sends the document to a running server, which validates and swaps it in. */
 export async function deployCommand(args: string[], output: Output): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true, options: { server: { type: 'string', default: DEFAULT_SERVER } },
+    args, allowPositionals: true, options: { server: { type: 'string', default: DEFAULT_SERVER }, token: { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError('deploy takes exactly one FILE');
   const file = await readFlowFile(positionals[0]!);
@@ -22,7 +22,7 @@ export async function deployCommand(args: string[], output: Output): Promise<num
     output.out(problemLine({ nodeId: null, path: '/id', message: 'the document has no id' }));
     return 1;
   }
-  const { status, text } = await callServer(values.server, 'POST', `api/flows/${encodeURIComponent(id)}/deploy`, file.text);
+  const { status, text } = await callServer(values.server, 'POST', `api/flows/${encodeURIComponent(id)}/deploy`, file.text, apiToken(values.token));
   if (status === 200) {
     const { revision } = JSON.parse(text) as { revision: number };
     output.out(`deployed ${id} revision ${revision}`);

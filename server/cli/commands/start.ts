@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../api/app.js';
+import { AuthStore } from '../../auth/auth-store.js';
 import { jsonLogger } from '../../core/logger.js';
 import { NodeRegistry } from '../../core/registry.js';
 import { RuntimeManager } from '../../runtime/manager.js';
@@ -26,6 +27,8 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       nodes: { type: 'string', multiple: true },
       'no-demo': { type: 'boolean', default: false },
       'mqtt-port': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
@@ -36,6 +39,13 @@ export async function startCommand(args: string[], output: Output): Promise<numb
     throw new UsageError(`--mqtt-port must be 0..65535, got ${values['mqtt-port']}`);
   }
 
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const https = values['tls-cert'] === undefined ? undefined
+    : { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']!) };
+  const adminToken = process.env.SLUICE_ADMIN_TOKEN || undefined;
+  const dataDir = resolve(values.data);
+  refuseOpenBind(values.host, dataDir);
+
   const log = jsonLogger();
   const registry = new NodeRegistry([...builtinNodes, ...(await loadNodeModules(values.nodes ?? []))]);
   // Before the runtime, so flows subscribing to the embedded broker connect on their first attempt.
@@ -43,7 +53,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   if (broker) output.out(`MQTT broker listening on ${broker.url}`);
   let runtime: RuntimeManager;
   try {
-    runtime = await RuntimeManager.open({ dataDir: resolve(values.data), registry, log });
+    runtime = await RuntimeManager.open({ dataDir, registry, log });
   } catch (err) {
     await broker?.close();
     throw err;
@@ -51,7 +61,9 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   let app;
   try {
     if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output);
-    app = await buildApp(runtime, { logger: { level: 'warn', stream: process.stderr }, editorDir: join(packageRoot(), 'dist', 'editor') });
+    app = await buildApp(runtime, {
+      logger: { level: 'warn', stream: process.stderr }, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
+    });
     await app.listen({ port, host: values.host });
   } catch (err) {
     await app?.close();
@@ -62,7 +74,12 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   const shownHost = values.host.includes(':') ? `[${values.host}]` : values.host;
-  output.out(`Sluice listening on http://${shownHost}:${bound}`);
+  const base = `${https ? 'https' : 'http'}://${shownHost}:${bound}`;
+  output.out(`Sluice listening on ${base}`);
+  if (!runtime.auth.hasUsers()) {
+    // Jupyter-style: the link is the credential, so it goes to the terminal of whoever started the server.
+    output.out(`No users yet. Open this one-time link within the hour to create the first admin:\n  ${base}/#setup=${runtime.auth.createLoginLink()}`);
+  }
 
   const server = app;
   return new Promise<number>((done) => {
@@ -83,6 +100,25 @@ export async function startCommand(args: string[], output: Output): Promise<numb
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** Loopback addresses: 127.0.0.0/8, ::1 and localhost. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Anyone who can reach a network address could take the first-admin link: such a bind needs an admin already. */
+function refuseOpenBind(host: string, dataDir: string): void {
+  if (isLoopback(host)) return;
+  const { store, close } = AuthStore.open(dataDir);
+  try {
+    if (!store.hasAdmin()) {
+      throw new Error(`refusing to listen on ${host} (not a loopback address) without an admin user in ${dataDir}; `
+        + `create one first: sluice user add NAME --role admin --data ${dataDir}`);
+    }
+  } finally {
+    close();
+  }
 }
 
 /** First start of an empty data directory: something to look at right away. */
