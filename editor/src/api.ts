@@ -1,3 +1,4 @@
+import { currentSession, setSession, type SessionInfo } from './auth/session';
 import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, Problem } from './types';
 
 export class HttpError extends Error {
@@ -8,12 +9,18 @@ export class HttpError extends Error {
 
 /** The server is ours and publishes its schemas; the editor trusts the shapes it documents. */
 async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: { [name: string]: string } = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  // The session cookie goes by itself; unsafe methods also carry the session's CSRF token.
+  const csrf = currentSession()?.csrfToken;
+  if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   const res = await fetch(path, {
-    method,
-    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    method, headers, credentials: 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
     signal,
   });
+  // The session ended (expired, logged out elsewhere, password changed): back to the login page.
+  if (res.status === 401 && currentSession()) setSession(null);
   if (!res.ok) {
     const text = await res.text();
     const { message, problems } = errorBody(text);
@@ -39,7 +46,13 @@ function errorBody(text: string): { message: string; problems: Problem[] } {
 
 const flowPath = (id: string) => `/api/flows/${encodeURIComponent(id)}`;
 
+type SessionAnswer = SessionInfo & { kind: 'session' | 'token' };
+
 export const api = {
+  session: () => getJson<SessionAnswer | null>('/api/session'),
+  login: (name: string, password: string) => request<SessionAnswer>('POST', '/api/login', { name, password }),
+  setup: (token: string, name: string, password: string) => request<SessionAnswer>('POST', '/api/setup', { token, name, password }),
+  logout: () => request<unknown>('POST', '/api/logout'),
   flows: (signal?: AbortSignal) => getJson<FlowSummary[]>('/api/flows', signal),
   catalog: (signal?: AbortSignal) => getJson<CatalogEntry[]>('/api/nodes', signal),
   deployedDocument: (id: string, signal?: AbortSignal) => getJson<FlowDocument>(`${flowPath(id)}/export?revision=deployed`, signal),

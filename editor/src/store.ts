@@ -1,5 +1,6 @@
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from '@xyflow/react';
 import { create } from 'zustand';
+import { canEdit } from './auth/session';
 import type { CollabState } from './collab/provider';
 import { FlowSession, type Peer } from './collab/session';
 import { appendDebug, clearDebug, DEBUG_LIMIT, emptyDebugLog, setDebugPaused, type DebugLog } from './debug-log';
@@ -204,5 +205,6 @@ export function currentStatus(counters: NodeCounters | undefined, live: NodeStat
 /** The session of the selected flow once it has synced: edits before the first sync would be lost in the merge. */
 export function editableSession(): FlowSession | null {
   const { session, draft } = useEditorStore.getState();
-  return draft ? session : null;
+  // Viewers get no session to edit through: every edit path (canvas, forms, shortcuts, paste) goes through here.
+  return draft && canEdit() ? session : null;
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { formatTime } from '../format';
 import { useEditorStore } from '../store';
+import { currentSession, useCanEdit } from '../auth/session';
 import { localUser } from '../user';
 import type { Alert } from '../types';
 import { usePolled } from './usePolled';
@@ -22,7 +23,8 @@ export function AlertsPanel() {
 function AlertItem({ alert, onChanged }: { alert: Alert; onChanged: () => void }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const act = (action: typeof api.acknowledgeAlert) => action(alert.id, localUser().name, note).then(() => { setNote(''); setError(null); onChanged(); }, (err: unknown) => setError((err as Error).message));
+  const edit = useCanEdit();
+  const act = (action: typeof api.acknowledgeAlert) => action(alert.id, currentSession()?.name ?? localUser().name, note).then(() => { setNote(''); setError(null); onChanged(); }, (err: unknown) => setError((err as Error).message));
   return (
     <li className={`sl-debug-item sl-alert-${alert.state}`} data-testid="alert">
       <div className="sl-debug-summary">
@@ -35,7 +37,7 @@ function AlertItem({ alert, onChanged }: { alert: Alert; onChanged: () => void }
         <span className="sl-debug-preview">{alert.message}</span>
         {alert.resolveNote ?? alert.acknowledgeNote ? <span className="sl-muted">“{alert.resolveNote ?? alert.acknowledgeNote}”</span> : null}
       </div>
-      {alert.state !== 'resolved' ? (
+      {alert.state !== 'resolved' && edit ? (
         <div className="sl-item-actions">
           <input type="text" aria-label="Note" placeholder="note" value={note} onChange={(e) => setNote(e.target.value)} />
           {alert.state === 'firing' ? <button type="button" className="sl-small" onClick={() => void act(api.acknowledgeAlert)}>Acknowledge</button> : null}

@@ -1,4 +1,5 @@
 import { ReactFlowProvider } from '@xyflow/react';
+import { useCanEdit } from '../auth/session';
 import { useCatalogAndFlows, useFlowStatus } from '../hooks/useServerData';
 import { useFlowSelection } from '../hooks/useFlowSelection';
 import { useLiveFeed } from '../hooks/useLiveFeed';
@@ -21,6 +22,7 @@ export function App() {
   useLiveFeed();
   useShortcuts();
   const dialog = useEditorStore((s) => s.dialog);
+  const edit = useCanEdit();
   return (
     <ReactFlowProvider>
       <div className="sl-app">
@@ -28,11 +30,11 @@ export function App() {
         <FlowTabs />
         <Toolbar />
         <main className="sl-main">
-          <Palette />
+          {edit ? <Palette /> : null}
           <FlowCanvas />
           <Sidebar />
         </main>
-        {dialog === 'deploy' ? <DeployDialog /> : dialog === 'import' ? <ImportDialog /> : dialog === 'export' ? <ExportDialog /> : null}
+        {dialog === 'deploy' && edit ? <DeployDialog /> : dialog === 'import' && edit ? <ImportDialog /> : dialog === 'export' ? <ExportDialog /> : null}
       </div>
     </ReactFlowProvider>
   );

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api';
+import { useCanEdit } from '../auth/session';
 import { formatTime, safeJson } from '../format';
 import { useEditorStore } from '../store';
 import type { DeadLetter } from '../types';
@@ -28,6 +29,7 @@ export function DeadLettersPanel() {
 
 function DeadLetterItem({ dl, onReplay, onDiscard }: { dl: DeadLetter; onReplay: () => void; onDiscard: () => void }) {
   const [open, setOpen] = useState(false);
+  const edit = useCanEdit();
   return (
     <li className="sl-debug-item" data-testid="dead-letter">
       <button type="button" className="sl-debug-summary" aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -39,10 +41,12 @@ function DeadLetterItem({ dl, onReplay, onDiscard }: { dl: DeadLetter; onReplay:
         <span className="sl-debug-preview sl-error-text">{dl.error}</span>
       </button>
       {open ? <pre className="sl-debug-json">{safeJson(dl.records, 2)}</pre> : null}
-      <div className="sl-item-actions">
-        <button type="button" className="sl-small" onClick={onReplay}>Replay</button>
-        <button type="button" className="sl-small" onClick={onDiscard}>Discard</button>
-      </div>
+      {edit ? (
+        <div className="sl-item-actions">
+          <button type="button" className="sl-small" onClick={onReplay}>Replay</button>
+          <button type="button" className="sl-small" onClick={onDiscard}>Discard</button>
+        </div>
+      ) : null}
     </li>
   );
 }

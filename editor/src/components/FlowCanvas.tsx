@@ -3,6 +3,7 @@ import {
   type OnNodeDrag,
 } from '@xyflow/react';
 import { useCallback, type DragEvent } from 'react';
+import { useCanEdit } from '../auth/session';
 import { addWire, moveNodes, removeElements } from '../collab/edits';
 import { nodeTypes } from '../nodes/node-types';
 import { editableSession, useEditorStore } from '../store';
@@ -58,6 +59,7 @@ export function FlowCanvas() {
   const onNodesChange = useEditorStore((s) => s.onNodesChange);
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const addNode = useAddNode();
+  const edit = useCanEdit();
   const onDrop = useCallback((e: DragEvent) => {
     const type = e.dataTransfer.getData(DRAG_TYPE);
     if (!type) return;
@@ -85,7 +87,9 @@ export function FlowCanvas() {
         onDelete={onDelete}
         onDrop={onDrop}
         onDragOver={onDragOver}
-        deleteKeyCode={['Delete', 'Backspace']}
+        deleteKeyCode={edit ? ['Delete', 'Backspace'] : null}
+        nodesDraggable={edit}
+        nodesConnectable={edit}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         fitView
         fitViewOptions={{ padding: 0.25, maxZoom: 1 }}

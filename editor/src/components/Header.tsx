@@ -1,6 +1,7 @@
 import { formatBytes, formatCount } from '../format';
 import { useEditorStore } from '../store';
 import type { FlowStatus, FlowSummary } from '../types';
+import { UserMenu } from '../auth/SessionGate';
 import { ConnectionIndicator } from './ConnectionIndicator';
 
 export function Header() {
@@ -22,6 +23,7 @@ export function Header() {
       {loadError ? <div className="sl-load-error" role="alert" title={loadError}>{loadError}</div> : null}
       <ConnectionIndicator />
       <a className="sl-docs-link" href="/api/docs" target="_blank" rel="noreferrer">API docs</a>
+      <UserMenu />
     </header>
   );
 }

@@ -1,3 +1,4 @@
+import { useCanEdit } from '../auth/session';
 import { setConfigField, setNodeName } from '../collab/edits';
 import type { JsonSchema } from '../forms/schema';
 import { SchemaField } from '../forms/SchemaField';
@@ -17,6 +18,7 @@ export function PropertiesPanel() {
   const node = useEditorStore((s) => s.draft?.nodes.find((n) => n.id === selectedId));
   const entry = useEditorStore((s) => (node ? s.catalog?.get(node.type) : undefined));
   const problems = useEditorStore((s) => s.problems);
+  const edit = useCanEdit();
   if (!node) return null;
   const mine = problems.filter((p) => p.nodeId === node.id);
   const byPath = configProblems(mine);
@@ -33,6 +35,8 @@ export function PropertiesPanel() {
       </header>
       {general.map((p, i) => <p key={i} className="sl-field-error" role="alert" data-testid="node-problem">{p.path}: {p.message}</p>)}
       {byPath.get('')?.map((m, i) => <p key={`c${i}`} className="sl-field-error" role="alert">{m}</p>)}
+      {/* A viewer reads the configuration; the disabled fieldset turns every field of it read-only. */}
+      <fieldset className="sl-props-fields" disabled={!edit}>
       <div className="sl-field">
         <label htmlFor="node-name" className="sl-field-label">Name</label>
         <input id="node-name" type="text" value={node.name ?? ''} placeholder={node.id} onChange={(e) => withSession((s) => setNodeName(s, node.id, e.target.value))} />
@@ -49,6 +53,7 @@ export function PropertiesPanel() {
       ) : <p className="sl-field-error">The node type "{node.type}" is not in the server's catalog.</p>}
       {entry && entry.inputs.length > 0 ? <RetryEditor node={node} defaults={entry.retry} problems={mine} /> : null}
       <ConnectMenu node={node} />
+      </fieldset>
     </aside>
   );
 }

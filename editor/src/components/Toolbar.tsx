@@ -1,4 +1,5 @@
 import { api } from '../api';
+import { useCanEdit } from '../auth/session';
 import { flowHref } from '../hooks/useFlowSelection';
 import { reloadFlows } from '../hooks/useServerData';
 import { useEditorStore } from '../store';
@@ -10,16 +11,18 @@ export function Toolbar() {
   const ready = useEditorStore((s) => s.draft !== null);
   const notice = useEditorStore((s) => s.notice);
   const setDialog = useEditorStore((s) => s.setDialog);
+  const edit = useCanEdit();
   return (
     <div className="sl-toolbar" role="toolbar" aria-label="Flow actions">
-      <button type="button" onClick={() => void newFlow()}>New flow</button>
-      <button type="button" onClick={() => setDialog('import')}>Import</button>
+      {edit ? <button type="button" onClick={() => void newFlow()}>New flow</button> : null}
+      {edit ? <button type="button" onClick={() => setDialog('import')}>Import</button> : null}
       <button type="button" onClick={() => setDialog('export')} disabled={!ready}>Export</button>
-      <button type="button" onClick={() => session?.undo.undo()} disabled={!ready} title="Ctrl+Z">Undo</button>
-      <button type="button" onClick={() => session?.undo.redo()} disabled={!ready} title="Ctrl+Shift+Z">Redo</button>
+      {edit ? <button type="button" onClick={() => session?.undo.undo()} disabled={!ready} title="Ctrl+Z">Undo</button> : null}
+      {edit ? <button type="button" onClick={() => session?.undo.redo()} disabled={!ready} title="Ctrl+Shift+Z">Redo</button> : null}
       <Presence />
       {notice ? <span className="sl-toolbar-notice" role="status" data-testid="notice">{notice}</span> : null}
-      <button type="button" className="sl-primary sl-deploy" onClick={() => setDialog('deploy')} disabled={!ready} title="Ctrl+Enter">Deploy…</button>
+      {edit ? <button type="button" className="sl-primary sl-deploy" onClick={() => setDialog('deploy')} disabled={!ready} title="Ctrl+Enter">Deploy…</button>
+        : <span className="sl-muted" data-testid="read-only">read-only</span>}
     </div>
   );
 }

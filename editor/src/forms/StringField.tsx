@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { canEdit } from '../auth/session';
 import { api } from '../api';
 import { fieldId, type FieldProps } from './field-props';
 import { FieldShell } from './FieldShell';
@@ -27,6 +28,8 @@ function SecretField(props: FieldProps) {
   const { path, value, onChange } = props;
   const [names, setNames] = useState<string[]>([]);
   useEffect(() => {
+    // Secret names are for editors (who can set references); a viewer's request would only be refused.
+    if (!canEdit()) return;
     api.secretNames().then((r) => setNames(r.names), (err: unknown) => console.warn('secret names unavailable', err));
   }, []);
   const ref = typeof value === 'string' ? SECRET_REF.exec(value) : null;

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { pasteNodes, removeElements } from '../collab/edits';
+import { canEdit } from '../auth/session';
 import { parsePortRef } from '../graph-ports';
 import { editableSession, useEditorStore } from '../store';
 import type { FlowDocument } from '../types';
@@ -22,7 +23,7 @@ export function useShortcuts(): void {
     const onKey = (e: KeyboardEvent) => {
       const store = useEditorStore.getState();
       const mod = e.ctrlKey || e.metaKey;
-      if (mod && e.key === 'Enter' && store.draft) {
+      if (mod && e.key === 'Enter' && store.draft && canEdit()) {
         e.preventDefault();
         store.setDialog('deploy');
         return;

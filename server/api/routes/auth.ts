@@ -82,11 +82,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
 
   app.get('/api/session', {
     config: { access: 'public' },
-    schema: { tags: ['access'], summary: 'Who the cookie or bearer token belongs to, with the CSRF token of a session; 401 when nobody', response: withErrors({ 200: SessionSchema }) },
+    schema: {
+      tags: ['access'], summary: 'Who the cookie or bearer token belongs to, with the CSRF token of a session; null when nobody (or an ended session)',
+      response: withErrors({ 200: Type.Union([SessionSchema, Type.Null()]) }),
+    },
   }, async (request) => {
+    // 200 null rather than 401: the editor asks this on every load, and a logged-out page is not an error.
     const who = app.identify(request);
-    if (who === null) throw new ApiError(401, 'unauthenticated', 'not logged in');
-    if ('refused' in who) throw new ApiError(401, 'unauthenticated', who.refused);
+    if (who === null || 'refused' in who) return null;
     return who.kind === 'session'
       ? { name: who.name, role: who.role, kind: who.kind, scopes: [], csrfToken: who.csrf }
       : { name: who.name, role: who.role, kind: who.kind, scopes: who.scopes, csrfToken: null };
