@@ -202,6 +202,9 @@ test('a session cookie needs the CSRF token for unsafe methods, and a foreign Or
   const ok = await create({ 'x-csrf-token': csrf, origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' }, 'one');
   assert.equal(ok.statusCode, 201, ok.body);
 
+  const foreignLogin = await anonymous({ method: 'POST', url: '/api/login', headers: { origin: 'https://evil.example' }, payload: { name: 'ed', password: 'editor password 1' } });
+  assert.equal(foreignLogin.statusCode, 403, 'another site cannot log a browser in');
+
   const out = await anonymous({ method: 'POST', url: '/api/logout', headers: { cookie } });
   assert.equal(out.statusCode, 204);
   assert.equal((await anonymous({ url: '/api/flows', headers: { cookie } })).statusCode, 401, 'the session ended');

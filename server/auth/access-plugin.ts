@@ -166,16 +166,24 @@ function describe(who: Principal): string {
  * WebSocket upgrades are GETs but act: they need a same-origin Origin (browsers always send one).
  */
 function csrfProblem(request: FastifyRequest, csrf: string, websocket: boolean): string | null {
+  const cross = crossSite(request);
+  if (cross) return cross;
+  const origin = request.headers.origin;
+  if (websocket && origin === undefined) return 'a WebSocket opened with the session cookie must send an Origin header';
+  if (!UNSAFE.has(request.method)) return null;
+  const sent = request.headers[CSRF_HEADER];
+  if (typeof sent !== 'string' || !sameSecret(sent, csrf)) return `${request.method} with a session cookie needs the ${CSRF_HEADER} header from GET /api/session`;
+  return null;
+}
+
+/** Why a browser request comes from another site (its Origin or Sec-Fetch-Site says so), or null. */
+export function crossSite(request: FastifyRequest): string | null {
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== `${request.protocol}://${request.host}`) {
     return `the request comes from ${origin}, not from this server (${request.protocol}://${request.host})`;
   }
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return `a ${site} request cannot use the session`;
-  if (websocket && origin === undefined) return 'a WebSocket opened with the session cookie must send an Origin header';
-  if (!UNSAFE.has(request.method)) return null;
-  const sent = request.headers[CSRF_HEADER];
-  if (typeof sent !== 'string' || !sameSecret(sent, csrf)) return `${request.method} with a session cookie needs the ${CSRF_HEADER} header from GET /api/session`;
   return null;
 }
 

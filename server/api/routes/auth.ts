@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { cookie, SESSION_COOKIE, sessionCookie } from '../../auth/access-plugin.js';
+import type { FastifyRequest } from 'fastify';
+import { cookie, crossSite, SESSION_COOKIE, sessionCookie } from '../../auth/access-plugin.js';
 import { ROLES, parseScopes } from '../../auth/roles.js';
 import { LoginThrottle } from '../../auth/throttle.js';
 import { ApiError } from '../errors.js';
@@ -34,6 +35,12 @@ export interface AuthRouteOptions {
   throttle?: { perUser: number; perIp: number; windowMs: number };
 }
 
+/** Another site must not log a browser in (into the attacker's account, or with a stolen link). */
+function refuseCrossSite(request: FastifyRequest): void {
+  const cross = crossSite(request);
+  if (cross) throw new ApiError(403, 'csrf', cross);
+}
+
 export const DEFAULT_THROTTLE = { perUser: 5, perIp: 20, windowMs: 15 * 60_000 };
 const SESSION_SECONDS = 30 * 24 * 3600;
 
@@ -51,6 +58,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       body: Credentials, response: withErrors({ 200: SessionSchema, 429: ErrorBody }),
     },
   }, async (request, reply) => {
+    refuseCrossSite(request);
     const { name, password } = request.body;
     const wait = Math.max(byUser.blockedFor(name), byIp.blockedFor(request.ip));
     if (wait > 0) {
@@ -103,6 +111,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       response: withErrors({ 201: SessionSchema, 409: ErrorBody }),
     },
   }, async (request, reply) => {
+    refuseCrossSite(request);
     if (store.hasUsers()) throw new ApiError(409, 'setup-done', 'users exist already: log in, or ask an admin for an account');
     if (!store.consumeLoginLink(request.body.token)) throw new ApiError(401, 'bad-link', 'this login link is unknown, used or expired; restart the server for a new one');
     const user = await store.addUser(request.body.name, 'admin', request.body.password);
