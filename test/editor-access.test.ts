@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { packageRoot } from '../server/cli/package-root.js';
 import { draft, openApp, type TestContext } from './helpers/api-app.js';
 import { launchChromium } from './helpers/browser.js';
+import { waitFor } from './helpers/wait.js';
 
 const editorDir = join(packageRoot(), 'dist', 'editor');
 const LONG = 30_000;
@@ -59,6 +60,7 @@ test('the login page leads to the editor; an editor sees Deploy, a viewer sees a
     assert.equal(await editor.page.getByRole('button', { name }).count(), 1, `the editor has ${name}`);
   }
   assert.equal(await editor.page.getByRole('navigation', { name: 'Node palette' }).count(), 1);
+  assert.equal(await editor.page.getByRole('button', { name: 'Users' }).count(), 0, 'user admin is for admins');
 
   const viewer = await newPage(t, browser);
   await logIn(viewer.page, url, 'vera', 'vera password');
@@ -108,5 +110,19 @@ test('the one-time link opens a page that creates the first admin and logs in', 
   assert.equal(await page.getByTestId('role').textContent(), 'admin');
   assert.doesNotMatch(page.url(), /setup=/, 'the spent token left the address bar');
   assert.deepEqual(runtime.auth.users().map((u) => [u.name, u.role]), [['root', 'admin']]);
+
+  // The admin manages users from the header.
+  await page.getByRole('button', { name: 'Users' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Users' });
+  await dialog.getByLabel('New user name').fill('vic');
+  await dialog.getByLabel('New user role').selectOption('editor');
+  await dialog.getByLabel('New user password').fill('vic password 1');
+  await dialog.getByRole('button', { name: 'Add user' }).click();
+  await dialog.getByLabel('Role of vic').waitFor();
+  await dialog.getByLabel('Role of vic').selectOption('viewer');
+  await waitFor('the role change', () => runtime.auth.user('vic')?.role === 'viewer');
+  assert.deepEqual(runtime.auth.auditLog({ limit: 10 }).map((e) => [e.action, e.target, e.actor]).reverse(), [
+    ['flow.deploy', 'shown', 'token:test-admin'], ['user.add', 'root', 'login-link'], ['user.add', 'vic', 'root'], ['user.role', 'vic', 'root'],
+  ]);
   assert.deepEqual(errors, []);
 });

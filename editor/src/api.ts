@@ -1,4 +1,4 @@
-import { currentSession, setSession, type SessionInfo } from './auth/session';
+import { currentSession, setSession, type Role, type SessionInfo } from './auth/session';
 import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, Problem } from './types';
 
 export class HttpError extends Error {
@@ -53,6 +53,10 @@ export const api = {
   login: (name: string, password: string) => request<SessionAnswer>('POST', '/api/login', { name, password }),
   setup: (token: string, name: string, password: string) => request<SessionAnswer>('POST', '/api/setup', { token, name, password }),
   logout: () => request<unknown>('POST', '/api/logout'),
+  users: () => getJson<{ name: string; role: Role; createdAt: number }[]>('/api/users'),
+  addUser: (name: string, role: Role, password: string) => request<unknown>('POST', '/api/users', { name, role, password }),
+  updateUser: (name: string, change: { role?: Role; password?: string }) => request<unknown>('PATCH', `/api/users/${encodeURIComponent(name)}`, change),
+  removeUser: (name: string) => request<unknown>('DELETE', `/api/users/${encodeURIComponent(name)}`),
   flows: (signal?: AbortSignal) => getJson<FlowSummary[]>('/api/flows', signal),
   catalog: (signal?: AbortSignal) => getJson<CatalogEntry[]>('/api/nodes', signal),
   deployedDocument: (id: string, signal?: AbortSignal) => getJson<FlowDocument>(`${flowPath(id)}/export?revision=deployed`, signal),
