@@ -205,9 +205,17 @@ test('a session cookie needs the CSRF token for unsafe methods, and a foreign Or
   const foreignLogin = await anonymous({ method: 'POST', url: '/api/login', headers: { origin: 'https://evil.example' }, payload: { name: 'ed', password: 'editor password 1' } });
   assert.equal(foreignLogin.statusCode, 403, 'another site cannot log a browser in');
 
-  const out = await anonymous({ method: 'POST', url: '/api/logout', headers: { cookie } });
+  // Changing one's own password ends the old session and starts a new one.
+  const changed = await anonymous({ method: 'POST', url: '/api/session/password', headers: { cookie, 'x-csrf-token': csrf }, payload: { current: 'editor password 1', password: 'editor password 2' } });
+  assert.equal(changed.statusCode, 200, changed.body);
+  assert.equal((await anonymous({ url: '/api/flows', headers: { cookie } })).statusCode, 401, 'the old session ended');
+  const renewed = String(changed.headers['set-cookie']).split(';')[0]!;
+  assert.equal((await anonymous({ url: '/api/flows', headers: { cookie: renewed } })).statusCode, 200);
+  assert.equal((await anonymous({ method: 'POST', url: '/api/login', payload: { name: 'ed', password: 'editor password 2' } })).statusCode, 200);
+
+  const out = await anonymous({ method: 'POST', url: '/api/logout', headers: { cookie: renewed } });
   assert.equal(out.statusCode, 204);
-  assert.equal((await anonymous({ url: '/api/flows', headers: { cookie } })).statusCode, 401, 'the session ended');
+  assert.equal((await anonymous({ url: '/api/flows', headers: { cookie: renewed } })).statusCode, 401, 'the session ended');
 });
 
 test('failed logins are throttled per user and per address, with 429 and Retry-After', async (t) => {

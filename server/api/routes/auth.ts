@@ -103,6 +103,32 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (ap
       : { name: who.name, role: who.role, kind: who.kind, scopes: who.scopes, csrfToken: null };
   });
 
+  app.post('/api/session/password', {
+    config: { access: 'viewer' },
+    schema: {
+      tags: ['access'], summary: 'Change your own password (session users); every session of yours ends and a new one starts',
+      body: Type.Object({ current: Credentials.properties.password, password: Credentials.properties.password }, { additionalProperties: false }),
+      response: withErrors({ 200: SessionSchema, 429: ErrorBody }),
+    },
+  }, async (request, reply) => {
+    const who = request.principal!;
+    if (who.kind !== 'session') throw new ApiError(400, 'bad-request', 'API tokens have no password; an admin changes users with PATCH /api/users/:name');
+    const wait = byUser.blockedFor(who.name);
+    if (wait > 0) {
+      reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      throw new ApiError(429, 'too-many-attempts', `too many wrong passwords for "${who.name}"; try again in ${Math.ceil(wait / 1000)} s`);
+    }
+    if (!(await store.checkPassword(who.name, request.body.current))) {
+      byUser.fail(who.name);
+      throw new ApiError(403, 'bad-credentials', 'the current password is wrong');
+    }
+    await store.setPassword(who.name, request.body.password);
+    request.audit('user.password', who.name);
+    const session = store.createSession(who.name);
+    reply.header('set-cookie', sessionCookie(request, session.id, SESSION_SECONDS));
+    return { name: who.name, role: who.role, kind: 'session' as const, scopes: [], csrfToken: session.csrf };
+  });
+
   app.post('/api/setup', {
     config: { access: 'public' },
     schema: {
