@@ -75,14 +75,9 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const bound = typeof address === 'object' && address ? address.port : port;
   const shownHost = values.host.includes(':') ? `[${values.host}]` : values.host;
   const base = `${https ? 'https' : 'http'}://${shownHost}:${bound}`;
-  output.out(`Sluice listening on ${base}`);
-  if (!runtime.auth.hasUsers()) {
-    // Jupyter-style: the link is the credential, so it goes to the terminal of whoever started the server.
-    output.out(`No users yet. Open this one-time link within the hour to create the first admin:\n  ${base}/#setup=${runtime.auth.createLoginLink()}`);
-  }
 
   const server = app;
-  return new Promise<number>((done) => {
+  const stopped = new Promise<number>((done) => {
     const stop = (signal: string) => {
       output.err(`${signal}: shutting down`);
       setTimeout(() => {
@@ -100,6 +95,13 @@ export async function startCommand(args: string[], output: Output): Promise<numb
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // Only now: whoever waits for this line may send SIGTERM at once, and must find the handler installed.
+  output.out(`Sluice listening on ${base}`);
+  if (!runtime.auth.hasUsers()) {
+    // Jupyter-style: the link is the credential, so it goes to the terminal of whoever started the server.
+    output.out(`No users yet. Open this one-time link within the hour to create the first admin:\n  ${base}/#setup=${runtime.auth.createLoginLink()}`);
+  }
+  return stopped;
 }
 
 /** Loopback addresses: 127.0.0.0/8, ::1 and localhost. */
