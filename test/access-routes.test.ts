@@ -122,6 +122,32 @@ test('an external token reads its own flow\'s outputs only, read-only, and is ra
   assert.equal((await get('/api/flows/alpha/debug')).statusCode, 200);
 });
 
+test('API tokens expire and can be revoked; their secret is shown once and never listed', async (t) => {
+  const { app, runtime, anonymous } = await openApp(t);
+  const created = await app.inject({ method: 'POST', url: '/api/tokens', payload: { name: 'ci', scopes: ['editor'], expiresInDays: 30 } });
+  assert.equal(created.statusCode, 201, created.body);
+  const { id, token, expiresAt } = created.json() as { id: string; token: string; expiresAt: number };
+  assert.ok(Math.abs(expiresAt - (Date.now() + 30 * 86_400_000)) < 60_000);
+  const ci = { authorization: `Bearer ${token}` };
+  assert.equal((await anonymous({ url: '/api/flows', headers: ci })).statusCode, 200);
+  const listed = (await app.inject({ url: '/api/tokens' })).body;
+  assert.ok(listed.includes(id) && !listed.includes(token.slice(-20)), 'listed by id, without the secret');
+  assert.equal((await app.inject({ method: 'POST', url: '/api/tokens', payload: { name: 'x', scopes: ['admin', 'flow:a'] } })).statusCode, 400);
+
+  assert.equal((await app.inject({ method: 'DELETE', url: `/api/tokens/${id}` })).statusCode, 204);
+  const revoked = await anonymous({ url: '/api/flows', headers: ci });
+  assert.equal(revoked.statusCode, 401);
+  assert.match((revoked.json() as { message: string }).message, new RegExp(`API token ${id} was revoked`));
+
+  const old = runtime.auth.createToken({ name: 'old', scopes: ['viewer'], createdBy: 'test', expiresAt: Date.now() - 1 });
+  const expired = await anonymous({ url: '/api/flows', headers: { authorization: `Bearer ${old.token}` } });
+  assert.equal(expired.statusCode, 401);
+  assert.match((expired.json() as { message: string }).message, /expired at/);
+  const forged = `slu_${old.info.id}_${'A'.repeat(43)}`;
+  assert.equal((await anonymous({ url: '/api/flows', headers: { authorization: `Bearer ${forged}` } })).statusCode, 401, 'a known id with a wrong secret');
+  assert.equal((await anonymous({ url: '/api/flows', headers: { authorization: 'Basic YTpi' } })).statusCode, 401);
+});
+
 /** test-feed → alert: `value = seq % 97`, so a rule `> 50` fires at seq 51. */
 const alertFlow = (id: string) => ({
   sluice: 1, id,
