@@ -58,10 +58,10 @@ class Peer {
 }
 
 async function serve(t: TestContext) {
-  const { app, runtime, auth } = await openApp(t, { collab: { saveDelayMs: 20 } });
+  const { app, runtime, auth, tokenFor } = await openApp(t, { collab: { saveDelayMs: 20 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
-  return { app, runtime, url: (flowId: string) => ({ url: `ws://127.0.0.1:${port}/api/flows/${flowId}/collab`, headers: auth }) };
+  return { app, runtime, tokenFor, url: (flowId: string) => ({ url: `ws://127.0.0.1:${port}/api/flows/${flowId}/collab`, headers: auth }) };
 }
 
 test('two editors of one flow converge, and the shared draft is saved as a draft revision', async (t) => {
@@ -135,4 +135,19 @@ test('a flow that does not exist closes the socket with 4404', async (t) => {
   await waitFor('the close', () => a.closed);
   assert.equal(a.closed!.code, 4404);
   assert.match(a.closed!.reason, /flow "nope" does not exist/);
+});
+
+test('a viewer follows the shared draft live, but its edits are not applied', async (t) => {
+  const { runtime, url, tokenFor } = await serve(t);
+  runtime.saveDraft(draft('watched'));
+  const editor = await Peer.connect(t, url('watched'));
+  const viewer = await Peer.connect(t, { ...url('watched'), headers: tokenFor(['viewer']) });
+  await waitFor('both synced', () => editor.nodeIds().length === 2 && viewer.nodeIds().length === 2);
+  viewer.addNode('sneaky', 'debug');
+  editor.addNode('added', 'debug');
+  await waitFor('the viewer to see the editor\'s node', () => viewer.nodeIds().includes('added'));
+  await waitFor('the draft saved with the editor\'s node', () => runtime.getDraft('watched')!.doc.nodes.some((n) => n.id === 'added'));
+  assert.deepEqual(runtime.getDraft('watched')!.doc.nodes.map((n) => n.id).sort(), ['added', 'show', 'sim']);
+  assert.deepEqual(editor.nodeIds(), ['added', 'show', 'sim'], 'the viewer\'s node reached nobody');
+  assert.equal(viewer.closed, null, 'the viewer stays connected');
 });
