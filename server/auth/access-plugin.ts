@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthStore, Principal } from './auth-store.js';
-import { ROLES, describeAccess, isRole, roleAtLeast, type Access } from './roles.js';
+import { describeAccess, isRole, roleAtLeast, type Access } from './roles.js';
 import { RateLimiter } from './throttle.js';
 import { sameSecret } from './secrets.js';
 
@@ -207,4 +207,3 @@ export function sessionCookie(request: FastifyRequest, value: string, maxAgeSeco
   return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
-export { ROLES };

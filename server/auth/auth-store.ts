@@ -174,6 +174,8 @@ export class AuthStore {
     const csrf = randomSecret();
     const now = Date.now();
     const expiresAt = now + SESSION_IDLE_MS;
+    // Sessions nobody came back to are only noticed here: drop them, so the table does not grow.
+    this.db.prepare(`DELETE FROM sessions WHERE expires_at <= ? OR created_at <= ?`).run(now, now - SESSION_MAX_MS);
     this.db.prepare(`INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`)
       .run(sha256(id), userName, csrf, now, expiresAt);
     return { id, csrf, expiresAt };

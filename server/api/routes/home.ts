@@ -14,7 +14,8 @@ export const homeRoutes: FastifyPluginAsyncTypebox<HomeOptions> = async (app, op
     await app.register(fastifyStatic, { root: resolve(options.editorDir), prefix: '/' });
     return;
   }
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+  // It lists the flows, so it is for viewers; the built editor's files (above) are public.
+  app.get('/', { config: { access: 'viewer' }, schema: { hide: true } }, async (_request, reply) => {
     const rows = app.runtime.listFlows().map((f) => `<li><code>${escapeHtml(f.id)}</code> ${escapeHtml(f.name)} — ${f.state}`
       + `${f.deployedRevision === null ? '' : `, revision ${f.deployedRevision} deployed`}`
       + ` (<a href="/api/flows/${encodeURIComponent(f.id)}/status">status</a>,`
