@@ -13,10 +13,12 @@ export const USAGE = `Usage: sluice <command> [options]
 Commands:
   start     Run the server.
             [--port 8840] [--host 127.0.0.1] [--data ./data] [--nodes module.js ...] [--no-demo]
-            [--mqtt-port 1883]
+            [--mqtt-port 1884 | --no-mqtt]
             --nodes may be repeated; each module's default export is a node definition or an array of them.
             On the first start of an empty data directory the demo flow is deployed, unless --no-demo.
-            --mqtt-port starts an embedded MQTT broker (MQTT 3.1.1, sessions in memory) on --host.
+            An embedded MQTT broker (MQTT 3.1.1, sessions in memory; the demo's broker) listens on --host,
+            port 1884 unless --mqtt-port says otherwise (0 = a free port); --no-mqtt turns it off. When
+            1884 is taken the server starts without it; a port given with --mqtt-port must be free.
   deploy    FILE [--server ${DEFAULT_SERVER}]
             Validate and deploy the flow document in FILE on a running server.
   export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N]

@@ -8,11 +8,18 @@ export interface ServerProcess {
   url: string;
   /** Everything the server wrote to stderr (logs), for failure messages. */
   stderr(): string;
+  /** Everything the server wrote to stdout so far. */
+  stdout(): string;
 }
 
 /** Starts `sluice start` in a child process on a free port and resolves once it listens. */
 export function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, 'start', '--port', '0', '--data', dataDir, '--no-demo', ...extraArgs], {
+  return spawnServer(['--data', dataDir, '--no-demo', '--no-mqtt', ...extraArgs]);
+}
+
+/** `sluice start --port 0 <args>` in a child process (no defaults added); resolves once it listens. */
+export function spawnServer(args: string[]): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [bin, 'start', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -28,7 +35,7 @@ export function startServer(dataDir: string, extraArgs: string[] = []): Promise<
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, url: m[1]!, stderr: () => err });
+        resolve({ child, url: m[1]!, stderr: () => err, stdout: () => out });
       }
     });
     child.once('exit', (code) => {
