@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { DebugMessage } from '../server/runtime/api.js';
 import type { Alert } from '../server/core/services.js';
+import { startIlpServer } from './fixtures/ilp-server.js';
 import { client, uniqueClientId } from './helpers/mqtt-broker.js';
 import { api, spawnServer, stopGracefully } from './helpers/server-process.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -54,6 +55,17 @@ test('sluice start on a fresh data directory runs the demo through its embedded 
   }, 20_000);
   assert.equal((shown!.value as { state: string }).state, 'firing');
   t.diagnostic(`first alert: ${alerts![0]!.message}`);
+
+  // The printed QuestDB instructions work: the node and wire they name, deployed, write readings.
+  const questdb = await startIlpServer();
+  t.after(() => questdb.close());
+  const node = JSON.parse(/add to "nodes": (.*)$/m.exec(server.stdout())![1]!) as { config: { address: string } };
+  const wire = JSON.parse(/add to "wires": (.*)$/m.exec(server.stdout())![1]!) as object;
+  node.config.address = questdb.url;
+  const demo = await api<{ nodes: object[]; wires: object[] }>(server, '/api/flows/demo/export');
+  await api(server, '/api/flows/demo/deploy', { method: 'POST', body: { ...demo, nodes: [...demo.nodes, node], wires: [...demo.wires, wire] } });
+  await waitFor('demo readings in QuestDB', () => questdb.rows('demo_readings').length >= 5, 30_000);
+  assert.match(String(questdb.rows('demo_readings')[0]!.sensor), /^temp-[0-4]$/);
   assert.equal(await stopGracefully(server), 0, server.stderr());
 });
 

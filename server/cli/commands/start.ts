@@ -129,8 +129,7 @@ function demoWithoutDatabase(runtime: RuntimeManager): boolean {
 const QUESTDB_HINT = [
   'The demo flow writes to no database. To store its readings in QuestDB (see "Pointing the demo at QuestDB" in the README):',
   '  sluice export demo > demo.json',
-  '  add to "nodes": { "id": "store", "type": "questdb", "config": { "address": "http://127.0.0.1:9000", "table": "demo_readings",',
-  '                    "columns": { "sensor": "symbol", "value": "double" } } }',
+  '  add to "nodes": { "id": "store", "type": "questdb", "config": { "address": "http://127.0.0.1:9000", "table": "demo_readings", "columns": { "sensor": "symbol", "value": "double" } } }',
   '  add to "wires": { "from": "check", "to": "store" }',
   '  sluice deploy demo.json',
 ];
