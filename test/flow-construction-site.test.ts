@@ -8,7 +8,7 @@ import { startIlpServer, type Row } from './fixtures/ilp-server.js';
 import { openApp } from './helpers/api-app.js';
 import { ftpClient, ftpPort } from './helpers/ftp.js';
 import { sendJson, startHttpServer } from './helpers/http-server.js';
-import { setEnv, shippedFlow } from './helpers/shipped-flow.js';
+import { setEnv, shippedFlow, validateOffline } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'construction-site-monitoring';
@@ -155,6 +155,13 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
   for (const [name, value] of Object.entries(SECRETS)) {
     assert.equal((await app.inject({ method: 'PUT', url: `/api/secrets/${name}`, payload: { value } })).statusCode, 204);
   }
+  // The parameters the README lists are exactly the references the file holds.
+  const offline = await validateOffline(FLOW);
+  assert.equal(offline.code, 0, offline.lines.join('\n'));
+  assert.deepEqual(offline.references, [
+    '${env:SITE_FTP_PUBLIC_HOST}', '${env:SITE_QUESTDB_URL}', '${env:SITE_VENDOR_API}',
+    ...Object.keys(SECRETS).sort().map((n) => `\${secret:${n}}`),
+  ]);
   const doc = shippedFlow(FLOW);
   // The one change: a free control port instead of 2121, which may be taken on a test machine.
   const loggers = doc.nodes.find((n) => n.id === 'loggers')!;

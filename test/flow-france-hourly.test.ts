@@ -7,7 +7,7 @@ import { openApp } from './helpers/api-app.js';
 import { HOUR, HOURS, START, assertRows, communes, expectedRows, readings, sortRows } from './helpers/france-readings.js';
 import { sendJson, startHttpServer } from './helpers/http-server.js';
 import { franceDataDir } from './helpers/shared-data.js';
-import { setEnv, shippedFlow } from './helpers/shipped-flow.js';
+import { setEnv, shippedFlow, validateOffline } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'france-hourly-temperature';
@@ -62,6 +62,11 @@ test('France hourly temperature: API every 10 s → validate → region lookup �
   const questdb = await startIlpServer({ token: QUESTDB_TOKEN });
   t.after(() => questdb.close());
   setEnv(t, { FRANCE_TEMPERATURE_API: api.url, FRANCE_REGIONS_GEOJSON: geojson, FRANCE_QUESTDB_URL: questdb.url });
+
+  // The parameters the README lists are exactly the references the file holds.
+  const offline = await validateOffline(FLOW);
+  assert.equal(offline.code, 0, offline.lines.join('\n'));
+  assert.deepEqual(offline.references, ['${env:FRANCE_QUESTDB_URL}', '${env:FRANCE_REGIONS_GEOJSON}', '${env:FRANCE_TEMPERATURE_API}', '${secret:france_api_key}', '${secret:france_questdb_token}']);
 
   const { app, runtime } = await openApp(t);
   for (const [name, value] of [['france_api_key', API_KEY], ['france_questdb_token', QUESTDB_TOKEN]]) {

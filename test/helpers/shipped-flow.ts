@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateCommand } from '../../server/cli/commands/validate.js';
 import { packageRoot } from '../../server/cli/package-root.js';
 
 export interface ShippedFlow {
@@ -27,4 +28,12 @@ export function setEnv(t: { after(fn: () => void): void }, vars: { [name: string
       else process.env[k] = v;
     }
   });
+}
+
+/** `sluice validate flows/<name>.json`, in process: its exit code and the references it says it assumed set. */
+export async function validateOffline(name: string): Promise<{ code: number; lines: string[]; references: string[] }> {
+  const lines: string[] = [];
+  const code = await validateCommand([join(packageRoot(), 'flows', `${name}.json`)], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  const assumed = lines.find((l) => l.startsWith('note: not checked offline, assumed set on the server: '));
+  return { code, lines, references: assumed ? assumed.slice(assumed.indexOf(': ', 30) + 2).split(', ') : [] };
 }
