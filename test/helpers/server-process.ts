@@ -14,7 +14,9 @@ export interface ServerProcess {
 
 /** Starts `sluice start` in a child process on a free port and resolves once it listens. */
 export function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  return spawnServer(['--data', dataDir, '--no-demo', '--no-mqtt', ...extraArgs]);
+  // No embedded broker unless the test asks for one with --mqtt-port.
+  const mqtt = extraArgs.includes('--mqtt-port') ? [] : ['--no-mqtt'];
+  return spawnServer(['--data', dataDir, '--no-demo', ...mqtt, ...extraArgs]);
 }
 
 /** `sluice start --port 0 <args>` in a child process (no defaults added); resolves once it listens. */
