@@ -180,7 +180,7 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
   await vibration('v-0830.csv', vibrationMinutes(30, 45));
 
   // noise-n1 has been above 75 dB(A) since 09:10 local: the alert fires on the minute ending 09:21 (08:21 UTC).
-  const firing = await waitFor('the noise alert on noise-n1', async () => (await listAlerts(app)).find((a) => a.sensor === 'noise-n1'));
+  const firing = await waitFor('the noise alert on noise-n1', async () => (await listAlerts(app)).find((a) => a.sensor === 'noise-n1'), 60_000);
   assert.equal(firing!.state, 'firing');
   assert.equal(firing!.firedAt, DAY + 21 * MIN);
   const ack = await app.inject({ method: 'POST', url: `/api/alerts/${encodeURIComponent(firing!.id)}/acknowledge`, payload: { by: 'site manager', note: 'breaker moved to the east side' } });
