@@ -43,9 +43,15 @@ export class FlowSession {
     this.provider.awareness.on('change', this.onPresence);
   }
 
-  /** Applies an edit of this tab as one undoable step. */
-  edit(change: (maps: FlowMaps) => void): void {
+  /**
+   * Applies an edit of this tab as one undoable step. Keystrokes in a field (`typing`) that follow each other
+   * within the capture timeout merge into one step; any other edit is a step of its own, so Ctrl+Z after a
+   * paste quickly followed by Delete brings the pasted nodes back instead of undoing both.
+   */
+  edit(change: (maps: FlowMaps) => void, typing = false): void {
+    if (!typing) this.undo.stopCapturing();
     this.doc.transact(() => change(this.maps), this.origin);
+    if (!typing) this.undo.stopCapturing();
   }
 
   setSelection(selection: string[]): void {

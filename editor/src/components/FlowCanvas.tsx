@@ -2,7 +2,7 @@ import {
   Background, BackgroundVariant, Controls, MiniMap, ReactFlow, type Connection, type Edge, type IsValidConnection, type OnDelete,
   type OnNodeDrag,
 } from '@xyflow/react';
-import { useCallback, type DragEvent } from 'react';
+import { useCallback, useMemo, type DragEvent } from 'react';
 import { addWire, moveNodes, removeElements } from '../collab/edits';
 import { nodeTypes } from '../nodes/node-types';
 import { editableSession, useEditorStore } from '../store';
@@ -58,6 +58,10 @@ export function FlowCanvas() {
   const onNodesChange = useEditorStore((s) => s.onNodesChange);
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const addNode = useAddNode();
+  // React Flow keeps a fit queued until the canvas has nodes: on a flow that opened empty, the first node
+  // dropped from the palette would jump to the centre and zoom, under the properties panel that its
+  // selection opens, so its ports could not be wired with the pointer. Only flows with nodes are fitted.
+  const fitOnOpen = useMemo(() => nodes.length > 0, [flowId, ready]);
   const onDrop = useCallback((e: DragEvent) => {
     const type = e.dataTransfer.getData(DRAG_TYPE);
     if (!type) return;
@@ -87,7 +91,7 @@ export function FlowCanvas() {
         onDragOver={onDragOver}
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
-        fitView
+        fitView={fitOnOpen}
         fitViewOptions={{ padding: 0.25, maxZoom: 1 }}
         minZoom={0.1}
       >
