@@ -56,9 +56,8 @@ async function dragFromPalette(page: Page, type: string, x: number, y: number): 
 }
 
 /**
- * Wires `from`'s `out` port to `to` through the properties panel's Connect menu. (Drawing the wire with the
- * pointer works by hand, but a pointer drag right after an HTML5 drop from the palette did not start a
- * connection under playwright here; the menu is the keyboard path and is what these tests use.)
+ * Wires `from`'s `out` port to `to` through the properties panel's Connect menu, the keyboard path.
+ * Wires drawn with the pointer are the subject of editor-canvas.test.ts.
  */
 async function wire(page: Page, from: string, to: string): Promise<void> {
   await node(page, from).click();
@@ -201,6 +200,22 @@ test('two people edit the same flow at once and end with the same nodes and wire
   await a.page.locator('.react-flow__node[data-id="debug"]').click();
   await b.page.locator('.react-flow__node[data-id="debug"] [data-testid="node-peers"]').waitFor({ timeout: LONG });
 
+  // So is the pointer: B sees A's cursor, with A's name, follow A's mouse over the canvas (in flow coordinates).
+  const nameOfA = await a.page.evaluate<string | null>('window.localStorage.getItem("sluice.user")');
+  const cursorOfA = b.page.locator('[data-testid="peer-cursor"]');
+  const canvasOfA = (await a.page.getByTestId('canvas').boundingBox())!;
+  await a.page.mouse.move(canvasOfA.x + 60, canvasOfA.y + 500, { steps: 4 });
+  await cursorOfA.waitFor({ timeout: LONG });
+  assert.equal(await cursorOfA.getAttribute('data-name'), nameOfA);
+  assert.match(await cursorOfA.textContent() ?? '', new RegExp(nameOfA!));
+  const at = async () => [Number(await cursorOfA.getAttribute('data-x')), Number(await cursorOfA.getAttribute('data-y'))] as const;
+  const [x1, y1] = await at();
+  await a.page.mouse.move(canvasOfA.x + 260, canvasOfA.y + 600, { steps: 8 });
+  await waitFor('A\'s cursor to move right and down on B\'s canvas', async () => {
+    const [x2, y2] = await at();
+    return x2 - x1 >= 150 && y2 - y1 >= 50;
+  }, LONG);
+
   // Undo takes back only one's own edit: B undoes its node; A's node and wire... the wire to B's node goes with it.
   await b.page.getByRole('button', { name: 'Undo' }).click();
   await waitFor('B\'s node undone on both', async () => (await nodeIds(a.page)).join() === 'simulate' && (await nodeIds(b.page)).join() === 'simulate', LONG);
@@ -211,4 +226,11 @@ test('two people edit the same flow at once and end with the same nodes and wire
   await waitFor('B\'s redo brings back only B\'s node', async () => (await nodeIds(a.page)).join() === 'debug' && (await nodeIds(b.page)).join() === 'debug', LONG);
   await waitFor('the saved draft agrees', () => runtime.getDraft('authored')!.doc.nodes.map((n) => n.id).join() === 'debug', LONG);
   assert.deepEqual([...a.errors, ...b.errors], []);
+
+  // A leaves: its cursor disappears from B's canvas.
+  await a.page.mouse.move(canvasOfA.x + 300, canvasOfA.y + 300);
+  await cursorOfA.waitFor({ timeout: LONG });
+  await a.page.context().close();
+  await cursorOfA.waitFor({ state: 'detached', timeout: LONG });
+  assert.deepEqual(b.errors, []);
 });

@@ -9,11 +9,16 @@ export interface Presence {
   colour: string;
   /** Ids of the nodes this person has selected. */
   selection: string[];
+  /** Where this person's pointer is on the canvas, in flow coordinates; null when it is elsewhere. */
+  cursor: { x: number; y: number } | null;
 }
 
 export interface Peer extends Presence {
   clientId: number;
 }
+
+/** At most this many pointer updates a second leave for the others: awareness goes to every peer. */
+export const CURSOR_UPDATES_PER_SECOND = 20;
 
 export interface SessionHandlers {
   change(flow: FlowDocument): void;
@@ -32,14 +37,17 @@ export class FlowSession {
   readonly provider: CollabProvider;
   private readonly origin = { local: true };
   private pending = false;
+  /** The pointer position not yet published, and the timer that publishes it. */
+  private cursorPending: Presence['cursor'] | undefined;
+  private cursorTimer: number | undefined;
 
-  constructor(readonly flowId: string, presence: Omit<Presence, 'selection'>, private readonly handlers: SessionHandlers) {
+  constructor(readonly flowId: string, presence: Omit<Presence, 'selection' | 'cursor'>, private readonly handlers: SessionHandlers) {
     this.undo = new Y.UndoManager([this.maps.meta, this.maps.nodes, this.maps.wires], {
       trackedOrigins: new Set([this.origin]), captureTimeout: 400,
     });
     this.doc.on('update', this.onUpdate);
     this.provider = new CollabProvider(collabUrl(window.location, flowId), this.doc, handlers.state);
-    this.provider.awareness.setLocalState({ ...presence, selection: [] } satisfies Presence);
+    this.provider.awareness.setLocalState({ ...presence, selection: [], cursor: null } satisfies Presence);
     this.provider.awareness.on('change', this.onPresence);
   }
 
@@ -60,11 +68,25 @@ export class FlowSession {
     this.provider.awareness.setLocalState({ ...current, selection });
   }
 
+  /**
+   * Publishes the pointer position, throttled: the first move goes at once, later ones at most every
+   * 1/CURSOR_UPDATES_PER_SECOND s, always ending with the latest position so the others see where it stopped.
+   */
+  setCursor(cursor: Presence['cursor']): void {
+    if (this.cursorTimer !== undefined) {
+      this.cursorPending = cursor;
+      return;
+    }
+    this.publishCursor(cursor);
+    this.cursorTimer = window.setTimeout(this.flushCursor, 1000 / CURSOR_UPDATES_PER_SECOND);
+  }
+
   read(): FlowDocument {
     return readFlow(this.doc);
   }
 
   destroy(): void {
+    window.clearTimeout(this.cursorTimer);
     this.doc.off('update', this.onUpdate);
     this.provider.awareness.off('change', this.onPresence);
     this.provider.destroy();
@@ -82,11 +104,27 @@ export class FlowSession {
     });
   };
 
+  private readonly flushCursor = () => {
+    this.cursorTimer = undefined;
+    const pending = this.cursorPending;
+    if (pending === undefined) return;
+    this.cursorPending = undefined;
+    this.setCursor(pending);
+  };
+
+  private publishCursor(cursor: Presence['cursor']): void {
+    const current = this.provider.awareness.getLocalState() as Presence | null;
+    if (!current) return;
+    const rounded = cursor && { x: Math.round(cursor.x), y: Math.round(cursor.y) };
+    if (rounded?.x === current.cursor?.x && rounded?.y === current.cursor?.y) return;
+    this.provider.awareness.setLocalState({ ...current, cursor: rounded });
+  }
+
   private readonly onPresence = () => {
     const peers: Peer[] = [];
     for (const [clientId, state] of this.provider.awareness.getStates()) {
       if (clientId === this.doc.clientID || !isPresence(state)) continue;
-      peers.push({ clientId, name: state.name, colour: state.colour, selection: state.selection });
+      peers.push({ clientId, name: state.name, colour: state.colour, selection: state.selection, cursor: validCursor(state.cursor) });
     }
     this.handlers.peers(peers);
   };
@@ -95,6 +133,12 @@ export class FlowSession {
 function isPresence(value: unknown): value is Presence {
   const v = value as Partial<Presence> | null;
   return !!v && typeof v.name === 'string' && typeof v.colour === 'string' && Array.isArray(v.selection);
+}
+
+/** Older tabs publish no cursor; a malformed one is not drawn. */
+function validCursor(value: unknown): Presence['cursor'] {
+  const c = value as Partial<NonNullable<Presence['cursor']>> | null | undefined;
+  return c && Number.isFinite(c.x) && Number.isFinite(c.y) ? { x: c.x!, y: c.y! } : null;
 }
 
 function sameIds(a: string[], b: string[]): boolean {

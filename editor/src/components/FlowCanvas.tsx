@@ -1,14 +1,15 @@
 import {
-  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, type Connection, type Edge, type IsValidConnection, type OnDelete,
+  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type IsValidConnection, type OnDelete,
   type OnNodeDrag,
 } from '@xyflow/react';
-import { useCallback, useMemo, type DragEvent } from 'react';
+import { useCallback, useMemo, type DragEvent, type PointerEvent } from 'react';
 import { addWire, moveNodes, removeElements } from '../collab/edits';
 import { nodeTypes } from '../nodes/node-types';
 import { editableSession, useEditorStore } from '../store';
 import type { CanvasEdge, CanvasNode } from '../types';
 import { DRAG_TYPE } from './PaletteItem';
 import { PropertiesPanel } from './PropertiesPanel';
+import { RemoteCursors } from './RemoteCursors';
 import { useAddNode } from './useAddNode';
 
 /** Minimap colours follow the node categories of styles.css. */
@@ -68,6 +69,12 @@ export function FlowCanvas() {
     e.preventDefault();
     addNode(type, { x: e.clientX, y: e.clientY });
   }, [addNode]);
+  const { screenToFlowPosition } = useReactFlow();
+  // The others see this pointer (throttled by the session); leaving the canvas hides it for them.
+  const onPointerMove = useCallback((e: PointerEvent) => {
+    useEditorStore.getState().session?.setCursor(screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+  }, [screenToFlowPosition]);
+  const onPointerLeave = useCallback(() => useEditorStore.getState().session?.setCursor(null), []);
 
   if (!ready) {
     const text = flowId === null ? 'No flow selected.' : collab === 'offline' ? `Cannot open the shared draft${collabDetail ? `: ${collabDetail}` : ''}; retrying…` : 'Loading the flow…';
@@ -89,6 +96,8 @@ export function FlowCanvas() {
         onDelete={onDelete}
         onDrop={onDrop}
         onDragOver={onDragOver}
+        onPointerMove={onPointerMove}
+        onPointerLeave={onPointerLeave}
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         fitView={fitOnOpen}
@@ -98,6 +107,7 @@ export function FlowCanvas() {
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#c9d1dd" />
         <MiniMap<CanvasNode> nodeColor={minimapColour} nodeStrokeWidth={0} pannable zoomable ariaLabel="Flow overview" />
         <Controls showInteractive={false} />
+        <RemoteCursors />
       </ReactFlow>
       <PropertiesPanel />
     </div>
