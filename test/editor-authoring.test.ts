@@ -1,59 +1,25 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../server/api/app.js';
 import { packageRoot } from '../server/cli/package-root.js';
-import { silentLogger } from '../server/core/logger.js';
-import { NodeRegistry } from '../server/core/registry.js';
-import { RuntimeManager } from '../server/runtime/manager.js';
-import { builtinNodes } from '../nodes/index.js';
-import { launchChromium } from './helpers/browser.js';
-import { tempDir } from './helpers/temp-dir.js';
+import type { RuntimeManager } from '../server/runtime/manager.js';
+import type { TestContext } from './helpers/api-app.js';
+import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor } from './helpers/editor-page.js';
 import { waitFor } from './helpers/wait.js';
-
-type TestContext = Parameters<typeof tempDir>[0];
-
-const editorDir = join(packageRoot(), 'dist', 'editor');
-const LONG = 60_000;
 
 /** A real server with the built editor and one empty flow, and a browser. */
 async function setup(t: TestContext): Promise<{ url: string; runtime: RuntimeManager; browser: Browser }> {
-  const runtime = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(builtinNodes), log: silentLogger });
-  t.after(() => runtime.close());
-  const app = await buildApp(runtime, { editorDir, collab: { saveDelayMs: 50 } });
-  t.after(() => app.close());
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { base, runtime, browser } = await serveEditor(t);
   runtime.saveDraft({ sluice: 1, id: 'authored', name: 'Authored', nodes: [], wires: [] });
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/#/flows/authored`, runtime, browser };
+  return { url: flowUrl(base, 'authored'), runtime, browser };
 }
 
-async function openPage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  await page.goto(url);
-  await page.getByTestId('canvas').waitFor({ timeout: LONG });
-  // Keys typed before the node catalog arrived would search an empty palette.
-  await page.locator('[data-testid="palette-item"][data-type="debug"]').waitFor({ timeout: LONG });
-  return { page, errors };
-}
+/** Each page in a context of its own, as two people on two machines. */
+const openPage = async (browser: Browser, url: string) => openEditorPage(await browser.newContext({ viewport: { width: 1440, height: 900 } }), url);
 
-const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const nodeIds = async (page: Page) => (await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).sort();
-
-async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<void> {
-  await page.locator(`[data-testid="palette-item"][data-type="${type}"]`).dragTo(page.getByTestId('canvas'), { targetPosition: { x, y } });
-  await node(page, type).waitFor({ timeout: LONG });
-}
 
 /**
  * Wires `from`'s `out` port to `to` through the properties panel's Connect menu, the keyboard path.

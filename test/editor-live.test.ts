@@ -7,20 +7,23 @@ import { waitFor } from './helpers/wait.js';
 
 /* The live side panels and node badges, against a running flow of the test node types. */
 
+/** test-feed → test-sink `sinkId`, whose failures the test steers through `sinkControl`. */
+const feedIntoSink = (id: string, sinkId: string, count: number, retry: { maxAttempts: number; backoffMs: number }) => ({
+  sluice: 1, id, name: id,
+  nodes: [
+    { id: 'feed', type: 'test-feed', config: { count, batchSize: 10 }, position: { x: 0, y: 0 } },
+    { id: sinkId, type: 'test-sink', retry: { ...retry, maxBackoffMs: retry.backoffMs, jitter: 0 }, position: { x: 300, y: 0 } },
+  ],
+  wires: [{ from: 'feed', to: sinkId }],
+});
+
 test('dead letters: the sidebar lists them, inspect shows the records and the reason, replay re-delivers, discard removes', async (t) => {
   const { base, runtime, browser } = await serveEditor(t);
   // The sink fails every call until the test repairs it: 3 batches of 10 become 3 dead letters after 2 attempts.
   sinkControl.set('down', { failNext: 0, failAlways: true, calls: 0 });
   t.after(() => sinkControl.delete('down'));
   received.delete('down');
-  await runtime.deploy('dl', {
-    sluice: 1, id: 'dl', name: 'Failing sink',
-    nodes: [
-      { id: 'feed', type: 'test-feed', config: { count: 30, batchSize: 10 }, position: { x: 0, y: 0 } },
-      { id: 'down', type: 'test-sink', retry: { maxAttempts: 2, backoffMs: 1, maxBackoffMs: 2, jitter: 0 }, position: { x: 300, y: 0 } },
-    ],
-    wires: [{ from: 'feed', to: 'down' }],
-  });
+  await runtime.deploy('dl', feedIntoSink('dl', 'down', 30, { maxAttempts: 2, backoffMs: 1 }));
   const apiLetters = () => runtime.deadLetters('dl', { limit: 100 });
   await waitFor('3 dead letters on the server', () => apiLetters().length === 3, LONG);
 
@@ -98,15 +101,8 @@ test('node badges: a failing sink shows "retrying" with its attempt, then the er
   const { base, runtime, browser } = await serveEditor(t);
   sinkControl.set('flaky', { failNext: 0, failAlways: true, calls: 0 });
   t.after(() => sinkControl.delete('flaky'));
-  await runtime.deploy('badges', {
-    sluice: 1, id: 'badges', name: 'Badges',
-    nodes: [
-      { id: 'feed', type: 'test-feed', config: { count: 10, batchSize: 10 }, position: { x: 0, y: 0 } },
-      // Long backoffs keep each attempt on screen for seconds.
-      { id: 'flaky', type: 'test-sink', retry: { maxAttempts: 3, backoffMs: 4000, maxBackoffMs: 4000, jitter: 0 }, position: { x: 300, y: 0 } },
-    ],
-    wires: [{ from: 'feed', to: 'flaky' }],
-  });
+  // Long backoffs keep each attempt on screen for seconds.
+  await runtime.deploy('badges', feedIntoSink('badges', 'flaky', 10, { maxAttempts: 3, backoffMs: 4000 }));
   const { page, errors } = await openEditorPage(await browser.newContext({ viewport: { width: 1440, height: 900 } }), flowUrl(base, 'badges'));
   const flaky = canvasNode(page, 'flaky');
   await flaky.waitFor({ timeout: LONG });
