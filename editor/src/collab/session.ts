@@ -13,8 +13,16 @@ export interface Presence {
   cursor: { x: number; y: number } | null;
 }
 
-export interface Peer extends Presence {
+/** Another person on this flow: who, and what they selected. */
+export interface Peer extends Omit<Presence, 'cursor'> {
   clientId: number;
+}
+
+/** Another person's pointer on the canvas, in flow coordinates. */
+export interface PeerCursor extends Pick<Presence, 'name' | 'colour'> {
+  clientId: number;
+  x: number;
+  y: number;
 }
 
 /** At most this many pointer updates a second leave for the others: awareness goes to every peer. */
@@ -23,7 +31,10 @@ export const CURSOR_UPDATES_PER_SECOND = 20;
 export interface SessionHandlers {
   change(flow: FlowDocument): void;
   state(state: CollabState, detail?: string): void;
+  /** Called only when somebody came, left or changed selection: every node on the canvas reads this. */
   peers(peers: Peer[]): void;
+  /** Called as the others' pointers move (up to CURSOR_UPDATES_PER_SECOND per person). */
+  cursors(cursors: PeerCursor[]): void;
 }
 
 /**
@@ -37,6 +48,9 @@ export class FlowSession {
   readonly provider: CollabProvider;
   private readonly origin = { local: true };
   private pending = false;
+  /** What was last reported to the handlers, so a moving pointer does not re-render every node. */
+  private peersKey = '[]';
+  private cursorsKey = '[]';
   /** The pointer position not yet published, and the timer that publishes it. */
   private cursorPending: Presence['cursor'] | undefined;
   private cursorTimer: number | undefined;
@@ -122,11 +136,23 @@ export class FlowSession {
 
   private readonly onPresence = () => {
     const peers: Peer[] = [];
+    const cursors: PeerCursor[] = [];
     for (const [clientId, state] of this.provider.awareness.getStates()) {
       if (clientId === this.doc.clientID || !isPresence(state)) continue;
-      peers.push({ clientId, name: state.name, colour: state.colour, selection: state.selection, cursor: validCursor(state.cursor) });
+      peers.push({ clientId, name: state.name, colour: state.colour, selection: state.selection });
+      const cursor = validCursor(state.cursor);
+      if (cursor) cursors.push({ clientId, name: state.name, colour: state.colour, ...cursor });
     }
-    this.handlers.peers(peers);
+    const peersKey = JSON.stringify(peers);
+    if (peersKey !== this.peersKey) {
+      this.peersKey = peersKey;
+      this.handlers.peers(peers);
+    }
+    const cursorsKey = JSON.stringify(cursors);
+    if (cursorsKey !== this.cursorsKey) {
+      this.cursorsKey = cursorsKey;
+      this.handlers.cursors(cursors);
+    }
   };
 }
 
