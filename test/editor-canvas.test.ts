@@ -47,10 +47,11 @@ test('wires are drawn with the mouse from an output handle to an input, right af
     });
     assert.equal(valid, 0, `${what} is not marked valid`);
   }
-  // A wire the draft would get arrives within a save delay (50 ms); a refused one never does.
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(wires().length, 2, 'no refused wire reached the draft');
-  assert.equal(await edgeCount(page), 2);
+  // Edits reach the draft in order: once a later valid wire is there, a refused one would be there too.
+  await dragWire(page, handle(page, 'simulate', 'out', 'source'), handle(page, 'debug', 'in', 'target'));
+  await waitFor('the wire simulate → debug', () => wires().length >= 3, LONG);
+  assert.deepEqual(wires().map((w) => `${w.from} → ${w.to}`).sort(), ['simulate → debug', 'simulate → validate', 'validate:invalid → debug'], 'no refused wire reached the draft');
+  await waitFor('three edges on the canvas', async () => (await edgeCount(page)) === 3, LONG);
   assert.deepEqual(errors, []);
 });
 
