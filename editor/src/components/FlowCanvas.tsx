@@ -15,6 +15,9 @@ import { useAddNode } from './useAddNode';
 /** Minimap colours follow the node categories of styles.css. */
 const CATEGORY_COLOURS: Record<string, string> = { source: '#0f9f6e', process: '#3b6fd8', sink: '#d9822b' };
 
+/** Fitting never zooms in past 100 %: a small flow stays at its natural size, on opening and with the fit button. */
+const FIT_OPTIONS = { padding: 0.25, maxZoom: 1 };
+
 const minimapColour = (node: CanvasNode) => CATEGORY_COLOURS[node.data.category] ?? '#8a94a6';
 
 /** An output may feed an input of another node, once. */
@@ -101,12 +104,12 @@ export function FlowCanvas() {
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
         fitView={fitOnOpen}
-        fitViewOptions={{ padding: 0.25, maxZoom: 1 }}
+        fitViewOptions={FIT_OPTIONS}
         minZoom={0.1}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#c9d1dd" />
         <MiniMap<CanvasNode> nodeColor={minimapColour} nodeStrokeWidth={0} pannable zoomable ariaLabel="Flow overview" />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} fitViewOptions={FIT_OPTIONS} />
         <RemoteCursors />
       </ReactFlow>
       <PropertiesPanel />
