@@ -182,6 +182,24 @@ test('two people edit the same flow at once and end with the same nodes and wire
     return x2 - x1 >= 150 && y2 - y1 >= 50;
   }, LONG);
 
+  // Throttled: 100 pointer moves within one task reach B as at most two updates (the first at once, the last
+  // when the interval ends), and B ends on the last position; A's view is not zoomed (an empty flow is not fitted).
+  await b.page.evaluate(`(() => {
+    window.cursorChanges = 0;
+    new MutationObserver((records) => { window.cursorChanges += records.filter((r) => r.attributeName === 'data-x').length; })
+      .observe(document.querySelector('[data-testid="peer-cursor"]'), { attributes: true });
+  })()`);
+  const [bx] = await at();
+  await a.page.evaluate(`(() => {
+    const pane = document.querySelector('.react-flow');
+    const r = pane.getBoundingClientRect();
+    for (let i = 0; i < 100; i++) pane.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: r.left + 360 + i, clientY: r.top + 600 }));
+  })()`);
+  const last = bx + 100 + 99;
+  await waitFor('B to show where the burst ended', async () => (await at())[0] === last, LONG);
+  const changes = await b.page.evaluate<number>('window.cursorChanges');
+  assert.ok(changes >= 1 && changes <= 2, `${changes} cursor updates for a burst of 100 moves`);
+
   // Undo takes back only one's own edit: B undoes its node; A's node and wire... the wire to B's node goes with it.
   await b.page.getByRole('button', { name: 'Undo' }).click();
   await waitFor('B\'s node undone on both', async () => (await nodeIds(a.page)).join() === 'simulate' && (await nodeIds(b.page)).join() === 'simulate', LONG);
