@@ -183,19 +183,25 @@ test('two people edit the same flow at once and end with the same nodes and wire
   }, LONG);
 
   // Throttled: 100 pointer moves within one task reach B as at most two updates (the first at once, the last
-  // when the interval ends), and B ends on the last position; A's view is not zoomed (an empty flow is not fitted).
+  // when the interval ends), and B ends on the last position. Flow x of a screen x, as A's canvas maps it:
+  const flowXOnA = (clientX: number) => a.page.evaluate<number>(`(() => {
+    const r = document.querySelector('.react-flow').getBoundingClientRect();
+    const m = new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')).transform);
+    return Math.round((${clientX} - r.left - m.e) / m.a);
+  })()`);
+  const settled = await flowXOnA(canvasOfA.x + 260);
+  await waitFor('B to show where A\'s mouse stopped', async () => (await at())[0] === settled, LONG);
   await b.page.evaluate(`(() => {
     window.cursorChanges = 0;
     new MutationObserver((records) => { window.cursorChanges += records.filter((r) => r.attributeName === 'data-x').length; })
       .observe(document.querySelector('[data-testid="peer-cursor"]'), { attributes: true });
   })()`);
-  const [bx] = await at();
+  const burstEnd = canvasOfA.x + 360 + 99;
   await a.page.evaluate(`(() => {
     const pane = document.querySelector('.react-flow');
-    const r = pane.getBoundingClientRect();
-    for (let i = 0; i < 100; i++) pane.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: r.left + 360 + i, clientY: r.top + 600 }));
+    for (let i = 99; i >= 0; i--) pane.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: ${burstEnd} - i, clientY: ${canvasOfA.y + 600} }));
   })()`);
-  const last = bx + 100 + 99;
+  const last = await flowXOnA(burstEnd);
   await waitFor('B to show where the burst ended', async () => (await at())[0] === last, LONG);
   const changes = await b.page.evaluate<number>('window.cursorChanges');
   assert.ok(changes >= 1 && changes <= 2, `${changes} cursor updates for a burst of 100 moves`);
