@@ -63,6 +63,18 @@ export default defineNode({
     invalid: 'records that failed: { record, reason, node }',
   },
   config,
+  // A schema the checker cannot honour is a deploy problem, reported with the others (not a failed start).
+  check(cfg) {
+    if (Object.keys(cfg.schema).length === 0) return [];
+    try {
+      fromJsonSchema(cfg.schema, '');
+      return [];
+    } catch (err) {
+      const message = (err as Error).message;
+      const m = /^(\/\S*): (.*)$/s.exec(message);
+      return [{ path: `/schema${m && m[1] !== '/' ? m[1] : ''}`, message: m ? m[2]! : message }];
+    }
+  },
   // Checks are pure: a retry would fail the same way, so failures go straight to the error port.
   retry: { maxAttempts: 1 },
   docs: `Checks every record and splits the batch: passing records leave by \`out\` unchanged, failing ones

@@ -1,66 +1,29 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../server/api/app.js';
 import { packageRoot } from '../server/cli/package-root.js';
-import { silentLogger } from '../server/core/logger.js';
-import { NodeRegistry } from '../server/core/registry.js';
-import { RuntimeManager } from '../server/runtime/manager.js';
-import { builtinNodes } from '../nodes/index.js';
-import type { AuthStore } from '../server/auth/auth-store.js';
-import { launchChromium, signIn } from './helpers/browser.js';
-import { tempDir } from './helpers/temp-dir.js';
+import type { RuntimeManager } from '../server/runtime/manager.js';
+import type { TestContext } from './helpers/api-app.js';
+import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor } from './helpers/editor-page.js';
 import { waitFor } from './helpers/wait.js';
-
-type TestContext = Parameters<typeof tempDir>[0];
-
-const editorDir = join(packageRoot(), 'dist', 'editor');
-const LONG = 60_000;
 
 /** A real server with the built editor and one empty flow, and a browser. */
 async function setup(t: TestContext): Promise<{ url: string; runtime: RuntimeManager; browser: Browser }> {
-  const runtime = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(builtinNodes), log: silentLogger });
-  t.after(() => runtime.close());
-  const app = await buildApp(runtime, { editorDir, collab: { saveDelayMs: 50 } });
-  t.after(() => app.close());
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { base, runtime, browser } = await serveEditor(t);
   runtime.saveDraft({ sluice: 1, id: 'authored', name: 'Authored', nodes: [], wires: [] });
-  const browser = await launchChromium();
-  t.after(() => browser.close());
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/#/flows/authored`, runtime, browser };
+  return { url: flowUrl(base, 'authored'), runtime, browser };
 }
 
-async function openPage(browser: Browser, url: string, auth: AuthStore): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  await signIn(page, url, auth);
-  await page.goto(url);
-  await page.getByTestId('canvas').waitFor({ timeout: LONG });
-  // Keys typed before the node catalog arrived would search an empty palette.
-  await page.locator('[data-testid="palette-item"][data-type="debug"]').waitFor({ timeout: LONG });
-  return { page, errors };
-}
+/** Each page in a context of its own, as two people on two machines. */
+const openPage = async (browser: Browser, url: string) => openEditorPage(await browser.newContext({ viewport: { width: 1440, height: 900 } }), url);
 
-const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const nodeIds = async (page: Page) => (await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).sort();
 
-async function dragFromPalette(page: Page, type: string, x: number, y: number): Promise<void> {
-  await page.locator(`[data-testid="palette-item"][data-type="${type}"]`).dragTo(page.getByTestId('canvas'), { targetPosition: { x, y } });
-  await node(page, type).waitFor({ timeout: LONG });
-}
-
 /**
- * Wires `from`'s `out` port to `to` through the properties panel's Connect menu. (Drawing the wire with the
- * pointer works by hand, but a pointer drag right after an HTML5 drop from the palette did not start a
- * connection under playwright here; the menu is the keyboard path and is what these tests use.)
+ * Wires `from`'s `out` port to `to` through the properties panel's Connect menu, the keyboard path.
+ * Wires drawn with the pointer are the subject of editor-canvas.test.ts.
  */
 async function wire(page: Page, from: string, to: string): Promise<void> {
   await node(page, from).click();
@@ -72,7 +35,7 @@ async function wire(page: Page, from: string, to: string): Promise<void> {
 
 test('drag simulate → validate → debug from the palette, wire, configure, deploy, see records in the debug sidebar', async (t) => {
   const { url, runtime, browser } = await setup(t);
-  const { page, errors } = await openPage(browser, url, runtime.auth);
+  const { page, errors } = await openPage(browser, url);
 
   await page.locator('[data-testid="palette-item"][data-type="validate"]').hover();
   assert.match(await page.getByTestId('palette-docs').textContent() ?? '', /Checks every record/, 'hovering a palette entry shows its docs');
@@ -137,7 +100,7 @@ test('export then import gives the same flow; a Node-RED export shows the server
     ],
     wires: [{ from: 'sim', to: 'check' }],
   });
-  const { page, errors } = await openPage(browser, url, runtime.auth);
+  const { page, errors } = await openPage(browser, url);
   await node(page, 'check').waitFor();
 
   await page.getByRole('button', { name: 'Export' }).click();
@@ -168,7 +131,7 @@ test('export then import gives the same flow; a Node-RED export shows the server
 
 test('keyboard only: add nodes from the palette search, connect them through the menu, deploy', async (t) => {
   const { url, runtime, browser } = await setup(t);
-  const { page, errors } = await openPage(browser, url, runtime.auth);
+  const { page, errors } = await openPage(browser, url);
   await page.keyboard.press('/');
   await page.keyboard.type('debug');
   await page.keyboard.press('Enter');
@@ -193,7 +156,7 @@ test('keyboard only: add nodes from the palette search, connect them through the
 
 test('two people edit the same flow at once and end with the same nodes and wires', async (t) => {
   const { url, runtime, browser } = await setup(t);
-  const [a, b] = await Promise.all([openPage(browser, url, runtime.auth), openPage(browser, url, runtime.auth)]);
+  const [a, b] = await Promise.all([openPage(browser, url), openPage(browser, url)]);
   await Promise.all([dragFromPalette(a.page, 'simulate', 140, 100), dragFromPalette(b.page, 'debug', 140, 350)]);
   await waitFor('each sees the other\'s node', async () => (await nodeIds(a.page)).length === 2 && (await nodeIds(b.page)).length === 2, LONG);
   await wire(a.page, 'simulate', 'debug');
@@ -202,6 +165,46 @@ test('two people edit the same flow at once and end with the same nodes and wire
   // Selections are shown to the others, in the selecting person's colour.
   await a.page.locator('.react-flow__node[data-id="debug"]').click();
   await b.page.locator('.react-flow__node[data-id="debug"] [data-testid="node-peers"]').waitFor({ timeout: LONG });
+
+  // So is the pointer: B sees A's cursor, with A's name, follow A's mouse over the canvas (in flow coordinates).
+  const nameOfA = await a.page.evaluate<string | null>('window.localStorage.getItem("sluice.user")');
+  const cursorOfA = b.page.locator('[data-testid="peer-cursor"]');
+  const canvasOfA = (await a.page.getByTestId('canvas').boundingBox())!;
+  await a.page.mouse.move(canvasOfA.x + 60, canvasOfA.y + 500, { steps: 4 });
+  await cursorOfA.waitFor({ timeout: LONG });
+  assert.equal(await cursorOfA.getAttribute('data-name'), nameOfA);
+  assert.match(await cursorOfA.textContent() ?? '', new RegExp(nameOfA!));
+  const at = async () => [Number(await cursorOfA.getAttribute('data-x')), Number(await cursorOfA.getAttribute('data-y'))] as const;
+  const [x1, y1] = await at();
+  await a.page.mouse.move(canvasOfA.x + 260, canvasOfA.y + 600, { steps: 8 });
+  await waitFor('A\'s cursor to move right and down on B\'s canvas', async () => {
+    const [x2, y2] = await at();
+    return x2 - x1 >= 150 && y2 - y1 >= 50;
+  }, LONG);
+
+  // Throttled: 100 pointer moves within one task reach B as at most two updates (the first at once, the last
+  // when the interval ends), and B ends on the last position. Flow x of a screen x, as A's canvas maps it:
+  const flowXOnA = (clientX: number) => a.page.evaluate<number>(`(() => {
+    const r = document.querySelector('.react-flow').getBoundingClientRect();
+    const m = new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')).transform);
+    return Math.round((${clientX} - r.left - m.e) / m.a);
+  })()`);
+  const settled = await flowXOnA(canvasOfA.x + 260);
+  await waitFor('B to show where A\'s mouse stopped', async () => (await at())[0] === settled, LONG);
+  await b.page.evaluate(`(() => {
+    window.cursorChanges = 0;
+    new MutationObserver((records) => { window.cursorChanges += records.filter((r) => r.attributeName === 'data-x').length; })
+      .observe(document.querySelector('[data-testid="peer-cursor"]'), { attributes: true });
+  })()`);
+  const burstEnd = canvasOfA.x + 360 + 99;
+  await a.page.evaluate(`(() => {
+    const pane = document.querySelector('.react-flow');
+    for (let i = 99; i >= 0; i--) pane.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: ${burstEnd} - i, clientY: ${canvasOfA.y + 600} }));
+  })()`);
+  const last = await flowXOnA(burstEnd);
+  await waitFor('B to show where the burst ended', async () => (await at())[0] === last, LONG);
+  const changes = await b.page.evaluate<number>('window.cursorChanges');
+  assert.ok(changes >= 1 && changes <= 2, `${changes} cursor updates for a burst of 100 moves`);
 
   // Undo takes back only one's own edit: B undoes its node; A's node and wire... the wire to B's node goes with it.
   await b.page.getByRole('button', { name: 'Undo' }).click();
@@ -213,4 +216,11 @@ test('two people edit the same flow at once and end with the same nodes and wire
   await waitFor('B\'s redo brings back only B\'s node', async () => (await nodeIds(a.page)).join() === 'debug' && (await nodeIds(b.page)).join() === 'debug', LONG);
   await waitFor('the saved draft agrees', () => runtime.getDraft('authored')!.doc.nodes.map((n) => n.id).join() === 'debug', LONG);
   assert.deepEqual([...a.errors, ...b.errors], []);
+
+  // A leaves: its cursor disappears from B's canvas.
+  await a.page.mouse.move(canvasOfA.x + 300, canvasOfA.y + 300);
+  await cursorOfA.waitFor({ timeout: LONG });
+  await a.page.context().close();
+  await cursorOfA.waitFor({ state: 'detached', timeout: LONG });
+  assert.deepEqual(b.errors, []);
 });

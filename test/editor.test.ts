@@ -11,10 +11,12 @@ import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
 import { builtinNodes } from '../nodes/index.js';
 import { launchChromium, signIn } from './helpers/browser.js';
+import { embeddedBroker } from './helpers/mqtt-broker.js';
+import { setEnv } from './helpers/shipped-flow.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
-type TestContext = Parameters<typeof tempDir>[0];
+type TestContext = Parameters<typeof embeddedBroker>[0];
 
 interface DemoFlow {
   id: string;
@@ -26,9 +28,11 @@ interface DemoFlow {
 const root = packageRoot();
 const editorDir = join(root, 'dist', 'editor');
 
-/** A real server on a free port with the built editor, the demo flow deployed. */
+/** A real server on a free port with the built editor, the demo flow deployed (with its own MQTT broker). */
 async function serveDemo(t: TestContext): Promise<{ url: string; demo: DemoFlow; runtime: RuntimeManager }> {
   assert.ok(existsSync(join(editorDir, 'index.html')), `${editorDir}/index.html is missing: run \`npm run build\` (vite builds the editor)`);
+  const broker = await embeddedBroker(t, 'the demo publishes to and subscribes from the broker sluice start embeds');
+  setEnv(t, { SLUICE_MQTT_URL: broker.url });
   const runtime = await RuntimeManager.open({ dataDir: tempDir(t), registry: new NodeRegistry(builtinNodes), log: silentLogger });
   t.after(() => runtime.close());
   const app = await buildApp(runtime, { editorDir });

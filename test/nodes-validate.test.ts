@@ -119,3 +119,12 @@ test('half a million passing records are checked quickly', async () => {
   assert.equal(result.out, batch);
   assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
 });
+
+test('a schema the checker cannot honour is a deploy problem naming where, not a failure to start', () => {
+  const reg = registry.get('validate')!;
+  const problems = (schema: object) => reg.definition.check!(Value.Default(reg.definition.config, { schema }) as never);
+  assert.deepEqual(problems({ anyOf: [{ properties: { value: { minimum: 0 } } }] }), [
+    { path: '/schema/anyOf/0/properties/value', message: '"minimum" needs a "type"' },
+  ]);
+  assert.deepEqual(problems({ type: 'object', properties: { value: { type: 'number', minimum: 0 } } }), []);
+});

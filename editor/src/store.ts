@@ -2,7 +2,7 @@ import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } 
 import { create } from 'zustand';
 import { canEdit } from './auth/session';
 import type { CollabState } from './collab/provider';
-import { FlowSession, type Peer } from './collab/session';
+import { FlowSession, type Peer, type PeerCursor } from './collab/session';
 import { appendDebug, clearDebug, DEBUG_LIMIT, emptyDebugLog, setDebugPaused, type DebugLog } from './debug-log';
 import { mergeCanvas, toCanvas } from './graph';
 import { localUser } from './user';
@@ -29,6 +29,8 @@ export interface EditorState {
   /** What the server answered to the last deploy, shown on the nodes concerned. */
   problems: Problem[];
   peers: Peer[];
+  /** The others' pointers; apart from `peers` so that their moves re-render only the cursors. */
+  cursors: PeerCursor[];
   status: FlowStatus | null;
   counters: Record<string, NodeCounters>;
   /** Statuses pushed between two counter ticks, which are more recent than the counters' copy. */
@@ -83,6 +85,9 @@ export const useEditorStore = create<EditorState>()((set, get) => {
       peers: (peers) => {
         if (current()) set({ peers });
       },
+      cursors: (cursors) => {
+        if (current()) set({ cursors });
+      },
     });
     return session;
   };
@@ -99,6 +104,7 @@ export const useEditorStore = create<EditorState>()((set, get) => {
     edges: [],
     problems: [],
     peers: [],
+    cursors: [],
     status: null,
     counters: {},
     liveStatus: {},
@@ -123,7 +129,7 @@ export const useEditorStore = create<EditorState>()((set, get) => {
       get().session?.destroy();
       set({
         selectedFlowId: flowId, session: null, collab: 'connecting', collabDetail: null, draft: null, nodes: [], edges: [],
-        problems: [], peers: [], status: null, counters: {}, liveStatus: {}, debug: emptyDebugLog(), loadError: null, dialog: null,
+        problems: [], peers: [], cursors: [], status: null, counters: {}, liveStatus: {}, debug: emptyDebugLog(), loadError: null, dialog: null,
       });
       if (flowId !== null) set({ session: openSession(flowId) });
     },

@@ -4,7 +4,7 @@ const KEY = 'sluice.user';
 const COLOURS = ['#d9480f', '#2b8a3e', '#1864ab', '#862e9c', '#c2255c', '#087f5b', '#5f3dc4', '#e67700'];
 
 /** The name others see next to this tab's selection; kept per browser, editable in the header. */
-export function localUser(): Omit<Presence, 'selection'> {
+export function localUser(): Pick<Presence, 'name' | 'colour'> {
   const name = window.localStorage.getItem(KEY) ?? `Guest ${Math.floor(100 + Math.random() * 900)}`;
   window.localStorage.setItem(KEY, name);
   let hash = 0;

@@ -60,6 +60,7 @@ export const FlowStateSchema = Type.Union([
 export const NodeStatusSchema = Type.Object({
   state: Type.String(),
   text: Type.Optional(Type.String()),
+  attempt: Type.Optional(Type.Integer({ minimum: 2, description: 'While retrying: the attempt about to be made.' })),
   at: Type.Number(),
 });
 

@@ -13,10 +13,12 @@ export const USAGE = `Usage: sluice <command> [options]
 Commands:
   start     Run the server.
             [--port 8840] [--host 127.0.0.1] [--data ./data] [--nodes module.js ...] [--no-demo]
-            [--mqtt-port 1883] [--tls-cert cert.pem --tls-key key.pem]
+            [--mqtt-port 1884 | --no-mqtt] [--tls-cert cert.pem --tls-key key.pem]
             --nodes may be repeated; each module's default export is a node definition or an array of them.
             On the first start of an empty data directory the demo flow is deployed, unless --no-demo.
-            --mqtt-port starts an embedded MQTT broker (MQTT 3.1.1, sessions in memory) on --host.
+            An embedded MQTT broker (MQTT 3.1.1, sessions in memory; the demo's broker) listens on --host,
+            port 1884 unless --mqtt-port says otherwise (0 = a free port); --no-mqtt turns it off. When
+            1884 is taken the server starts without it; a port given with --mqtt-port must be free.
             Without users, prints a one-time link that creates the first admin. A --host other than
             loopback needs an admin user first. SLUICE_ADMIN_TOKEN (32+ characters) is accepted as an
             admin bearer token (CI, containers).

@@ -29,6 +29,8 @@ export type NodeState =
 export interface NodeStatus {
   state: NodeState;
   text?: string;
+  /** While `retrying`: the attempt about to be made (2 = the first retry), shown on the node's badge. */
+  attempt?: number;
 }
 
 /** Where a batch came from: its journal offset and the journal's wall-clock time of the entry. */

@@ -188,12 +188,12 @@ export class Executor {
           outage.retries++;
           delay = backoffDelay(policy, outage.retries);
           const seconds = Math.round((Date.now() - outage.since) / 1000);
-          cell.setStatus({ state: 'retrying', text: `unavailable for ${seconds} s, retrying until it is back: ${message}` });
+          cell.setStatus({ state: 'retrying', attempt: outage.retries + 1, text: `unavailable for ${seconds} s, retrying until it is back: ${message}` });
         } else {
           if (attempt >= policy.maxAttempts || isPermanent(err)) return this.fail(cell, batch, meta, message, attempt);
           delay = backoffDelay(policy, attempt);
           attempt++;
-          cell.setStatus({ state: 'retrying', text: `attempt ${attempt} of ${policy.maxAttempts}: ${message}` });
+          cell.setStatus({ state: 'retrying', attempt, text: `attempt ${attempt} of ${policy.maxAttempts}: ${message}` });
         }
         cell.counters.retries++;
         await sleep(delay, this.stopController.signal);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../server/auth/access-plugin.js';
 import { AuthInputError, type AuthStore } from '../../server/auth/auth-store.js';
 import type { Role } from '../../server/auth/roles.js';
@@ -26,6 +26,11 @@ export async function launchChromium(): Promise<Browser> {
  * in the server's store, its cookie set for `url`, exactly what POST /api/login would have set.
  */
 export async function signIn(page: Page, url: string, auth: AuthStore, role: Role = 'admin', name = `test-${role}`): Promise<void> {
+  await signInContext(page.context(), url, auth, role, name);
+}
+
+/** signIn for a whole browser context: every page it opens is logged in. */
+export async function signInContext(context: BrowserContext, url: string, auth: AuthStore, role: Role = 'admin', name = `test-${role}`): Promise<void> {
   if (!auth.user(name)) {
     try {
       await auth.addUser(name, role, `${name}-password`);
@@ -35,5 +40,5 @@ export async function signIn(page: Page, url: string, auth: AuthStore, role: Rol
     }
   }
   const session = auth.createSession(name);
-  await page.context().addCookies([{ name: SESSION_COOKIE, value: session.id, url: new URL(url).origin, httpOnly: true, sameSite: 'Strict' }]);
+  await context.addCookies([{ name: SESSION_COOKIE, value: session.id, url: new URL(url).origin, httpOnly: true, sameSite: 'Strict' }]);
 }

@@ -11,7 +11,7 @@ export interface ServerProcess {
   token: string;
   /** `{ authorization: 'Bearer <token>' }`, for fetch and `new WebSocket(url, { headers })`. */
   auth: { authorization: string };
-  /** Everything the server wrote to stdout (the listening line, the one-time login link). */
+  /** Everything the server wrote to stdout so far (the listening line, the one-time login link). */
   stdout(): string;
   /** Everything the server wrote to stderr (logs), for failure messages. */
   stderr(): string;
@@ -24,15 +24,21 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/**
- * Starts `sluice start` in a child process on a free port and resolves once it listens. The child gets a
- * random SLUICE_ADMIN_TOKEN (the production feature for CI and containers); `api()` sends it.
- */
+/** Starts `sluice start` in a child process on a free port and resolves once it listens. */
 export function startServer(dataDir: string, extraArgs: string[] = [], options: StartOptions = {}): Promise<ServerProcess> {
+  // No embedded broker unless the test asks for one with --mqtt-port.
+  const mqtt = extraArgs.includes('--mqtt-port') ? [] : ['--no-mqtt'];
+  return spawnServer(['--data', dataDir, ...(options.demo ? [] : ['--no-demo']), ...mqtt, ...extraArgs], options.env);
+}
+
+/**
+ * `sluice start --port 0 <args>` in a child process (no defaults added); resolves once it listens. The child
+ * gets a random SLUICE_ADMIN_TOKEN (the production feature for CI and containers); `api()` sends it.
+ */
+export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const token = randomBytes(32).toString('base64url');
-  const args = [bin, 'start', '--port', '0', '--data', dataDir, ...(options.demo ? [] : ['--no-demo']), ...extraArgs];
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_ADMIN_TOKEN: token, ...options.env },
+  const child = spawn(process.execPath, [bin, 'start', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_ADMIN_TOKEN: token, ...env },
   });
   let err = '';
   let out = '';

@@ -51,7 +51,7 @@ export function setNodeName(session: FlowSession, id: string, name: string): voi
     if (!node) return;
     if (name === '') node.delete('name');
     else node.set('name', name);
-  });
+  }, true);
 }
 
 /** Sets one top-level config field; undefined removes it, so the type's default applies. */
@@ -67,7 +67,7 @@ export function setConfigField(session: FlowSession, id: string, key: string, va
     const map = config as Y.Map<unknown>;
     if (value === undefined) map.delete(key);
     else map.set(key, value);
-  });
+  }, true);
 }
 
 export function setRetry(session: FlowSession, id: string, retry: FlowNodeDoc['retry'] | undefined): void {
@@ -76,7 +76,7 @@ export function setRetry(session: FlowSession, id: string, retry: FlowNodeDoc['r
     if (!node) return;
     if (retry === undefined || Object.keys(retry).length === 0) node.delete('retry');
     else node.set('retry', retry);
-  });
+  }, true);
 }
 
 /** Replaces the whole draft (an import into the open flow); the flow keeps its id. */

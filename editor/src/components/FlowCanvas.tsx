@@ -1,8 +1,8 @@
 import {
-  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, type Connection, type Edge, type IsValidConnection, type OnDelete,
+  Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type IsValidConnection, type OnDelete,
   type OnNodeDrag,
 } from '@xyflow/react';
-import { useCallback, type DragEvent } from 'react';
+import { useCallback, useMemo, type DragEvent, type PointerEvent } from 'react';
 import { useCanEdit } from '../auth/session';
 import { addWire, moveNodes, removeElements } from '../collab/edits';
 import { nodeTypes } from '../nodes/node-types';
@@ -10,10 +10,14 @@ import { editableSession, useEditorStore } from '../store';
 import type { CanvasEdge, CanvasNode } from '../types';
 import { DRAG_TYPE } from './PaletteItem';
 import { PropertiesPanel } from './PropertiesPanel';
+import { RemoteCursors } from './RemoteCursors';
 import { useAddNode } from './useAddNode';
 
 /** Minimap colours follow the node categories of styles.css. */
 const CATEGORY_COLOURS: Record<string, string> = { source: '#0f9f6e', process: '#3b6fd8', sink: '#d9822b' };
+
+/** Fitting never zooms in past 100 %: a small flow stays at its natural size, on opening and with the fit button. */
+const FIT_OPTIONS = { padding: 0.25, maxZoom: 1 };
 
 const minimapColour = (node: CanvasNode) => CATEGORY_COLOURS[node.data.category] ?? '#8a94a6';
 
@@ -60,12 +64,22 @@ export function FlowCanvas() {
   const onEdgesChange = useEditorStore((s) => s.onEdgesChange);
   const addNode = useAddNode();
   const edit = useCanEdit();
+  // React Flow keeps a fit queued until the canvas has nodes: on a flow that opened empty, the first node
+  // dropped from the palette would jump to the centre and zoom, under the properties panel that its
+  // selection opens, so its ports could not be wired with the pointer. Only flows with nodes are fitted.
+  const fitOnOpen = useMemo(() => nodes.length > 0, [flowId, ready]);
   const onDrop = useCallback((e: DragEvent) => {
     const type = e.dataTransfer.getData(DRAG_TYPE);
     if (!type) return;
     e.preventDefault();
     addNode(type, { x: e.clientX, y: e.clientY });
   }, [addNode]);
+  const { screenToFlowPosition } = useReactFlow();
+  // The others see this pointer (throttled by the session); leaving the canvas hides it for them.
+  const onPointerMove = useCallback((e: PointerEvent) => {
+    useEditorStore.getState().session?.setCursor(screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+  }, [screenToFlowPosition]);
+  const onPointerLeave = useCallback(() => useEditorStore.getState().session?.setCursor(null), []);
 
   if (!ready) {
     const text = flowId === null ? 'No flow selected.' : collab === 'offline' ? `Cannot open the shared draft${collabDetail ? `: ${collabDetail}` : ''}; retrying…` : 'Loading the flow…';
@@ -87,17 +101,20 @@ export function FlowCanvas() {
         onDelete={onDelete}
         onDrop={onDrop}
         onDragOver={onDragOver}
+        onPointerMove={onPointerMove}
+        onPointerLeave={onPointerLeave}
         deleteKeyCode={edit ? ['Delete', 'Backspace'] : null}
         nodesDraggable={edit}
         nodesConnectable={edit}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
-        fitView
-        fitViewOptions={{ padding: 0.25, maxZoom: 1 }}
+        fitView={fitOnOpen}
+        fitViewOptions={FIT_OPTIONS}
         minZoom={0.1}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#c9d1dd" />
         <MiniMap<CanvasNode> nodeColor={minimapColour} nodeStrokeWidth={0} pannable zoomable ariaLabel="Flow overview" />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} fitViewOptions={FIT_OPTIONS} />
+        <RemoteCursors />
       </ReactFlow>
       <PropertiesPanel />
     </div>

@@ -15,7 +15,7 @@ export function StatusBadge({ status }: { status: NodeStatus | undefined }) {
   if (!status) return null;
   return (
     <span className={`sl-badge sl-tone-${TONES[status.state] ?? 'idle'}`} data-testid="node-status" title={status.text ?? status.state}>
-      {status.state}
+      {status.state === 'retrying' && status.attempt ? `retrying (attempt ${status.attempt})` : status.state}
     </span>
   );
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../../api/app.js';
 import { AuthStore } from '../../auth/auth-store.js';
 import { jsonLogger } from '../../core/logger.js';
+import { environmentSecrets, type SecretSource } from '../../core/secrets.js';
 import { NodeRegistry } from '../../core/registry.js';
 import { RuntimeManager } from '../../runtime/manager.js';
 import { MqttBroker } from '../../services/mqtt-broker.js';
@@ -12,6 +13,11 @@ import { loadNodeModules } from '../node-modules.js';
 import type { Output } from '../output.js';
 import { packageRoot } from '../package-root.js';
 import { UsageError } from '../usage.js';
+
+/** The embedded broker's default port: not 1883, so a local Mosquitto and Sluice's broker can both run. */
+export const DEFAULT_MQTT_PORT = 1884;
+/** The environment reference the demo's MQTT nodes use for the broker URL. */
+const MQTT_URL_VARIABLE = 'SLUICE_MQTT_URL';
 
 /** Past this, a shutdown that has not finished is abandoned: a stuck close must not keep the process. */
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -29,12 +35,15 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       'mqtt-port': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'no-mqtt': { type: 'boolean', default: false },
     },
   });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${values.port}`);
-  const mqttPort = values['mqtt-port'] === undefined ? undefined : Number(values['mqtt-port']);
+  const mqttChosen = values['mqtt-port'] !== undefined;
+  if (mqttChosen && values['no-mqtt']) throw new UsageError('--mqtt-port and --no-mqtt exclude each other');
+  const mqttPort = values['no-mqtt'] ? undefined : mqttChosen ? Number(values['mqtt-port']) : DEFAULT_MQTT_PORT;
   if (mqttPort !== undefined && (!Number.isInteger(mqttPort) || mqttPort < 0 || mqttPort > 65535)) {
     throw new UsageError(`--mqtt-port must be 0..65535, got ${values['mqtt-port']}`);
   }
@@ -49,18 +58,19 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const log = jsonLogger();
   const registry = new NodeRegistry([...builtinNodes, ...(await loadNodeModules(values.nodes ?? []))]);
   // Before the runtime, so flows subscribing to the embedded broker connect on their first attempt.
-  const broker = mqttPort === undefined ? undefined : await MqttBroker.start({ host: values.host, port: mqttPort });
+  const broker = mqttPort === undefined ? undefined : await startBroker(values.host, mqttPort, mqttChosen, output);
   if (broker) output.out(`MQTT broker listening on ${broker.url}`);
   let runtime: RuntimeManager;
   try {
-    runtime = await RuntimeManager.open({ dataDir, registry, log });
+    runtime = await RuntimeManager.open({ dataDir, registry, log, secrets: brokerUrlSource(broker) });
   } catch (err) {
     await broker?.close();
     throw err;
   }
   let app;
   try {
-    if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output);
+    if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output, broker);
+    if (demoWithoutDatabase(runtime)) for (const line of QUESTDB_HINT) output.out(line);
     app = await buildApp(runtime, {
       logger: { level: 'warn', stream: process.stderr }, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
     });
@@ -123,9 +133,54 @@ function refuseOpenBind(host: string, dataDir: string): void {
   }
 }
 
+/**
+ * The embedded broker is a convenience, so when its default port is taken (another Sluice, a second
+ * broker) the server starts without it and says so: refusing to start would make the editor and every
+ * other flow wait on a demo detail. A port asked for with --mqtt-port is a requirement: it fails.
+ */
+async function startBroker(host: string, port: number, chosen: boolean, output: Output): Promise<MqttBroker | undefined> {
+  try {
+    return await MqttBroker.start({ host, port });
+  } catch (err) {
+    if (chosen) throw err;
+    output.err(`${(err as Error).message}; starting without the embedded MQTT broker (choose a port with --mqtt-port N, or --no-mqtt)`);
+    return undefined;
+  }
+}
+
+/** `${env:SLUICE_MQTT_URL}` is the embedded broker unless the environment names another one. */
+function brokerUrlSource(broker: MqttBroker | undefined): SecretSource {
+  return {
+    get(kind, name) {
+      const value = environmentSecrets.get(kind, name);
+      return value === undefined && broker && kind === 'env' && name === MQTT_URL_VARIABLE ? broker.url : value;
+    },
+  };
+}
+
+/** The deployed demo has no questdb node yet: the user may not know how to add one. */
+function demoWithoutDatabase(runtime: RuntimeManager): boolean {
+  const nodes = (runtime.getDeployed('demo')?.doc as { nodes?: { type?: unknown }[] } | undefined)?.nodes;
+  return Array.isArray(nodes) && !nodes.some((n) => n.type === 'questdb');
+}
+
+const QUESTDB_HINT = [
+  'The demo flow writes to no database. To store its readings in QuestDB (see "Pointing the demo at QuestDB" in the README):',
+  '  export SLUICE_TOKEN=$(sluice token create --scope editor --name cli)   # deploy and export need a token',
+  '  sluice export demo > demo.json',
+  '  add to "nodes": { "id": "store", "type": "questdb", "config": { "address": "http://127.0.0.1:9000", "table": "demo_readings", "columns": { "sensor": "symbol", "value": "double" } } }',
+  '  add to "wires": { "from": "check", "to": "store" }',
+  '  sluice deploy demo.json',
+];
+
 /** First start of an empty data directory: something to look at right away. */
-async function deployDemo(runtime: RuntimeManager, output: Output): Promise<void> {
+async function deployDemo(runtime: RuntimeManager, output: Output, broker: MqttBroker | undefined): Promise<void> {
   const path = join(packageRoot(), 'flows', 'demo.json');
+  // Without a broker the demo could not run; not saving it leaves the next start free to deploy it.
+  if (!broker && environmentSecrets.get('env', MQTT_URL_VARIABLE) === undefined) {
+    output.err(`the demo flow ${path} was not deployed: it needs an MQTT broker (let the embedded one start on a free port with --mqtt-port N, or set ${MQTT_URL_VARIABLE}=mqtt://host:port)`);
+    return;
+  }
   try {
     const doc: unknown = JSON.parse(await readFile(path, 'utf8'));
     runtime.saveDraft(doc);
