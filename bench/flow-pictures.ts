@@ -11,7 +11,7 @@ import type { FlowDocument } from '../server/core/flow-format.js';
 import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
 import { builtinNodes } from '../nodes/index.js';
-import { launchChromium } from '../test/helpers/browser.js';
+import { launchChromium, signIn } from '../test/helpers/browser.js';
 
 /**
  * Renders flows in the editor and saves one PNG per flow as flows/pictures/<flow id>.png, for the README.
@@ -48,6 +48,7 @@ export async function renderFlowPictures(files: string[], outDir: string): Promi
         if (msg.type() === 'error') errors.push(msg.text());
       });
       try {
+        await signIn(page, base, runtime.auth);
         await page.goto(`${base}/#/flows/${encodeURIComponent(doc.id)}`);
         await page.waitForFunction(`document.querySelectorAll('.react-flow__node').length === ${doc.nodes.length}`, undefined, { timeout: 60_000 });
         await page.waitForFunction(`document.querySelectorAll('.react-flow__edge').length === ${doc.wires.length}`, undefined, { timeout: 60_000 });
