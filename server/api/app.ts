@@ -70,6 +70,13 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
           + 'cookie from `POST /api/login` with `X-CSRF-Token` on unsafe methods. Roles: viewer < editor < admin.',
         version: '1',
       },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token (`sluice token create`) or SLUICE_ADMIN_TOKEN.' },
+          session: { type: 'apiKey', in: 'cookie', name: 'sluice_session', description: 'From POST /api/login; unsafe methods also need X-CSRF-Token.' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
       tags: [
         { name: 'catalog' }, { name: 'flows' }, { name: 'deploy' }, { name: 'status' }, { name: 'dead letters' },
         { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'operations' }, { name: 'access' },

@@ -128,6 +128,15 @@ export const accessControl = fp(async (app: FastifyInstance, options: AccessOpti
       const entry: RouteAccess = { method, url: route.url, access, websocket: route.websocket === true };
       app.routeAccess.push(entry);
     }
+    // The OpenAPI document says who may call each operation (@fastify/swagger reads the schema after this hook).
+    if (route.schema && !route.schema.hide) {
+      const schema = route.schema as { description?: string; security?: unknown[] };
+      route.schema = {
+        ...route.schema,
+        description: `${schema.description ? `${schema.description}\n\n` : ''}Access: ${describeAccess(access)}.`,
+        ...(access === 'public' ? { security: [] } : {}),
+      };
+    }
     if (access === 'public') return;
     const hook = check({ method: methods.join(','), url: route.url, access, websocket: route.websocket === true });
     route.onRequest = [hook, ...([] as onRequestHookHandler[]).concat(route.onRequest ?? [])];
