@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import type { Alert } from '../server/core/services.js';
-import { IlpTestServer } from './fixtures/ilp-server.js';
-import { openApp } from './helpers/api-app.js';
-import { client, testBroker } from './helpers/mqtt-broker.js';
-import { deployFlow, dropMqttSession, flowStatus, nodeQuery, setEnv, shippedFlow, waitForNodeStatus } from './helpers/shipped-flow.js';
+import { client } from './helpers/mqtt-broker.js';
+import { deployMqttQuestDbFlow, flowStatus, nodeQuery } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'sensor-health';
@@ -37,16 +35,7 @@ function heartbeats(T: number, name: (i: number) => string): Heartbeat[] {
 }
 
 test('sensor-health, as shipped: heartbeats → silence alerts after 10 minutes, share of silent sensors, mean time between heartbeats per hour', async (t) => {
-  const broker = await testBroker(t);
-  const ilp = await new IlpTestServer().listen();
-  t.after(() => ilp.close());
-  setEnv(t, { MQTT_URL: broker.url, QUESTDB_URL: ilp.url });
-  await dropMqttSession(broker.url, `sluice-${FLOW}-heartbeats`);
-  t.after(() => dropMqttSession(broker.url, `sluice-${FLOW}-heartbeats`));
-
-  const { app } = await openApp(t);
-  await deployFlow(app, shippedFlow(FLOW));
-  await waitForNodeStatus(app, FLOW, 'heartbeats', /subscribed to/);
+  const { app, broker, ilp } = await deployMqttQuestDbFlow(t, FLOW, 'heartbeats');
 
   const run = randomBytes(4).toString('hex');
   const site = `site-${run}`;

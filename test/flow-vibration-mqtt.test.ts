@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import type { Alert } from '../server/core/services.js';
-import { IlpTestServer } from './fixtures/ilp-server.js';
-import { openApp } from './helpers/api-app.js';
-import { client, testBroker } from './helpers/mqtt-broker.js';
-import { deployFlow, dropMqttSession, flowStatus, setEnv, shippedFlow, waitForNodeStatus } from './helpers/shipped-flow.js';
+import { client } from './helpers/mqtt-broker.js';
+import { deployMqttQuestDbFlow, flowStatus } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'vibration-mqtt';
@@ -81,18 +79,7 @@ function expectedChanges(rows: Row[]): Change[] {
 }
 
 test('vibration-mqtt, as shipped: MQTT readings with GPS → validate → 1-minute rows in QuestDB → alerts → commands back over MQTT', async (t) => {
-  const broker = await testBroker(t);
-  const ilp = await new IlpTestServer().listen();
-  t.after(() => ilp.close());
-  setEnv(t, { MQTT_URL: broker.url, QUESTDB_URL: ilp.url });
-  const doc = shippedFlow(FLOW);
-  // The flow's MQTT in keeps a persistent session under a fixed client id: start from a fresh one.
-  await dropMqttSession(broker.url, `sluice-${FLOW}-readings`);
-  t.after(() => dropMqttSession(broker.url, `sluice-${FLOW}-readings`));
-
-  const { app } = await openApp(t);
-  await deployFlow(app, doc);
-  await waitForNodeStatus(app, FLOW, 'readings', /subscribed to/);
+  const { app, broker, ilp } = await deployMqttQuestDbFlow(t, FLOW, 'readings');
 
   // Names unique to this run: the broker is shared, sensors' alerts are keyed by sensor id.
   const run = randomBytes(4).toString('hex');

@@ -6,9 +6,12 @@ import mqtt from 'mqtt';
 import { packageRoot } from '../../server/cli/package-root.js';
 import type { FlowDocument } from '../../server/core/flow-format.js';
 import type { FlowStatus } from '../../server/runtime/api-types.js';
+import { IlpTestServer } from '../fixtures/ilp-server.js';
+import { openApp } from './api-app.js';
+import { testBroker, type TestBroker } from './mqtt-broker.js';
 import { waitFor } from './wait.js';
 
-type TestContext = { after(fn: () => void | Promise<void>): void };
+type TestContext = Parameters<typeof testBroker>[0];
 
 /** `flows/<id>.json` exactly as shipped: the tests deploy this document unmodified. */
 export function shippedFlow(id: string): FlowDocument {
@@ -64,4 +67,23 @@ export async function nodeQuery<T>(app: FastifyInstance, flowId: string, nodeId:
   const res = await app.inject({ url: `/api/flows/${flowId}/nodes/${nodeId}/query/${name}?${new URLSearchParams(params)}` });
   assert.equal(res.statusCode, 200, res.body);
   return (res.json() as { result: T }).result;
+}
+
+/**
+ * Deploys a shipped flow whose peers are `${env:MQTT_URL}` and `${env:QUESTDB_URL}`: the test broker
+ * (Mosquitto, else aedes) and an ILP test server stand in for them. Waits until its MQTT in node
+ * `mqttInNode` (default client id, persistent session, dropped before and after) is subscribed.
+ */
+export async function deployMqttQuestDbFlow(t: TestContext, flowId: string, mqttInNode: string): Promise<{ app: FastifyInstance; broker: TestBroker; ilp: IlpTestServer }> {
+  const broker = await testBroker(t);
+  const ilp = await new IlpTestServer().listen();
+  t.after(() => ilp.close());
+  setEnv(t, { MQTT_URL: broker.url, QUESTDB_URL: ilp.url });
+  const clientId = `sluice-${flowId}-${mqttInNode}`;
+  await dropMqttSession(broker.url, clientId);
+  t.after(() => dropMqttSession(broker.url, clientId));
+  const { app } = await openApp(t);
+  await deployFlow(app, shippedFlow(flowId));
+  await waitForNodeStatus(app, flowId, mqttInNode, /subscribed to/);
+  return { app, broker, ilp };
 }
