@@ -182,3 +182,13 @@ function startWithDemo(dataDir: string): Promise<ServerProcess> {
     child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening; stderr:\n${err}`)));
   });
 }
+
+test('validate accepts the shipped flows offline, references in patterned fields (broker and QuestDB URLs) included', async () => {
+  for (const flow of ['vibration-mqtt', 'sensor-health', 'top-devices']) {
+    const r = await sluice(['validate', fileURLToPath(new URL(`../../flows/${flow}.json`, import.meta.url))]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(lines(r.stdout)[0]!, new RegExp(`^ok: ${flow} \\(\\d+ nodes, \\d+ wires\\)$`));
+  }
+  const r = await sluice(['validate', fileURLToPath(new URL('../../flows/vibration-mqtt.json', import.meta.url))]);
+  assert.equal(lines(r.stdout)[1], 'note: not checked offline, assumed set on the server: ${env:MQTT_URL}, ${env:QUESTDB_URL}');
+});

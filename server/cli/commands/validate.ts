@@ -31,11 +31,14 @@ export async function validateCommand(args: string[], output: Output): Promise<n
     },
   };
   const result = compileFlow(file.doc, registry, assumeSet);
-  if (!result.ok) {
-    for (const p of result.problems) output.out(problemLine(p));
+  // A field holding a reference (a broker URL, say) cannot be checked against its pattern offline: the
+  // problems the stand-in value causes are not the file's.
+  const problems = result.ok ? [] : result.problems.filter((p) => !p.message.includes(PLACEHOLDER));
+  if (problems.length > 0) {
+    for (const p of problems) output.out(problemLine(p));
     return 1;
   }
-  const { doc } = result.flow;
+  const doc = file.doc as { id: string; nodes: unknown[]; wires: unknown[] };
   output.out(`ok: ${doc.id} (${doc.nodes.length} nodes, ${doc.wires.length} wires)`);
   if (references.size > 0) {
     output.out(`note: not checked offline, assumed set on the server: ${[...references].sort().join(', ')}`);
