@@ -35,7 +35,7 @@ function heartbeats(T: number, name: (i: number) => string): Heartbeat[] {
 }
 
 test('sensor-health, as shipped: heartbeats → silence alerts after 10 minutes, share of silent sensors, mean time between heartbeats per hour', async (t) => {
-  const { app, broker, ilp } = await deployMqttQuestDbFlow(t, FLOW, 'heartbeats');
+  const { app, broker, ilp, end } = await deployMqttQuestDbFlow(t, FLOW, 'heartbeats');
 
   const run = randomBytes(4).toString('hex');
   const site = `site-${run}`;
@@ -122,4 +122,5 @@ test('sensor-health, as shipped: heartbeats → silence alerts after 10 minutes,
   }
   const s8 = rows.filter((r) => r.sensor === name(8)).map((r) => Math.round(r.interval! / 1000));
   t.diagnostic(`mean seconds between heartbeats, s0..s9 in hour 1: ${rows.filter((r) => r.start === T).map((r) => Math.round(r.interval! / 100) / 10).join(', ')}; s8 per hour: ${s8.join(', ')}`);
+  await end();
 });

@@ -79,7 +79,7 @@ function expectedChanges(rows: Row[]): Change[] {
 }
 
 test('vibration-mqtt, as shipped: MQTT readings with GPS → validate → 1-minute rows in QuestDB → alerts → commands back over MQTT', async (t) => {
-  const { app, broker, ilp } = await deployMqttQuestDbFlow(t, FLOW, 'readings');
+  const { app, broker, ilp, end } = await deployMqttQuestDbFlow(t, FLOW, 'readings');
 
   // Names unique to this run: the broker is shared, sensors' alerts are keyed by sensor id.
   const run = randomBytes(4).toString('hex');
@@ -167,4 +167,5 @@ test('vibration-mqtt, as shipped: MQTT readings with GPS → validate → 1-minu
   assert.ok(reasons.some((r) => /^check: lat: 123 is above max 90/.test(r)), reasons.join('\n'));
   assert.ok(reasons.some((r) => /^check: ppv: missing/.test(r)), reasons.join('\n'));
   assert.ok(reasons.some((r) => /^readings: not valid JSON/.test(r)), reasons.join('\n'));
+  await end();
 });

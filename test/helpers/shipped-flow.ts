@@ -8,7 +8,7 @@ import type { FlowDocument } from '../../server/core/flow-format.js';
 import type { FlowStatus } from '../../server/runtime/api-types.js';
 import { IlpTestServer } from '../fixtures/ilp-server.js';
 import { openApp } from './api-app.js';
-import { testBroker, type TestBroker } from './mqtt-broker.js';
+import { testBroker } from './mqtt-broker.js';
 import { waitFor } from './wait.js';
 
 type TestContext = Parameters<typeof testBroker>[0];
@@ -72,18 +72,24 @@ export async function nodeQuery<T>(app: FastifyInstance, flowId: string, nodeId:
 /**
  * Deploys a shipped flow whose peers are `${env:MQTT_URL}` and `${env:QUESTDB_URL}`: the test broker
  * (Mosquitto, else aedes) and an ILP test server stand in for them. Waits until its MQTT in node
- * `mqttInNode` (default client id, persistent session, dropped before and after) is subscribed.
+ * `mqttInNode` (default client id, persistent session, dropped first) is subscribed. `end()` deletes the
+ * flow and then drops the session, so a shared Mosquitto keeps nothing for it; call it when the test
+ * passed (a failed run leaves the session to the next run's drop).
  */
-export async function deployMqttQuestDbFlow(t: TestContext, flowId: string, mqttInNode: string): Promise<{ app: FastifyInstance; broker: TestBroker; ilp: IlpTestServer }> {
+export async function deployMqttQuestDbFlow(t: TestContext, flowId: string, mqttInNode: string) {
   const broker = await testBroker(t);
   const ilp = await new IlpTestServer().listen();
   t.after(() => ilp.close());
   setEnv(t, { MQTT_URL: broker.url, QUESTDB_URL: ilp.url });
   const clientId = `sluice-${flowId}-${mqttInNode}`;
   await dropMqttSession(broker.url, clientId);
-  t.after(() => dropMqttSession(broker.url, clientId));
   const { app } = await openApp(t);
   await deployFlow(app, shippedFlow(flowId));
   await waitForNodeStatus(app, flowId, mqttInNode, /subscribed to/);
-  return { app, broker, ilp };
+  const end = async (): Promise<void> => {
+    const res = await app.inject({ method: 'DELETE', url: `/api/flows/${flowId}` });
+    assert.equal(res.statusCode, 204, res.body);
+    await dropMqttSession(broker.url, clientId);
+  };
+  return { app, broker, ilp, end };
 }
