@@ -287,3 +287,16 @@ test('carry copies fields of the sensor\'s latest reading into every change, sil
   assert.deepEqual(problems.map((p) => p.path), ['/carry/1', '/rules/1/clock']);
   assert.throws(() => configOf('alert', { carry: ['pos.lat'], rules: [{ id: 'h', value: 1 }] }), /carry/);
 });
+
+test('the event clock\'s newest time is checkpointed: a restored node judges a late-joining sensor as the original does', async () => {
+  const rules = [{ id: 'quiet', kind: 'silence', clock: 'event', silenceMs: 600_000 }];
+  const original = await alertNode({ rules });
+  original.feed([[0, 1]], 's1');
+  assert.deepEqual(changes(original.feed([[700_000, 1]], 's2')), ['firing@600000=700000']);
+  const restored = await alertNode({ rules });
+  restored.node.restore!(JSON.parse(JSON.stringify(original.node.snapshot!())));
+  // s3 first speaks with a reading already 650 s behind the newest one: silent at once, at 50,000 + 600,000.
+  const late = (n: typeof original) => changes(n.feed([[50_000, 1]], 's3'));
+  assert.deepEqual(late(restored), ['firing@650000=650000']);
+  assert.deepEqual(late(original), ['firing@650000=650000']);
+});
