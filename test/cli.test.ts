@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -174,3 +174,15 @@ test('the first start of an empty data directory deploys the demo flow, and only
 
 /** Like the shared startServer, but with the demo (and its embedded broker on a free port). */
 const startWithDemo = (dataDir: string) => spawnServer(['--data', dataDir, '--mqtt-port', '0']);
+
+test('validate accepts every shipped flow offline, references in patterned fields (broker and QuestDB URLs) included', async () => {
+  const shipped = readdirSync(fileURLToPath(new URL('../../flows/', import.meta.url))).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  assert.ok(shipped.length >= 6, `flows/ holds ${shipped.join(', ')}`);
+  for (const flow of shipped) {
+    const r = await sluice(['validate', fileURLToPath(new URL(`../../flows/${flow}.json`, import.meta.url))]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(lines(r.stdout)[0]!, new RegExp(`^ok: ${flow} \\(\\d+ nodes, \\d+ wires\\)$`));
+  }
+  const r = await sluice(['validate', fileURLToPath(new URL('../../flows/vibration-mqtt.json', import.meta.url))]);
+  assert.ok(lines(r.stdout).includes('note: not checked offline, assumed set on the server: ${env:MQTT_URL}, ${env:QUESTDB_URL}'), r.stdout);
+});
