@@ -5,7 +5,7 @@ import {
 } from './flow-format.js';
 import type { Problem } from './problems.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
-import { resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
+import { findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
 import { stableStringify } from './stable-json.js';
 import type { RetryPolicy } from './types.js';
 
@@ -82,9 +82,16 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
   }
   const rawConfig = config === undefined ? {} : config;
   const missing: UnresolvedReference[] = [];
-  const resolved = resolveReferences(rawConfig, secrets, `${at}/config`, missing);
+  const refusal = registered.definition.refusesReferences;
+  // A type that refuses references never resolves one: not even a refused deploy asks the store for a value.
+  const refused = refusal === undefined ? [] : findReferences(rawConfig, `${at}/config`);
+  const resolved = refusal === undefined ? resolveReferences(rawConfig, secrets, `${at}/config`, missing) : rawConfig;
   for (const m of missing) {
     problems.push({ nodeId: id, path: m.path, message: `${m.reference} does not resolve: no such ${m.reference.startsWith('${env') ? 'environment variable' : 'secret'}` });
+  }
+  for (const r of refused) {
+    missing.push(r);
+    problems.push({ nodeId: id, path: r.path, message: `${r.reference} cannot be used in a ${type} node: ${refusal}` });
   }
   const withDefaults = Value.Default(registered.definition.config, structuredClone(resolved));
   const before = problems.length;
