@@ -11,6 +11,7 @@ import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
 import { keyId } from '../server/store/secret-cipher.js';
 import { generateKey, loadSecretsKey, parseKey, type SecretsKey } from '../server/store/secrets-key.js';
+import { startServer, stopGracefully } from './helpers/server-process.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
@@ -180,4 +181,22 @@ test('rotate-key with SLUICE_SECRETS_KEY prints the new key on stdout, and it op
   const wrong = await sluice(['secrets', 'rotate-key', '--data', dir], { SLUICE_SECRETS_KEY: key });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /^sluice secrets: secret "token" was encrypted with another key/);
+});
+
+test('sluice start announces the key file it made; sluice secrets set reads the value from stdin, list shows only names', async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer(join(dir, 'data'));
+  t.after(() => stopGracefully(server));
+  assert.match(server.stderr(), /created the secrets key file .*data\/secrets\.key \(mode 600\)\. Back it up now, and separately from the data directory/);
+  const value = 'value-from-stdin-5678';
+  const child = spawn(process.execPath, [bin, 'secrets', 'set', 'piped', '--server', server.url], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdin.end(`${value}\n`);
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /secret "piped" set; reference it as \$\{secret:piped\}/);
+  const listed = await sluice(['secrets', 'list', '--server', server.url]);
+  assert.deepEqual(listed.stdout.split('\n').filter(Boolean), ['piped']);
+  assert.ok(!listed.stdout.includes(value) && !server.stderr().includes(value));
 });
