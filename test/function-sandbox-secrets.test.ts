@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { received } from './fixtures/test-nodes.js';
 import { openApp } from './helpers/api-app.js';
+import { childProcesses } from './helpers/sluice-cli.js';
 import { waitFor } from './helpers/wait.js';
 
 /** Each probe is an expression run inside the sandbox; its value (or the error's name) is reported. */
@@ -120,14 +121,7 @@ test('the sandbox process is forked with an empty environment: /proc/<pid>/envir
     wires: [{ from: 'feed', to: 'fn' }],
   };
   assert.equal((await app.inject({ method: 'POST', url: `/api/flows/${id}/deploy`, payload: doc })).statusCode, 200);
-  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox-process');
-    } catch {
-      return false; // ended while we looked
-    }
-  });
+  const pids = childProcesses(process.pid, 'sandbox-process');
   assert.ok(pids.length > 0, 'a sandbox process runs');
   for (const pid of pids) {
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, existsSync, chmodSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { builtinNodes } from '../nodes/index.js';
@@ -12,9 +10,9 @@ import { RuntimeManager } from '../server/runtime/manager.js';
 import { keyId } from '../server/store/secret-cipher.js';
 import { generateKey, loadSecretsKey, parseKey, type SecretsKey } from '../server/store/secrets-key.js';
 import { startServer, stopGracefully } from './helpers/server-process.js';
+import { sluice } from './helpers/sluice-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
-const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 const registry = new NodeRegistry(builtinNodes);
 const none = { get: () => undefined };
 
@@ -131,18 +129,6 @@ test('plaintext rows of an earlier version are encrypted on open and leave no tr
   assert.equal(bytes.indexOf('legacy-big-xxxx'), -1, 'overflow pages too');
 });
 
-function sluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 test('sluice secrets rotate-key re-encrypts every secret under a new key file; the old key no longer opens the store', async (t) => {
   const dir = tempDir(t);
   const first = await open(dir);
@@ -151,7 +137,7 @@ test('sluice secrets rotate-key re-encrypts every secret under a new key file; t
   await first.close();
   const oldKey = readFileSync(join(dir, 'secrets.key'), 'utf8');
 
-  const r = await sluice(['secrets', 'rotate-key', '--data', dir], { SLUICE_SECRETS_KEY: '' });
+  const r = await sluice(['secrets', 'rotate-key', '--data', dir], { env: { SLUICE_SECRETS_KEY: '' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /re-encrypted 2 secrets; .*secrets\.key now holds the new key \(id [0-9a-f]{16}\)\. Back it up now/);
   const newKey = readFileSync(join(dir, 'secrets.key'), 'utf8');
@@ -172,13 +158,13 @@ test('rotate-key with SLUICE_SECRETS_KEY prints the new key on stdout, and it op
   const first = await open(dir, keyOf(key));
   first.setSecret('token', 'token-value-1234');
   await first.close();
-  const r = await sluice(['secrets', 'rotate-key', '--data', dir], { SLUICE_SECRETS_KEY: key });
+  const r = await sluice(['secrets', 'rotate-key', '--data', dir], { env: { SLUICE_SECRETS_KEY: key } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /re-encrypted 1 secrets; set SLUICE_SECRETS_KEY to the key printed on stdout/);
   const rotated = await open(dir, keyOf(r.stdout.trim()));
   t.after(() => rotated.close());
   assert.deepEqual(rotated.secretNames(), ['token']);
-  const wrong = await sluice(['secrets', 'rotate-key', '--data', dir], { SLUICE_SECRETS_KEY: key });
+  const wrong = await sluice(['secrets', 'rotate-key', '--data', dir], { env: { SLUICE_SECRETS_KEY: key } });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /^sluice secrets: secret "token" was encrypted with another key/);
 });
@@ -189,13 +175,9 @@ test('sluice start announces the key file it made; sluice secrets set reads the 
   t.after(() => stopGracefully(server));
   assert.match(server.stderr(), /created the secrets key file .*data\/secrets\.key \(mode 600\)\. Back it up now, and separately from the data directory/);
   const value = 'value-from-stdin-5678';
-  const child = spawn(process.execPath, [bin, 'secrets', 'set', 'piped', '--server', server.url], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.stdin.end(`${value}\n`);
-  const code = await new Promise((resolve) => child.once('close', resolve));
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /secret "piped" set; reference it as \$\{secret:piped\}/);
+  const set = await sluice(['secrets', 'set', 'piped', '--server', server.url], { stdin: `${value}\n` });
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stderr, /secret "piped" set; reference it as \$\{secret:piped\}/);
   const listed = await sluice(['secrets', 'list', '--server', server.url]);
   assert.deepEqual(listed.stdout.split('\n').filter(Boolean), ['piped']);
   assert.ok(!listed.stdout.includes(value) && !server.stderr().includes(value));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -9,6 +9,7 @@ import { generateKey } from '../server/store/secrets-key.js';
 import { client, embeddedBroker } from './helpers/mqtt-broker.js';
 import { startHttpServer } from './helpers/http-server.js';
 import { killHard, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
+import { childProcesses } from './helpers/sluice-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -68,19 +69,6 @@ class Capture {
     }
     return found;
   }
-}
-
-/** Pids of the processes whose parent is `pid` and whose command line mentions `marker`. */
-function childrenOf(pid: number, marker: string): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return ppid === pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
-    } catch {
-      return false; // the process ended while we looked
-    }
-  });
 }
 
 test('secret values used by failing MQTT, webhook, file and function nodes appear nowhere a client or the logs can see', async (t) => {
@@ -163,7 +151,7 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
   await waitFor('records reached the file sink', () => readFileSync(join(dir, secrets.SINK_DIR, 'out.ndjson'), 'utf8').length > 0);
 
   // The function node's sandbox process starts with an empty environment: no SLUICE_SECRET_*, no key, no PATH.
-  const [sandbox] = childrenOf(server.child.pid!, 'sandbox-process');
+  const [sandbox] = childProcesses(server.child.pid!, 'sandbox-process');
   assert.ok(sandbox, 'the function node runs in a child process of the server');
   const environ = readFileSync(`/proc/${sandbox}/environ`, 'utf8').split('\0').filter(Boolean);
   assert.deepEqual(environ.map((v) => v.split('=')[0]).sort(), ['NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE'], 'only the IPC channel Node itself adds');
