@@ -8,6 +8,7 @@ import { silentLogger } from '../server/core/logger.js';
 import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
 import { keyId } from '../server/store/secret-cipher.js';
+import { SecretStore } from '../server/store/secret-store.js';
 import { generateKey, loadSecretsKey, parseKey, type SecretsKey } from '../server/store/secrets-key.js';
 import { startServer, stopGracefully } from './helpers/server-process.js';
 import { sluice } from './helpers/sluice-cli.js';
@@ -181,4 +182,24 @@ test('sluice start announces the key file it made; sluice secrets set reads the 
   const listed = await sluice(['secrets', 'list', '--server', server.url]);
   assert.deepEqual(listed.stdout.split('\n').filter(Boolean), ['piped']);
   assert.ok(!listed.stdout.includes(value) && !server.stderr().includes(value));
+});
+
+test('a rotation cut off between the commit and the key file swap is named at the next start, and FILE.new opens the store', async (t) => {
+  const dir = tempDir(t);
+  const first = await open(dir);
+  first.setSecret('questdb_token', 'questdb-token-value');
+  await first.close();
+  // What rotate-key does, stopped right before renaming FILE.new over FILE.
+  const file = join(dir, 'secrets.key');
+  const next = generateKey();
+  writeFileSync(`${file}.new`, `${next}\n`, { mode: 0o600 });
+  const db = new Database(join(dir, 'sluice.db'));
+  new SecretStore(db, loadSecretsKey({ dataDir: dir }), none).rotate(keyOf(next));
+  db.close();
+
+  await assert.rejects(open(dir), /secret "questdb_token" was encrypted with another key .*\(.*secrets\.key\.new exists: a key rotation was interrupted; if that key opens the store, move it to .*secrets\.key\)$/);
+  renameSync(`${file}.new`, file);
+  const resumed = await open(dir);
+  t.after(() => resumed.close());
+  assert.deepEqual(resumed.validate(resolves('questdb_token')), { ok: true });
 });

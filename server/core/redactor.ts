@@ -36,21 +36,31 @@ export class Redactor {
     return this.pattern ? text.replace(this.pattern, REDACTED) : text;
   }
 
-  /** A copy of a JSON-like value with every string (keys included) redacted; the value itself when nothing is known. */
+  /**
+   * A copy of a value with every string (keys included) redacted, as JSON would show it (`toJSON` is
+   * honoured, so dates stay dates); the value itself when nothing is known. Debug values come from node
+   * code: a cycle becomes "[cycle]" instead of overflowing the stack.
+   */
   redactValue<T>(value: T): T {
-    return this.pattern ? (this.walk(value) as T) : value;
+    return this.pattern ? (this.walk(value, new Set()) as T) : value;
   }
 
-  private walk(value: unknown): unknown {
+  private walk(value: unknown, ancestors: Set<object>): unknown {
     if (typeof value === 'string') return this.redact(value);
-    if (value instanceof Error) return this.redact(value.message);
-    if (Array.isArray(value)) return value.map((v) => this.walk(v));
-    if (value !== null && typeof value === 'object') {
+    if (value === null || typeof value !== 'object') return value;
+    if (ancestors.has(value)) return '[cycle]';
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return this.walk(toJSON.call(value), new Set([...ancestors, value]));
+    ancestors.add(value);
+    try {
+      if (value instanceof Error) return this.redact(value.message);
+      if (Array.isArray(value)) return value.map((v) => this.walk(v, ancestors));
       const out: { [k: string]: unknown } = {};
-      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.walk(v);
+      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.walk(v, ancestors);
       return out;
+    } finally {
+      ancestors.delete(value);
     }
-    return value;
   }
 }
 
