@@ -203,3 +203,18 @@ test('a rotation cut off between the commit and the key file swap is named at th
   t.after(() => resumed.close());
   assert.deepEqual(resumed.validate(resolves('questdb_token')), { ok: true });
 });
+
+test('a resolved value that fails the config schema is not quoted in the deploy problem', async (t) => {
+  const dir = tempDir(t);
+  const runtime = await open(dir);
+  t.after(() => runtime.close());
+  runtime.setSecret('BROKER_URL', 'tcp://not-an-mqtt-url-secret');
+  const doc = { sluice: 1, id: 'bad-url', nodes: [{ id: 'in', type: 'mqtt-in', config: { url: '${secret:BROKER_URL}', topics: ['a'] } }], wires: [] };
+  const result = runtime.validate(doc);
+  assert.equal(result.ok, false);
+  const problems = (result as { problems: { path: string; message: string }[] }).problems;
+  assert.deepEqual(problems.map((p) => p.path), ['/nodes/0/config/url']);
+  assert.doesNotMatch(problems[0]!.message, /not-an-mqtt-url|got/);
+  const literal = runtime.validate({ ...doc, nodes: [{ id: 'in', type: 'mqtt-in', config: { url: 'tcp://literal', topics: ['a'] } }] });
+  assert.match((literal as { problems: { message: string }[] }).problems[0]!.message, /\(got "tcp:\/\/literal"\)/, 'a literal is still quoted');
+});

@@ -1,5 +1,5 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValuePointer } from '@sinclair/typebox/value';
 import {
   DEFAULT_INPUT_PORT, DEFAULT_OUTPUT_PORT, FlowDocumentSchema, parsePortRef, type FlowDocument, type FlowSettings, type PortRef,
 } from './flow-format.js';
@@ -96,7 +96,9 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
   const withDefaults = Value.Default(registered.definition.config, structuredClone(resolved));
   const before = problems.length;
   for (const e of registered.check.Errors(withDefaults)) {
-    problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, missing.length ? undefined : e.value) });
+    // A value that came from a reference is a resolved secret: the problem names the path, never the value.
+    const fromReference = missing.length > 0 || findReferences(ValuePointer.Get(rawConfig, e.path), '').length > 0;
+    problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, fromReference ? undefined : e.value) });
   }
   const configValid = problems.length === before && missing.length === 0;
   const definition = registered.definition;
