@@ -101,7 +101,7 @@ test('a data directory whose key file was lost does not get a fresh key silently
   first.setSecret('ftp_site_a', 'ftp-password-value');
   await first.close();
   renameSync(join(dir, 'secrets.key'), join(dir, 'moved-away.key'));
-  await assert.rejects(open(dir), /secret "ftp_site_a" was encrypted with another key .*secrets\.key did not exist and a new key was made; restore the original key file from your backup/);
+  await assert.rejects(open(dir), /secret "ftp_site_a" was encrypted with another key .*secrets\.key did not exist and a new key was made; start with the key the secrets were stored with: the original key file from your backup/);
   assert.equal(existsSync(join(dir, 'secrets.key')), false, 'the useless new key file is removed again');
   renameSync(join(dir, 'moved-away.key'), join(dir, 'secrets.key'));
   const restored = await open(dir);

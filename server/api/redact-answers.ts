@@ -1,4 +1,4 @@
-import { Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import './decorators.js';
@@ -18,9 +18,11 @@ export const redactAnswers = fp(async (app: FastifyInstance) => {
     const type = reply.getHeader('content-type');
     if (typeof type !== 'string' || !TEXTUAL.test(type)) return payload;
     if (payload instanceof Readable) {
-      return payload.pipe(new Transform({
+      const redacting = new Transform({
         transform: (chunk: Buffer | string, _encoding, done) => done(null, app.runtime.redact(chunk.toString())),
-      }));
+      });
+      // pipeline, not pipe: a source that fails destroys the answer's stream instead of leaving it open forever.
+      return pipeline(payload, redacting, (err) => { if (err) app.log.warn({ err }, 'a streamed answer failed'); });
     }
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const text = typeof payload === 'string' ? payload : payload.toString('utf8');

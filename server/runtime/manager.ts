@@ -106,7 +106,8 @@ export class RuntimeManager implements RuntimeApi {
       db.close();
       // A key file created just now cannot be the one the secrets were stored with: do not leave it behind.
       if (key.created && key.file) rmSync(key.file, { force: true });
-      const hint = key.created ? ` (${key.file} did not exist and a new key was made; restore the original key file from your backup)`
+      const hint = key.created
+        ? ` (${key.file} did not exist and a new key was made; start with the key the secrets were stored with: the original key file from your backup, --secrets-key-file or SLUICE_SECRETS_KEY)`
         : key.file && existsSync(`${key.file}.new`) ? ` (${key.file}.new exists: a key rotation was interrupted; if that key opens the store, move it to ${key.file})` : '';
       throw new Error(`${(err as Error).message}${hint}`);
     }
