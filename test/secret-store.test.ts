@@ -218,3 +218,14 @@ test('a resolved value that fails the config schema is not quoted in the deploy 
   const literal = runtime.validate({ ...doc, nodes: [{ id: 'in', type: 'mqtt-in', config: { url: 'tcp://literal', topics: ['a'] } }] });
   assert.match((literal as { problems: { message: string }[] }).problems[0]!.message, /\(got "tcp:\/\/literal"\)/, 'a literal is still quoted');
 });
+
+test('sluice start refuses a key of the wrong length and a missing key file, before listening', async (t) => {
+  const dir = tempDir(t);
+  const short = await sluice(['start', '--port', '0', '--data', join(dir, 'a'), '--no-demo', '--no-mqtt'], { env: { SLUICE_SECRETS_KEY: Buffer.alloc(31).toString('base64') } });
+  assert.equal(short.code, 1);
+  assert.match(short.stderr, /^sluice start: SLUICE_SECRETS_KEY holds 31 bytes; a secrets key is 32 bytes in base64/);
+  const missing = await sluice(['start', '--port', '0', '--data', join(dir, 'b'), '--no-demo', '--no-mqtt', '--secrets-key-file', join(dir, 'nope.key')], { env: { SLUICE_SECRETS_KEY: '' } });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^sluice start: the secrets key file .*nope\.key does not exist; restore it from your backup/);
+  assert.equal(existsSync(join(dir, 'b', 'secrets.key')), false, 'no key was made in the data directory instead');
+});
