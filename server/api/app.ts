@@ -5,6 +5,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RuntimeApi } from '../runtime/api.js';
 import { errorHandler } from './error-handler.js';
+import { redactAnswers } from './redact-answers.js';
 import { JSON_BODY_LIMIT, jsonBody } from './json-body.js';
 import type { FeedLimits } from './live/connection-feed.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -43,6 +44,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   app.decorate('runtime', runtime);
 
   await app.register(errorHandler);
+  await app.register(redactAnswers);
   await app.register(jsonBody);
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,5 +1,6 @@
 import { deployCommand } from './commands/deploy.js';
 import { exportCommand } from './commands/export.js';
+import { secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 import { validateCommand } from './commands/validate.js';
 import { processOutput, type Output } from './output.js';
@@ -12,6 +13,7 @@ const commands: { [name: string]: Command } = {
   deploy: deployCommand,
   export: exportCommand,
   validate: validateCommand,
+  secrets: secretsCommand,
 };
 
 /** Runs one CLI invocation and answers its exit code: 0 ok, 1 problems or failure, 2 usage. */

@@ -13,16 +13,23 @@ export const USAGE = `Usage: sluice <command> [options]
 Commands:
   start     Run the server.
             [--port 8840] [--host 127.0.0.1] [--data ./data] [--nodes module.js ...] [--no-demo]
-            [--mqtt-port 1884 | --no-mqtt]
+            [--mqtt-port 1884 | --no-mqtt] [--secrets-key-file PATH]
             --nodes may be repeated; each module's default export is a node definition or an array of them.
             On the first start of an empty data directory the demo flow is deployed, unless --no-demo.
             An embedded MQTT broker (MQTT 3.1.1, sessions in memory; the demo's broker) listens on --host,
             port 1884 unless --mqtt-port says otherwise (0 = a free port); --no-mqtt turns it off. When
             1884 is taken the server starts without it; a port given with --mqtt-port must be free.
+            Secrets are encrypted with SLUICE_SECRETS_KEY (base64, 32 bytes), --secrets-key-file, or else
+            DATA/secrets.key, created on the first start: back it up separately from the data directory.
   deploy    FILE [--server ${DEFAULT_SERVER}]
             Validate and deploy the flow document in FILE on a running server.
   export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N]
             Print a flow document (default: the draft) to stdout.
+  secrets   generate-key [--out FILE]            a new random key (base64), on stdout or into FILE (mode 600)
+            rotate-key [--data ./data] [--secrets-key-file PATH]
+                                                 re-encrypt every secret under a new key (stop the server first)
+            set NAME [--server ${DEFAULT_SERVER}]   set a secret on a running server; the value is read from stdin
+            list [--server ${DEFAULT_SERVER}]       names of the stored secrets (values never leave the server)
   validate  FILE [--nodes module.js ...]
             Check a flow document offline, as a deploy would (secret and env references are assumed set).
 
