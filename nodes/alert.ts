@@ -28,8 +28,13 @@ alert store (\`GET /api/alerts\`).
 **Rules** (\`rules: [{ id, kind, … }]\`):
 - \`threshold\`: \`op\` \`>\` or \`<\` a \`value\`, or \`outside\` a \`band: { low, high }\`, on \`field\`.
 - \`rate\`: the same comparison on the change of \`field\` per minute between consecutive readings (event time).
-- \`silence\`: no reading from a sensor for \`silenceMs\` (sensor health). Judged on journaled ticks against
-  when readings were received, so a replay gives the same alerts; only sensors heard at least once are watched.
+- \`silence\`: no reading from a sensor for \`silenceMs\` (sensor health); only sensors heard at least once are
+  watched. With \`clock: "arrival"\` (default) it is judged on journaled ticks against when readings were
+  received, so a replay gives the same alerts and a sensor with a wrong clock is judged by when it was heard.
+  With \`clock: "event"\` it is judged after each batch on event time: a sensor is silent once the newest
+  reading of any sensor is \`silenceMs\` past its latest reading, and the alert fires at that reading's time +
+  \`silenceMs\`. That suits replays and backfills and the time it fires does not depend on batching, but needs sensor clocks that
+  agree and sees nothing when every sensor falls silent: pair it with an \`arrival\` rule.
 - \`sustainMs\`: the condition must hold on every reading for this long (event time) before the alert fires.
 - \`hysteresis\`: the value must come back inside the limit by this much before the alert resolves; values
   wavering around the limit give one alert, not many.
@@ -42,6 +47,15 @@ resolved by hand while its condition still holds does **not** fire again until t
 hysteresis) and crossed the limit again. Every change is emitted on \`out\`, hand actions included (with
 \`by\` and \`note\`, on the next batch or tick, about a second later), so \`out\` can drive a command back to
 the sensor, a webhook or a sink.
+
+**Where the sensor is**: \`carry: ["site", "lat", "lon"]\` copies those top-level fields of the sensor's latest
+reading into every emitted change (silence alerts included), e.g. to publish a command to
+\`sites/{site}/sensors/{sensor}/commands\`. They cannot be named like a field of the change itself.
+
+**Queries** (\`GET /api/flows/<flow>/nodes/<node>/query/<name>\`): \`open\` lists the open alerts the node
+holds; \`summary\` gives per rule \`{ rule, kind, sensors, active, share }\`: the sensors watched, those whose
+alert fired and whose condition still holds (open, or resolved by hand while it holds), and active ÷ sensors
+— for a silence rule, the share of silent sensors.
 
 **Ids and replay**: an alert's id is \`<flow>/<node>/<rule>/<sensor>/<firedAt>\`; a replay after a crash emits
 the same transitions again (at least once downstream) and the store records each only once. Acknowledgement
@@ -57,7 +71,7 @@ Example: \`{ "rules": [{ "id": "hot", "kind": "threshold", "op": ">", "value": 4
 
   create(cfg, ctx) {
     const engine = new AlertEngine({
-      flowId: ctx.flowId, nodeId: ctx.nodeId, keyBy: cfg.keyBy, timeField: cfg.timeField,
+      flowId: ctx.flowId, nodeId: ctx.nodeId, keyBy: cfg.keyBy, timeField: cfg.timeField, carry: cfg.carry,
       rules: cfg.rules.map((r) => ruleKinds[r.kind](r)), store: ctx.services.alerts,
     });
     let unwatch: (() => void) | undefined;
@@ -74,7 +88,7 @@ Example: \`{ "rules": [{ "id": "hot", "kind": "threshold", "op": ">", "value": 4
       tick: (now) => engine.tick(now),
       snapshot: () => engine.snapshot(),
       restore: (state) => engine.restore(state as EngineState),
-      queries: { open: () => engine.openAlerts() },
+      queries: { open: () => engine.openAlerts(), summary: () => engine.summary() },
     };
   },
 });

@@ -40,6 +40,7 @@ export default defineNode({
   configOutputs: (cfg) => cfg.outputs,
   config,
   check: checkConfig,
+  refusesReferences: 'its code could hand the value to anyone who reads its output; the sandbox gets no secrets and no environment',
   // User code fails the same way on every attempt; the batch goes straight to `error` (set `retry` to change that).
   retry: { maxAttempts: 1 },
   docs: `Runs your JavaScript on every batch, in a sandbox: an isolated V8 heap (isolated-vm) in a separate
@@ -73,7 +74,9 @@ throws, or returns something invalid sends the whole batch to \`error\` with the
 column in your code for exceptions); the sandbox is rebuilt and the next batch runs normally. Top-level code
 runs once when the node starts and again after a rebuild, so keep it free of side effects that matter.
 
-**Deploy** refuses code that does not parse (with line and column) or has no \`export function process\`.`,
+**Deploy** refuses code that does not parse (with line and column) or has no \`export function process\`,
+and any \`\${secret:…}\` or \`\${env:…}\` reference in the config: the sandbox process starts with an empty
+environment and sees only this node's code, so no secret can reach it.`,
 
   async create(cfg, ctx) {
     const script = toScript(cfg.code);

@@ -68,7 +68,9 @@ Windows longer than a day step by whole local days.
 **Rows**: \`{ window_start, window_end, <keyBy fields>, count, <prefix>_<aggregate>, … }\`, times in epoch ms,
 \`count\` = records in the window. Per field: \`count\` (records with a value), \`sum\`, \`mean\`, \`min\`, \`max\`,
 \`first\`/\`last\` (earliest/latest event time; ties keep arrival order), \`stddev\` (**sample** standard deviation,
-n−1; null below 2 values), \`p50\`/\`p95\`/\`p99\` from a DDSketch-style log-bucket sketch with **1% relative
+n−1; null below 2 values), \`interval\` (the mean gap between consecutive values once sorted, (max − min) / (count − 1),
+null below 2 values: on the time field, \`{ "field": "ts", "aggregates": ["interval"] }\`, the mean time between readings within
+the window), \`p50\`/\`p95\`/\`p99\` from a DDSketch-style log-bucket sketch with **1% relative
 accuracy**: the result is within 1% of the exact lower quantile (the value at rank ⌊q·(n−1)⌋ of the sorted values).
 A record whose aggregated field is missing or null counts in \`count\` only; a non-numeric value sends the record to
 \`invalid\`. No row is emitted for a key without records in a window (empty windows are not emitted). The rows of one

@@ -30,6 +30,8 @@ const config = Type.Object({
 
 interface Saved {
   now: number;
+  /** Valid readings taken since the node first started. */
+  count?: number;
   /** Least recently seen first. */
   sensors: [string, SensorState][];
   emitted: { [w in WindowName]?: Ranked[] };
@@ -65,7 +67,9 @@ A sensor whose readings all left a window drops out of it, which also emits.
 Ties on the value go to the earlier reading, then to the sensor id (code-point order).
 
 **Queries** (\`GET /api/flows/<flow>/nodes/<node>/query/<name>\`):
-- \`top?window=minute&n=5\`: the current ranking (window defaults to \`all\`, n to the configured \`n\`, at most \`maxSensors\`).
+- \`top?window=minute&n=5\`: the current ranking (window defaults to \`all\`, n to the configured \`n\`, at most \`maxSensors\`)
+  as \`{ window, order, field, at, count, top }\`: \`at\` is the node's now, \`count\` the valid readings taken so far
+  (since the node first started), so a client can tell which readings a ranking is based on.
 - \`histogram?sensor=s7\`: that sensor's all-time histogram: \`{ sensor, field, count, below, above, buckets: [{ from, to, count }] }\`.
 
 **Bounds.** At most \`maxSensors\` sensors are tracked (each costs about 2 KB plus its histogram). A new
@@ -88,6 +92,7 @@ Example: \`{ "field": "temperature", "n": 5, "order": "highest", "histogram": { 
     const sliding = cfg.windows.filter((w): w is SlidingName => w !== 'all');
     const trackAll = cfg.windows.includes('all');
     let now = -Infinity;
+    let count = 0;
     let sensors = new Map<string, SensorState>();
     let emitted: { [w in WindowName]?: Ranked[] } = {};
 
@@ -184,6 +189,7 @@ Example: \`{ "field": "temperature", "n": 5, "order": "highest", "histogram": { 
           if (reason) invalid.push({ record: r, reason, node: ctx.nodeId });
           else add(r, changed);
         }
+        count += batch.length - invalid.length;
         return { out: rankings(changed), invalid };
       },
       tick(at): Outputs {
@@ -192,11 +198,12 @@ Example: \`{ "field": "temperature", "n": 5, "order": "highest", "histogram": { 
         return { out: rankings(changed) };
       },
       snapshot(): Saved {
-        return structuredClone({ now, sensors: [...sensors], emitted });
+        return structuredClone({ now, count, sensors: [...sensors], emitted });
       },
       restore(saved) {
         const s = structuredClone(saved as Saved);
         now = s.now ?? -Infinity;
+        count = s.count ?? 0;
         sensors = new Map(s.sensors);
         emitted = s.emitted;
       },
@@ -205,7 +212,7 @@ Example: \`{ "field": "temperature", "n": 5, "order": "highest", "histogram": { 
           const window = windowParam(params);
           const n = params.n === undefined ? cfg.n : Number(params.n);
           if (!Number.isInteger(n) || n < 1 || n > cfg.maxSensors) throw new QueryError(`n must be an integer from 1 to ${cfg.maxSensors}, got "${params.n}"`);
-          return { window, order: cfg.order, field: cfg.field, at: now, top: rank(sensors, window, cfg.order, n) };
+          return { window, order: cfg.order, field: cfg.field, at: now, count, top: rank(sensors, window, cfg.order, n) };
         },
         histogram(params) {
           if (!params.sensor) throw new QueryError('the sensor parameter is required, e.g. ?sensor=s1');

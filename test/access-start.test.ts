@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { AuthStore } from '../server/auth/auth-store.js';
 import { startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
+import { sluice } from './helpers/sluice-cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
-
-const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
-
-function sluice(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.stdin.end(stdin);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const stopAfter = (t: { after(fn: () => void): void }, server: ServerProcess) =>
   t.after(() => { if (server.child.exitCode === null) server.child.kill('SIGKILL'); });
@@ -70,10 +55,10 @@ test('binding a non-loopback address needs an admin; TLS serves https with Secur
   const data = join(dir, 'data');
   await assert.rejects(startServer(data, ['--host', '0.0.0.0']), /refusing to listen on 0\.0\.0\.0 \(not a loopback address\) without an admin user.*sluice user add NAME --role admin/s);
 
-  const added = await sluice(['user', 'add', 'ops', '--role', 'admin', '--password-stdin', '--data', data], 'ops password 123\n');
+  const added = await sluice(['user', 'add', 'ops', '--role', 'admin', '--password-stdin', '--data', data], { stdin: 'ops password 123\n' });
   assert.equal(added.code, 0, added.stderr);
   assert.equal(added.stdout.trim(), 'added ops (admin)');
-  const weak = await sluice(['user', 'add', 'weak', '--password-stdin', '--data', data], 'short\n');
+  const weak = await sluice(['user', 'add', 'weak', '--password-stdin', '--data', data], { stdin: 'short\n' });
   assert.equal(weak.code, 1);
   assert.match(weak.stderr, /at least 10 characters/);
   const token = await sluice(['token', 'create', '--scope', 'viewer', '--name', 'ci', '--expires', '30d', '--data', data]);

@@ -1,36 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { builtinNodes } from '../nodes/index.js';
 import type { FlowStatus, FlowSummary } from '../server/runtime/api.js';
 import { tempDir } from './helpers/temp-dir.js';
-import { api, spawnServer, startServer, stopGracefully } from './helpers/server-process.js';
+import { api, spawnServer, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
+import { sluice } from './helpers/sluice-cli.js';
 import { waitFor } from './helpers/wait.js';
 
-const bin = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 const demoFile = fileURLToPath(new URL('../../flows/demo.json', import.meta.url));
 const testNodes = fileURLToPath(new URL('./fixtures/test-nodes.js', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
 
@@ -53,7 +34,7 @@ test('validate accepts the demo flow offline; what depends on a reference is lis
   const r = await sluice(['validate', demoFile]);
   assert.equal(r.code, 0, r.stderr);
   const unchecked = (i: number, node: string) =>
-    `note: not checked offline, it depends on a reference: /nodes/${i}/config/url (node ${node}): expected string to match '^(mqtts?|wss?)://' (got "placeholder-not-checked-offline")`;
+    `note: not checked offline, it depends on a reference: /nodes/${i}/config/url (node ${node}): expected string to match '^(mqtts?|wss?)://'`;
   assert.deepEqual(lines(r.stdout), [
     'ok: demo (8 nodes, 6 wires)', unchecked(1, 'publish'), unchecked(2, 'subscribe'),
     'note: not checked offline, assumed set on the server: ${env:SLUICE_MQTT_URL}',
@@ -125,7 +106,7 @@ test('deploy and export against a running server; SIGTERM stops it with code 0',
 
   const doc = { ...feedToSink('cli'), nodes: [feedToSink('cli').nodes[0], { id: 'sink', type: 'test-sink', config: { file: sinkFile } }] };
   const file = writeJson(dir, 'cli.json', doc);
-  const anonymous = await sluice(['deploy', file, '--server', server.url], { SLUICE_TOKEN: '' });
+  const anonymous = await sluice(['deploy', file, '--server', server.url], { env: { SLUICE_TOKEN: '' } });
   assert.equal(anonymous.code, 1);
   assert.match(anonymous.stderr, /deploy failed: 401 .*needs a session or an API token/);
   const deployed = await sluice(['deploy', file, '--server', server.url, '--token', server.token]);
@@ -136,12 +117,12 @@ test('deploy and export against a running server; SIGTERM stops it with code 0',
   });
 
   const invalid = writeJson(dir, 'invalid.json', { ...doc, nodes: [{ ...doc.nodes[0], config: { count: 'many' } }, doc.nodes[1]] });
-  const refused = await sluice(['deploy', invalid, '--server', server.url], { SLUICE_TOKEN: server.token });
+  const refused = await sluice(['deploy', invalid, '--server', server.url], { env: { SLUICE_TOKEN: server.token } });
   assert.equal(refused.code, 1);
   assert.deepEqual(lines(refused.stdout), ['/nodes/0/config/count (node feed): expected integer (got "many")']);
   assert.equal((await api<FlowStatus>(server, '/api/flows/cli/status')).deployedRevision, 1, 'the running flow is untouched');
 
-  const exported = await sluice(['export', 'cli', '--server', server.url], { SLUICE_TOKEN: server.token });
+  const exported = await sluice(['export', 'cli', '--server', server.url], { env: { SLUICE_TOKEN: server.token } });
   assert.equal(exported.code, 0, exported.stderr);
   assert.deepEqual(JSON.parse(exported.stdout), doc);
   const deployedRevision = await sluice(['export', 'cli', '--server', server.url, '--revision', 'deployed', '--token', server.token]);
@@ -177,3 +158,15 @@ test('the first start of an empty data directory deploys the demo flow, and only
 
 /** Like the shared startServer, but with the demo (and its embedded broker on a free port). */
 const startWithDemo = (dataDir: string) => spawnServer(['--data', dataDir, '--mqtt-port', '0']);
+
+test('validate accepts every shipped flow offline, references in patterned fields (broker and QuestDB URLs) included', async () => {
+  const shipped = readdirSync(fileURLToPath(new URL('../../flows/', import.meta.url))).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  assert.ok(shipped.length >= 6, `flows/ holds ${shipped.join(', ')}`);
+  for (const flow of shipped) {
+    const r = await sluice(['validate', fileURLToPath(new URL(`../../flows/${flow}.json`, import.meta.url))]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(lines(r.stdout)[0]!, new RegExp(`^ok: ${flow} \\(\\d+ nodes, \\d+ wires\\)$`));
+  }
+  const r = await sluice(['validate', fileURLToPath(new URL('../../flows/vibration-mqtt.json', import.meta.url))]);
+  assert.ok(lines(r.stdout).includes('note: not checked offline, assumed set on the server: ${env:MQTT_URL}, ${env:QUESTDB_URL}'), r.stdout);
+});

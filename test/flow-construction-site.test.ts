@@ -165,7 +165,7 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
   const doc = shippedFlow(FLOW);
   // The one change: a free control port instead of 2121, which may be taken on a test machine.
   const loggers = doc.nodes.find((n) => n.id === 'loggers')!;
-  loggers.config.port = 0;
+  loggers.config = { ...loggers.config, port: 0 };
   const deployed = await app.inject({ method: 'POST', url: `/api/flows/${FLOW}/deploy`, payload: doc });
   assert.equal(deployed.statusCode, 200, deployed.body);
   const port = ftpPort(runtime, FLOW, 'loggers');

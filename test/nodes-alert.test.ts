@@ -240,3 +240,63 @@ test('defaults: readings are keyed by sensor with their time in ts, and a node w
   assert.deepEqual([config.keyBy, config.timeField, config.rules[0]!.kind, config.rules[0]!.op, config.rules[0]!.field], ['sensor', 'ts', 'threshold', '>', 'value']);
   assert.throws(() => configOf('alert', { rules: [] }), /rules/);
 });
+
+test('a silence rule on the event clock fires at the silent sensor\'s last reading + silenceMs once another sensor is that far ahead, whatever the batching', async () => {
+  const run = async (batches: [sensor: string, ts: number][][]) => {
+    const { node } = await alertNode({ rules: [{ id: 'quiet', kind: 'silence', clock: 'event', silenceMs: 600_000 }] });
+    const seen: string[] = [];
+    batches.forEach((batch, i) => {
+      // Journal time stays 0: only the readings' own times count.
+      const out = node.process!(batch.map(([sensor, ts]) => ({ sensor, ts, value: 1 })), { offset: i + 1, ts: 0 }) as Outputs;
+      seen.push(...(out.out ?? []).map((r) => `${r.sensor as string}:${r.state as string}@${r.at as number}`));
+    });
+    assert.deepEqual(changes(node.tick!(10_000_000)), [], 'ticks do not judge event-clock silence');
+    return { seen, summary: (node.queries!.summary!({}) as { active: number; sensors: number; share: number }[])[0] };
+  };
+  const readings: [string, number][] = [['s1', 0], ['s2', 0], ['s3', 0], ['s2', 300_000], ['s3', 300_000], ['s2', 650_000], ['s3', 950_000], ['s1', 1_000_000], ['s3', 1_300_000]];
+  const oneByOne = await run(readings.map((r) => [r]));
+  assert.deepEqual(oneByOne.seen, ['s1:firing@600000', 's1:resolved@1000000', 's2:firing@1250000']);
+  assert.deepEqual(oneByOne.summary, { rule: 'quiet', kind: 'silence', sensors: 3, active: 1, share: 1 / 3 });
+  const allAtOnce = await run([readings]);
+  // In one batch s1's reading at 1,000,000 comes before the batch is judged: it never looked silent.
+  assert.deepEqual(allAtOnce.seen, ['s2:firing@1250000']);
+  assert.deepEqual(allAtOnce.summary, oneByOne.summary);
+});
+
+test('summary gives per rule the sensors watched and the share whose condition holds, hand resolutions included', async () => {
+  const { node, feed, store } = await alertNode({ rules: [{ id: 'hot', op: '>', value: 50 }, { id: 'quiet', kind: 'silence', silenceMs: 1000 }] });
+  feed([[0, 60]], 's1');
+  feed([[0, 10]], 's2');
+  feed([[0, 70]], 's3');
+  feed([[0, 20]], 's4');
+  store.resolve('f/a/hot/s3/0', 'ops', 'known');
+  node.tick!(500);
+  assert.deepEqual(node.queries!.summary!({}), [
+    { rule: 'hot', kind: 'threshold', sensors: 4, active: 2, share: 0.5 },
+    { rule: 'quiet', kind: 'silence', sensors: 4, active: 0, share: 0 },
+  ]);
+});
+
+test('carry copies fields of the sensor\'s latest reading into every change, silence alerts included; they cannot shadow the change\'s own fields', async () => {
+  const { node } = await alertNode({ carry: ['site', 'lat'], rules: [{ id: 'hot', op: '>', value: 50 }, { id: 'quiet', kind: 'silence', silenceMs: 1000 }] });
+  const out = node.process!([{ sensor: 's1', ts: 0, value: 60, site: 'north', lat: 45.1 }, { sensor: 's1', ts: 10, value: 40, site: 'south' }], { offset: 1, ts: 0 }) as Outputs;
+  assert.deepEqual(out.out!.map((r) => [r.state, r.site, r.lat]), [['firing', 'north', 45.1], ['resolved', 'south', undefined]]);
+  const silent = node.tick!(5000) as Outputs;
+  assert.deepEqual(silent.out!.map((r) => [r.rule, r.state, r.site]), [['quiet', 'firing', 'south']]);
+  const problems = alert.check!(configOf('alert', { carry: ['site', 'state'], rules: [{ id: 'q', kind: 'silence', silenceMs: 1 }, { id: 'h', value: 1, clock: 'event' }] }) as never);
+  assert.deepEqual(problems.map((p) => p.path), ['/carry/1', '/rules/1/clock']);
+  assert.throws(() => configOf('alert', { carry: ['pos.lat'], rules: [{ id: 'h', value: 1 }] }), /carry/);
+});
+
+test('the event clock\'s newest time is checkpointed: a restored node judges a late-joining sensor as the original does', async () => {
+  const rules = [{ id: 'quiet', kind: 'silence', clock: 'event', silenceMs: 600_000 }];
+  const original = await alertNode({ rules });
+  original.feed([[0, 1]], 's1');
+  assert.deepEqual(changes(original.feed([[700_000, 1]], 's2')), ['firing@600000=700000']);
+  const restored = await alertNode({ rules });
+  restored.node.restore!(JSON.parse(JSON.stringify(original.node.snapshot!())));
+  // s3 first speaks with a reading already 650 s behind the newest one: silent at once, at 50,000 + 600,000.
+  const late = (n: typeof original) => changes(n.feed([[50_000, 1]], 's3'));
+  assert.deepEqual(late(restored), ['firing@650000=650000']);
+  assert.deepEqual(late(original), ['firing@650000=650000']);
+});

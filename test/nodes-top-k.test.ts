@@ -131,7 +131,7 @@ test('API: a deployed test-feed → top-k flow answers top and histogram queries
   assert.deepEqual(top.json(), {
     flowId: 'topk-api', nodeId: 'top', query: 'top',
     result: {
-      window: 'all', order: 'highest', field: 'value', at: (top.json() as { result: { at: number } }).result.at,
+      window: 'all', order: 'highest', field: 'value', at: (top.json() as { result: { at: number } }).result.at, count: 100,
       top: [{ rank: 1, sensor: 's0', value: 96, ts: 96 }, { rank: 2, sensor: 's3', value: 95, ts: 95 }, { rank: 3, sensor: 's2', value: 94, ts: 94 }],
     },
   });
@@ -144,4 +144,15 @@ test('API: a deployed test-feed → top-k flow answers top and histogram queries
   const bad = await app.inject({ url: `${url}/top?window=hour` });
   assert.equal(bad.statusCode, 400);
   assert.match(bad.body, /window must be one of all, got \\"hour\\"/);
+});
+
+test('the top query says how many valid readings its ranking is based on, across checkpoints', async () => {
+  const node = await topK({ n: 2 });
+  batch(node, [reading('a', 10, 1000), reading('b', 'n/a', 2000), reading('c', 5, 3000)], 5000);
+  batch(node, [reading('a', 12, 6000)], 7000);
+  assert.deepEqual((node.queries!.top!({ window: 'minute' }) as { count: number }).count, 3, 'the invalid reading is not counted');
+  const restored = await topK({ n: 2 });
+  restored.restore!(JSON.parse(JSON.stringify(node.snapshot!())));
+  batch(restored, [reading('d', 1, 8000)], 9000);
+  assert.equal((restored.queries!.top!({}) as { count: number }).count, 4);
 });

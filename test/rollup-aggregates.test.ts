@@ -57,3 +57,11 @@ for (const [name, draw] of [
     }
   });
 }
+
+test('interval on the time field is the mean time between readings in the window, null for a single reading', async () => {
+  const r = await Rollup.create({ window: '1h', aggregates: [{ field: 'ts', aggregates: ['interval'], as: 'heartbeat' }] });
+  // Arrival order does not matter: the gaps of a sorted run add up to max − min.
+  const a = [0, 130_000, 60_000, 250_000, 400_000];
+  r.send([...a.map((ts) => ({ ts, sensor: 'a' })), { ts: 42, sensor: 'b' }, { ts: 3_600_000, sensor: 'z' }]);
+  assert.deepEqual(r.ports.out.map((row) => [row.sensor, row.count, row.heartbeat_interval]), [['a', 5, 100_000], ['b', 1, null]]);
+});

@@ -20,6 +20,10 @@ export const RuleSchema = Type.Object({
   hysteresis: Type.Number({ minimum: 0, default: 0, description: 'How far back inside the limit the value must come before the alert resolves (so values wavering around the limit do not flap).' }),
   sustainMs: Type.Integer({ minimum: 0, default: 0, description: 'The condition must hold this long, in event time, before the alert fires.' }),
   silenceMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Silence rules: fire when a sensor sent nothing for this long.' })),
+  clock: Type.Union([Type.Literal('arrival'), Type.Literal('event')], {
+    default: 'arrival',
+    description: 'Silence rules: `arrival` measures the silence on journal time (when readings were received, judged on ticks); `event` measures it on event time, against the newest reading of any sensor.',
+  }),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')], { default: 'warning' }),
   message: Type.Optional(Type.String({ description: 'Template with {sensor} {rule} {field} {value} {limit} {state} {severity}; a default per kind otherwise.' })),
 }, { additionalProperties: false });
@@ -28,6 +32,10 @@ export const AlertConfigSchema = Type.Object({
   rules: Type.Array(RuleSchema, { minItems: 1, description: 'The rules every reading is judged by.' }),
   keyBy: Type.String({ minLength: 1, default: 'sensor', description: 'Field naming the sensor; each sensor has its own alerts.' }),
   timeField: Type.String({ minLength: 1, default: 'ts', description: 'Event time in epoch ms; sustain and rate use it.' }),
+  carry: Type.Array(Type.String({ minLength: 1, pattern: '^[^.]+$' }), {
+    default: [], uniqueItems: true,
+    description: 'Fields (dotted paths) of the sensor\'s latest reading copied into every emitted change, e.g. `["site", "lat", "lon"]`, so downstream nodes know where the sensor is.',
+  }),
 }, { additionalProperties: false });
 
 export type RuleConfig = Static<typeof RuleSchema>;
@@ -41,6 +49,7 @@ function ruleProblems(rule: RuleConfig, at: string): ConfigProblem[] {
     if (rule.sustainMs > 0) problem('sustainMs', 'silenceMs is already the duration of a silence rule; leave sustainMs at 0');
     return problems;
   }
+  if (rule.clock !== 'arrival') problem('clock', 'clock applies to silence rules only; leave it out');
   if (rule.op === 'outside') {
     if (!rule.band) problem('band', `op "outside" needs a band { low, high }`);
     else if (rule.band.high - rule.band.low < 2 * rule.hysteresis) {
@@ -52,9 +61,15 @@ function ruleProblems(rule: RuleConfig, at: string): ConfigProblem[] {
   return problems;
 }
 
-/** What the schema cannot say: per-kind required settings and unique rule ids. */
+/** Fields of every emitted change: carried fields must not overwrite them. */
+export const EMITTED_FIELDS = ['alertId', 'flow', 'node', 'rule', 'kind', 'sensor', 'state', 'at', 'firedAt', 'value', 'severity', 'message', 'by', 'note'];
+
+/** What the schema cannot say: per-kind required settings, unique rule ids, carried fields that fit. */
 export function checkAlertConfig(config: AlertConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  config.carry.forEach((field, i) => {
+    if (EMITTED_FIELDS.includes(field)) problems.push({ path: `/carry/${i}`, message: `"${field}" is a field of the emitted changes themselves; carry another field` });
+  });
   const seen = new Set<string>();
   config.rules.forEach((rule, i) => {
     if (seen.has(rule.id)) problems.push({ path: `/rules/${i}/id`, message: `rule id "${rule.id}" is used twice` });

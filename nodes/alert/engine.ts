@@ -12,12 +12,16 @@ interface SensorState {
   /** Journal time of the latest reading. */
   arrival: number;
   slots: { [ruleId: string]: Slot };
+  /** The `carry` fields of the latest reading. */
+  carried?: { [field: string]: unknown };
 }
 
 export interface EngineState {
   sensors: { [sensor: string]: SensorState };
   /** Hand actions learnt from the store, emitted with the next batch or tick. */
   outbox: DataRecord[];
+  /** Newest event time of any reading: "now" for silence rules on the event clock. */
+  newest?: number;
 }
 
 export interface EngineOptions {
@@ -26,6 +30,8 @@ export interface EngineOptions {
   rules: Rule[];
   keyBy: string;
   timeField: string;
+  /** Top-level fields of the latest reading copied into every emitted change. */
+  carry?: readonly string[];
   store: AlertService;
 }
 
@@ -39,6 +45,7 @@ type EmittedState = 'firing' | 'acknowledged' | 'resolved';
 export class AlertEngine {
   private sensors = new Map<string, SensorState>();
   private outbox: DataRecord[] = [];
+  private newest: number | undefined;
   /** Sensors as they were before the current batch changed them, to undo a failed batch. */
   private undo: Map<string, SensorState | undefined> | undefined;
   private readonly keyOf: FieldGetter;
@@ -46,6 +53,8 @@ export class AlertEngine {
   private readonly rulesById: Map<string, Rule>;
   private readonly valueFields: { path: string; get: FieldGetter }[];
   private readonly silenceRules: Rule[];
+  private readonly eventSilenceRules: Rule[];
+  private readonly carry: readonly string[];
 
   constructor(private readonly o: EngineOptions) {
     this.keyOf = fieldGetter(o.keyBy);
@@ -53,7 +62,9 @@ export class AlertEngine {
     this.rulesById = new Map(o.rules.map((r) => [r.id, r]));
     const fields = new Map(o.rules.flatMap((r) => (r.field ? [[r.field.path, r.field] as const] : [])));
     this.valueFields = [...fields.values()];
-    this.silenceRules = o.rules.filter((r) => r.tick);
+    this.silenceRules = o.rules.filter((r) => r.tick && r.clock !== 'event');
+    this.eventSilenceRules = o.rules.filter((r) => r.tick && r.clock === 'event');
+    this.carry = o.carry ?? [];
   }
 
   process(batch: readonly DataRecord[], meta: BatchMeta): Outputs {
@@ -73,18 +84,38 @@ export class AlertEngine {
           late.push({ record, reason: `${this.o.timeField}: ${ts} is before ${sensor.ts}, the latest reading of ${this.o.keyBy} "${key}"`, node: this.o.nodeId });
           continue;
         }
-        const reading = { ts, arrival: meta.ts, previousArrival: sensor?.arrival, record };
+        const reading = { ts, arrival: meta.ts, previousArrival: sensor?.arrival, previousTs: sensor?.ts, record };
         const current = sensor ?? this.added(key);
         current.ts = ts;
         current.arrival = meta.ts;
+        if (this.carry.length > 0) current.carried = this.carried(record);
+        if (this.newest === undefined || ts > this.newest) this.newest = ts;
         for (const rule of this.o.rules) {
           const slot = current.slots[rule.id]!;
           const obs = rule.reading(slot, reading);
           if (obs) this.apply(key, rule, slot, obs, out);
         }
       }
+      if (this.eventSilenceRules.length > 0 && this.newest !== undefined) this.judgeEventSilence(this.newest, out);
       return { late, invalid };
     });
+  }
+
+  /** Silence on the event clock, after each batch: every sensor against the newest event time. */
+  private judgeEventSilence(newest: number, out: DataRecord[]): void {
+    for (const rule of this.eventSilenceRules) {
+      for (const [key, sensor] of this.sensors) {
+        const obs = rule.tick!(sensor.ts, newest);
+        // A silence already firing stays so until a reading: skip it without copying the sensor for undo.
+        if (obs && sensor.slots[rule.id]!.phase === 'clear') this.apply(key, rule, this.edit(key)!.slots[rule.id]!, obs, out);
+      }
+    }
+  }
+
+  private carried(record: DataRecord): { [field: string]: unknown } {
+    const fields: { [field: string]: unknown } = {};
+    for (const f of this.carry) if (record[f] !== undefined) fields[f] = record[f];
+    return fields;
   }
 
   tick(now: number): Outputs {
@@ -117,6 +148,23 @@ export class AlertEngine {
     }
   }
 
+  /**
+   * Per rule: how many sensors it watches and for how many its alert fired and the condition still
+   * holds (open alerts, and alerts resolved by hand while the condition holds), with their share.
+   * For a silence rule, the share of silent sensors.
+   */
+  summary(): { rule: string; kind: string; sensors: number; active: number; share: number }[] {
+    return this.o.rules.map((rule) => {
+      let active = 0;
+      for (const sensor of this.sensors.values()) {
+        const phase = sensor.slots[rule.id]?.phase;
+        if (phase === 'firing' || phase === 'latched') active++;
+      }
+      const sensors = this.sensors.size;
+      return { rule: rule.id, kind: rule.config.kind, sensors, active, share: sensors === 0 ? 0 : active / sensors };
+    });
+  }
+
   /** Alerts the node holds open, for the node's `open` query. */
   openAlerts(): { sensor: string; rule: string; phase: string; alert: OpenAlert | null }[] {
     const list = [];
@@ -129,17 +177,21 @@ export class AlertEngine {
   }
 
   snapshot(): EngineState {
-    return structuredClone({ sensors: Object.fromEntries(this.sensors), outbox: this.outbox });
+    const state: EngineState = { sensors: Object.fromEntries(this.sensors), outbox: this.outbox };
+    if (this.newest !== undefined) state.newest = this.newest;
+    return structuredClone(state);
   }
 
   restore(state: EngineState): void {
     this.sensors = new Map(Object.entries(structuredClone(state.sensors)));
     this.outbox = [...state.outbox];
+    this.newest = state.newest;
   }
 
   /** Runs one batch or tick; when it throws (the store failed), the node's state is as before. */
   private atomically(fn: (out: DataRecord[]) => Outputs): Outputs {
     const outboxBefore = this.outbox;
+    const newestBefore = this.newest;
     const out = outboxBefore.slice();
     this.outbox = [];
     this.undo = new Map();
@@ -152,6 +204,7 @@ export class AlertEngine {
         else this.sensors.delete(key);
       }
       this.outbox = outboxBefore;
+      this.newest = newestBefore;
       throw err;
     } finally {
       this.undo = undefined;
@@ -254,6 +307,7 @@ export class AlertEngine {
     return {
       alertId: alert.id, flow: this.o.flowId, node: this.o.nodeId, rule: rule.id, kind: rule.config.kind, sensor, state,
       at, firedAt: alert.firedAt, value, severity: rule.config.severity, message, by, note,
+      ...this.sensors.get(sensor)?.carried,
     };
   }
 }

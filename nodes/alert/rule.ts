@@ -10,6 +10,8 @@ export interface Reading {
   arrival: number;
   /** Journal time of the sensor's previous reading, if any. */
   previousArrival: number | undefined;
+  /** Event time of the sensor's previous reading, if any. */
+  previousTs: number | undefined;
   record: { readonly [field: string]: unknown };
 }
 
@@ -29,5 +31,11 @@ export interface Rule {
   /** The numeric field a reading must carry for this rule, if it reads one. */
   readonly field?: { path: string; get: FieldGetter };
   reading(memory: RuleMemory, reading: Reading): Observation | undefined;
-  tick?(lastArrival: number, now: number): Observation | undefined;
+  /**
+   * Silence rules: judges the time since the sensor's last reading. On the `arrival` clock `last` and
+   * `now` are journal times (called on ticks); on the `event` clock they are event times: the sensor's
+   * latest reading and the newest reading of any sensor (called after each batch).
+   */
+  tick?(last: number, now: number): Observation | undefined;
+  readonly clock?: 'arrival' | 'event';
 }

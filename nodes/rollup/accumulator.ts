@@ -1,7 +1,7 @@
 import type { FieldGetter } from '../lib/field-path.js';
 import { QuantileSketch, type SketchState } from './quantile-sketch.js';
 
-export const AGGREGATES = ['count', 'sum', 'mean', 'min', 'max', 'first', 'last', 'stddev', 'p50', 'p95', 'p99'] as const;
+export const AGGREGATES = ['count', 'sum', 'mean', 'min', 'max', 'first', 'last', 'stddev', 'p50', 'p95', 'p99', 'interval'] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
 const QUANTILES: { [a: string]: number } = { p50: 0.5, p95: 0.95, p99: 0.99 };
 
@@ -92,6 +92,8 @@ export class FieldAcc {
       case 'first': return this.first;
       case 'last': return this.last;
       case 'stddev': return this.n < 2 ? null : Math.sqrt(this.m2 / (this.n - 1));
+      // The mean gap between consecutive values once sorted: the gaps add up to max − min.
+      case 'interval': return this.n < 2 ? null : (this.max - this.min) / (this.n - 1);
       default: return this.sketch!.quantile(QUANTILES[aggregate]!);
     }
   }

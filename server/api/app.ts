@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { accessControl, withAccess } from '../auth/access-plugin.js';
 import type { RuntimeApi } from '../runtime/api.js';
 import { errorHandler } from './error-handler.js';
+import { redactAnswers } from './redact-answers.js';
 import { JSON_BODY_LIMIT, jsonBody } from './json-body.js';
 import type { FeedLimits } from './live/connection-feed.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -55,6 +56,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   await app.register(errorHandler);
   // First: every route registered after it must declare its access (server/auth/access-plugin.ts).
   await app.register(accessControl, { store: runtime.auth, adminToken: options.adminToken });
+  await app.register(redactAnswers);
   await app.register(jsonBody);
   await app.register(fastifySwagger, {
     openapi: {

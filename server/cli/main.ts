@@ -1,5 +1,6 @@
 import { deployCommand } from './commands/deploy.js';
 import { exportCommand } from './commands/export.js';
+import { secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 import { tokenCommand } from './commands/token.js';
 import { userCommand } from './commands/user.js';
@@ -16,6 +17,7 @@ const commands: { [name: string]: Command } = {
   validate: validateCommand,
   user: userCommand,
   token: tokenCommand,
+  secrets: secretsCommand,
 };
 
 /** Runs one CLI invocation and answers its exit code: 0 ok, 1 problems or failure, 2 usage. */

@@ -13,12 +13,14 @@ export const USAGE = `Usage: sluice <command> [options]
 Commands:
   start     Run the server.
             [--port 8840] [--host 127.0.0.1] [--data ./data] [--nodes module.js ...] [--no-demo]
-            [--mqtt-port 1884 | --no-mqtt] [--tls-cert cert.pem --tls-key key.pem]
+            [--mqtt-port 1884 | --no-mqtt] [--secrets-key-file PATH] [--tls-cert cert.pem --tls-key key.pem]
             --nodes may be repeated; each module's default export is a node definition or an array of them.
             On the first start of an empty data directory the demo flow is deployed, unless --no-demo.
             An embedded MQTT broker (MQTT 3.1.1, sessions in memory; the demo's broker) listens on --host,
             port 1884 unless --mqtt-port says otherwise (0 = a free port); --no-mqtt turns it off. When
             1884 is taken the server starts without it; a port given with --mqtt-port must be free.
+            Secrets are encrypted with SLUICE_SECRETS_KEY (base64, 32 bytes), --secrets-key-file, or else
+            DATA/secrets.key, created on the first start: back it up separately from the data directory.
             Without users, prints a one-time link that creates the first admin. A --host other than
             loopback needs an admin user first. SLUICE_ADMIN_TOKEN (32+ characters) is accepted as an
             admin bearer token (CI, containers).
@@ -26,6 +28,12 @@ Commands:
             Validate and deploy the flow document in FILE on a running server.
   export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N] [--token TOKEN]
             Print a flow document (default: the draft) to stdout.
+  secrets   generate-key [--out FILE]            a new random key (base64), on stdout or into FILE (mode 600)
+            rotate-key [--data ./data] [--secrets-key-file PATH]
+                                                 re-encrypt every secret under a new key (stop the server first)
+            set NAME [--server ${DEFAULT_SERVER}] [--token TOKEN]   set a secret on a running server (admin);
+                                                  the value is read from stdin
+            list [--server ${DEFAULT_SERVER}] [--token TOKEN]       names of the stored secrets (editor)
   validate  FILE [--nodes module.js ...]
             Check a flow document offline, as a deploy would (secret and env references are assumed set).
   user      add NAME [--role viewer|editor|admin] [--password-stdin] | list | remove NAME

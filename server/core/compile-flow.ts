@@ -1,11 +1,11 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValuePointer } from '@sinclair/typebox/value';
 import {
   DEFAULT_INPUT_PORT, DEFAULT_OUTPUT_PORT, FlowDocumentSchema, parsePortRef, type FlowDocument, type FlowSettings, type PortRef,
 } from './flow-format.js';
 import type { Problem } from './problems.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
-import { resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
+import { findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
 import { stableStringify } from './stable-json.js';
 import type { RetryPolicy } from './types.js';
 
@@ -82,14 +82,23 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
   }
   const rawConfig = config === undefined ? {} : config;
   const missing: UnresolvedReference[] = [];
-  const resolved = resolveReferences(rawConfig, secrets, `${at}/config`, missing);
+  const refusal = registered.definition.refusesReferences;
+  // A type that refuses references never resolves one: not even a refused deploy asks the store for a value.
+  const refused = refusal === undefined ? [] : findReferences(rawConfig, `${at}/config`);
+  const resolved = refusal === undefined ? resolveReferences(rawConfig, secrets, `${at}/config`, missing) : rawConfig;
   for (const m of missing) {
     problems.push({ nodeId: id, path: m.path, message: `${m.reference} does not resolve: no such ${m.reference.startsWith('${env') ? 'environment variable' : 'secret'}` });
+  }
+  for (const r of refused) {
+    missing.push(r);
+    problems.push({ nodeId: id, path: r.path, message: `${r.reference} cannot be used in a ${type} node: ${refusal}` });
   }
   const withDefaults = Value.Default(registered.definition.config, structuredClone(resolved));
   const before = problems.length;
   for (const e of registered.check.Errors(withDefaults)) {
-    problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, missing.length ? undefined : e.value) });
+    // A value that came from a reference is a resolved secret: the problem names the path, never the value.
+    const fromReference = missing.length > 0 || findReferences(ValuePointer.Get(rawConfig, e.path), '').length > 0;
+    problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, fromReference ? undefined : e.value) });
   }
   const configValid = problems.length === before && missing.length === 0;
   const definition = registered.definition;

@@ -32,6 +32,18 @@ export function resolveReferences(value: unknown, secrets: SecretSource, path: s
   return value;
 }
 
+/** Every reference in the strings of `value`, with its JSON pointer, without resolving any. */
+export function findReferences(value: unknown, path: string, found: UnresolvedReference[] = []): UnresolvedReference[] {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(REFERENCE)) found.push({ path, reference: m[0] });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => findReferences(v, `${path}/${i}`, found));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) findReferences(v, `${path}/${escapePointer(k)}`, found);
+  }
+  return found;
+}
+
 export function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }

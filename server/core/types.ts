@@ -130,6 +130,12 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
    * config matches the schema. Problems make the deploy fail; the running revision is untouched.
    */
   check?(config: Static<S>): ConfigProblem[];
+  /**
+   * Why this type's config may hold no `${secret:…}` or `${env:…}` reference, for types whose config
+   * reaches code the flow's author controls (a function node's code could hand any secret to its
+   * records). Deploy then refuses every reference in the config with this reason; unset, they resolve.
+   */
+  refusesReferences?: string;
   /** Retry defaults for this node type, merged over the runtime defaults. */
   retry?: Partial<RetryPolicy>;
   create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;

@@ -58,6 +58,8 @@ export interface RuntimeApi {
 
   setSecret(name: string, value: string): void;
   secretNames(): string[];
+  /** `text` with every secret value the server knows replaced: applied to whatever leaves the server. */
+  redact(text: string): string;
 
   /** Alerts of every flow, newest first. */
   listAlerts(query: AlertQuery): Alert[];

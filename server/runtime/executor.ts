@@ -15,6 +15,8 @@ export interface ExecutorOptions {
   readAhead: number;
   pruneIntervalMs: number;
   log: Logger;
+  /** Applied to the reasons kept with dead letters (a node's own error records may quote a secret). */
+  redact?(text: string): string;
 }
 
 /** States a processing node leaves once a batch went through (a source's own states are its business). */
@@ -221,7 +223,7 @@ export class Executor {
     }
     const byReason = new Map<string, { attempts: number; records: DataRecord[] }>();
     for (const r of records) {
-      const reason = typeof r.error === 'string' ? r.error : 'sent to the error port';
+      const reason = typeof r.error === 'string' ? (this.options.redact?.(r.error) ?? r.error) : 'sent to the error port';
       const original = r.record !== null && typeof r.record === 'object' ? (r.record as DataRecord) : r;
       const group = byReason.get(reason);
       if (group) group.records.push(original);

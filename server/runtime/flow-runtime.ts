@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import type { CompiledFlow } from '../core/compile-flow.js';
+import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
 import type { AppendOptions, DataRecord, Logger, NodeContext, NodeInstance } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
@@ -18,6 +19,8 @@ export interface FlowRuntimeOptions {
   dir: string;
   log: Logger;
   services: NodeServices;
+  /** Status texts, errors and debug values pass through it: a node may echo a resolved secret. */
+  redactor: Redactor;
   /** Processing stopped on an error no retry can fix; the journal keeps accepting until its quota. */
   onFatal(err: Error): void;
 }
@@ -54,12 +57,12 @@ export class FlowRuntime {
         instance = await compiled.node.definition.create(compiled.config as never, ctx);
       } catch (err) {
         await rt.stopInstances();
-        throw new Error(`node "${id}" (${compiled.type}) could not be created: ${(err as Error).message}`);
+        throw new Error(options.redactor.redact(`node "${id}" (${compiled.type}) could not be created: ${(err as Error).message}`));
       }
       rt.cells.set(id, new NodeCell(compiled, instance, (nodeId, status) => {
         const event: StatusEvent = { flowId: options.flow.doc.id, nodeId, status };
         options.events.emit('status', event);
-      }));
+      }, (text) => options.redactor.redact(text)));
     }
     return rt;
   }
@@ -80,6 +83,7 @@ export class FlowRuntime {
     this.executor = new Executor(flow, this.cells, journal, {
       checkpointIntervalMs: flow.settings.checkpointIntervalMs ?? DEFAULTS.checkpointIntervalMs,
       readAhead: DEFAULTS.readAhead, pruneIntervalMs: DEFAULTS.pruneIntervalMs, log, onFatal: this.options.onFatal,
+      redact: (text) => this.options.redactor.redact(text),
     });
     this.executor.start();
     await this.startCells(cells.filter(isSource));
@@ -99,7 +103,7 @@ export class FlowRuntime {
       } catch (err) {
         // No checkpoint: the previous revision restarts from its own, with its nodes' state intact.
         await this.stop({ checkpoint: false });
-        throw new Error(`node "${cell.id}" (${cell.compiled.type}) could not start: ${(err as Error).message}`);
+        throw new Error(this.options.redactor.redact(`node "${cell.id}" (${cell.compiled.type}) could not start: ${(err as Error).message}`));
       }
     }
   }
@@ -177,7 +181,7 @@ export class FlowRuntime {
         error: (msg, fields) => log.error(msg, { flow: flowId, node: nodeId, ...fields }),
       },
       status: (status) => cell()?.setStatus(status),
-      debug: (value) => this.debug.push({ flowId, nodeId, at: Date.now(), value }),
+      debug: (value) => this.debug.push({ flowId, nodeId, at: Date.now(), value: this.options.redactor.redactValue(value) }),
       append: (records: DataRecord[], opts?: AppendOptions) => {
         const port = opts?.port ?? 'out';
         if (!outputs.includes(port)) return Promise.reject(new Error(`node "${nodeId}" has no output port "${port}"`));

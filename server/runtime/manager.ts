@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database as Db } from 'better-sqlite3';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { compileFlow, type CompiledFlow } from '../core/compile-flow.js';
 import { FlowDocumentSchema, type FlowDocument } from '../core/flow-format.js';
 import { jsonLogger } from '../core/logger.js';
+import { Redactor, redactingLogger } from '../core/redactor.js';
 import { FlowInvalidError, type Problem } from '../core/problems.js';
 import type { NodeRegistry } from '../core/registry.js';
 import { environmentSecrets, type SecretSource } from '../core/secrets.js';
@@ -19,6 +20,7 @@ import { AuthStore } from '../auth/auth-store.js';
 import { CollabStore } from '../store/collab-store.js';
 import { FlowStore } from '../store/flow-store.js';
 import { SecretStore } from '../store/secret-store.js';
+import { loadSecretsKey, type SecretsKey } from '../store/secrets-key.js';
 import type {
   Alert, AlertDetail, DeadLetter, DeadLetterState, DebugMessage, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
   RuntimeApi, StoredRevision,
@@ -31,6 +33,10 @@ export interface ManagerOptions {
   registry: NodeRegistry;
   /** Where secrets not set through the API come from (default: SLUICE_SECRET_<NAME> variables). */
   secrets?: SecretSource;
+  /** The key of the encrypted secrets store (default: `<dataDir>/secrets.key`, created when missing). */
+  secretsKey?: SecretsKey;
+  /** Learns every resolved secret value; the server redacts what leaves it with it (default: a new one). */
+  redactor?: Redactor;
   log?: Logger;
   /** `full` fsyncs every journal commit (power-loss safe); `normal` survives process crashes. */
   durability?: 'normal' | 'full';
@@ -57,14 +63,30 @@ export class RuntimeManager implements RuntimeApi {
   private readonly ingressRoutes = new IngressRegistry();
   private readonly services: NodeServices;
   private readonly alerts: AlertStore;
+  readonly redactor: Redactor;
+  /** Resolves references for compiling flows and teaches the redactor every value it hands out. */
+  private readonly resolving: SecretSource;
 
   private constructor(
     private readonly options: ManagerOptions,
     private readonly db: Db,
     private readonly store: FlowStore,
     private readonly secrets: SecretStore,
+    redactor: Redactor,
   ) {
-    this.log = options.log ?? jsonLogger();
+    this.redactor = redactor;
+    // Every value stored is known from the start: a value never referenced yet still must not leak.
+    for (const value of secrets.values()) redactor.add(value);
+    // `${env:NAME}` carries configuration (broker URLs, paths, the shipped flows' parameters) and stays
+    // readable; whatever is secret is a `${secret:NAME}`, from the store or SLUICE_SECRET_NAME.
+    this.resolving = {
+      get: (kind, name) => {
+        const value = secrets.get(kind, name);
+        if (value !== undefined && kind === 'secret') redactor.add(value);
+        return value;
+      },
+    };
+    this.log = redactingLogger(options.log ?? jsonLogger(), redactor);
     this.events.setMaxListeners(0);
     this.alerts = AlertStore.open(db);
     this.collab = new CollabStore(db);
@@ -79,8 +101,21 @@ export class RuntimeManager implements RuntimeApi {
   static async open(options: ManagerOptions): Promise<RuntimeManager> {
     mkdirSync(options.dataDir, { recursive: true });
     const { store, db } = FlowStore.open(join(options.dataDir, 'sluice.db'));
-    const secrets = new SecretStore(db, options.secrets ?? environmentSecrets);
-    const manager = new RuntimeManager(options, db, store, secrets);
+    let secrets: SecretStore;
+    const key = options.secretsKey ?? loadSecretsKey({ dataDir: options.dataDir });
+    try {
+      secrets = new SecretStore(db, key, options.secrets ?? environmentSecrets);
+    } catch (err) {
+      db.close();
+      // A key file created just now cannot be the one the secrets were stored with: do not leave it behind.
+      if (key.created && key.file) rmSync(key.file, { force: true });
+      const hint = key.created
+        ? ` (${key.file} did not exist and a new key was made; start with the key the secrets were stored with: the original key file from your backup, --secrets-key-file or SLUICE_SECRETS_KEY)`
+        : key.file && existsSync(`${key.file}.new`) ? ` (${key.file}.new exists: a key rotation was interrupted; if that key opens the store, move it to ${key.file})` : '';
+      throw new Error(`${(err as Error).message}${hint}`);
+    }
+    const manager = new RuntimeManager(options, db, store, secrets, options.redactor ?? new Redactor());
+    if (secrets.migrated > 0) manager.log.warn('secrets stored in plaintext by an earlier version were encrypted', { count: secrets.migrated });
     for (const flow of store.list()) {
       if (flow.deployed_rev === null) continue;
       const rev = store.revision(flow.id, flow.deployed_rev)!;
@@ -92,7 +127,7 @@ export class RuntimeManager implements RuntimeApi {
   /** Restarts a deployed flow after a server restart; a failure marks the flow failed, others still start. */
   private async resume(flowId: string, doc: FlowDocument): Promise<void> {
     const entry = this.entry(flowId);
-    const compiled = compileFlow(doc, this.registry, this.secrets);
+    const compiled = compileFlow(doc, this.registry, this.resolving);
     try {
       if (!compiled.ok) throw new FlowInvalidError(compiled.problems);
       entry.runtime = await this.launch(flowId, compiled.flow);
@@ -100,7 +135,7 @@ export class RuntimeManager implements RuntimeApi {
       entry.error = null;
     } catch (err) {
       entry.state = 'failed';
-      entry.error = (err as Error).message;
+      entry.error = this.redactor.redact((err as Error).message);
       this.log.error('deployed flow could not be restarted', { flow: flowId, error: entry.error });
     }
   }
@@ -131,11 +166,11 @@ export class RuntimeManager implements RuntimeApi {
     journal.configure({ quotaBytes: flow.settings.quotaBytes, retentionMs: flow.settings.retentionMs });
     const entry = this.entry(flowId);
     const rt = await FlowRuntime.create({
-      flow, journal, events: this.events, dir: this.flowDir(flowId), log: this.log, services: this.services,
+      flow, journal, events: this.events, dir: this.flowDir(flowId), log: this.log, services: this.services, redactor: this.redactor,
       onFatal: (err) => {
         if (entry.runtime !== rt) return;
         entry.state = 'failed';
-        entry.error = `processing stopped: ${err.message}; redeploy or restart to resume from the last checkpoint`;
+        entry.error = this.redactor.redact(`processing stopped: ${err.message}; redeploy or restart to resume from the last checkpoint`);
       },
     });
     await rt.start();
@@ -174,7 +209,7 @@ export class RuntimeManager implements RuntimeApi {
   }
 
   validate(doc: unknown): { ok: true } | { ok: false; problems: Problem[] } {
-    const r = compileFlow(doc, this.registry, this.secrets);
+    const r = compileFlow(doc, this.registry, this.resolving);
     return r.ok ? { ok: true } : r;
   }
 
@@ -188,7 +223,7 @@ export class RuntimeManager implements RuntimeApi {
   private async deployNow(flowId: string, entry: FlowEntry, doc: unknown): Promise<StoredRevision> {
     const source = doc ?? this.getDraft(flowId)?.doc;
     if (source === undefined) throw new NotFoundError(`flow "${flowId}"`);
-    const compiled = compileFlow(source, this.registry, this.secrets);
+    const compiled = compileFlow(source, this.registry, this.resolving);
     const id = source !== null && typeof source === 'object' ? (source as { id?: unknown }).id : undefined;
     const problems = compiled.ok ? [] : compiled.problems;
     if (typeof id === 'string' && id !== flowId) {
@@ -202,7 +237,7 @@ export class RuntimeManager implements RuntimeApi {
       entry.runtime = await this.launch(flowId, compiled.flow);
     } catch (err) {
       entry.runtime = previous && (await this.relaunch(flowId, previous.flow, entry));
-      throw new FlowInvalidError([{ nodeId: null, path: '', message: `deploy failed, previous revision kept: ${(err as Error).message}` }]);
+      throw new FlowInvalidError([{ nodeId: null, path: '', message: this.redactor.redact(`deploy failed, previous revision kept: ${(err as Error).message}`) }]);
     }
     entry.state = 'running';
     entry.error = null;
@@ -216,7 +251,7 @@ export class RuntimeManager implements RuntimeApi {
       return await this.launch(flowId, flow);
     } catch (err) {
       entry.state = 'failed';
-      entry.error = (err as Error).message;
+      entry.error = this.redactor.redact((err as Error).message);
       return undefined;
     }
   }
@@ -298,6 +333,11 @@ export class RuntimeManager implements RuntimeApi {
 
   setSecret(name: string, value: string): void {
     this.secrets.set(name, value);
+    this.redactor.add(value);
+  }
+
+  redact(text: string): string {
+    return this.redactor.redact(text);
   }
 
   secretNames(): string[] {

@@ -10,6 +10,8 @@ export class NodeCell {
     readonly compiled: CompiledNode,
     readonly instance: NodeInstance,
     private readonly onStatus: (nodeId: string, status: NodeStatus & { at: number }) => void,
+    /** Status and error texts often quote what a node was given (a URL, a login): no secret value may pass. */
+    private readonly redact: (text: string) => string = (text) => text,
   ) {
     this.counters = {
       type: compiled.type, in: 0, out: {}, errors: 0, retries: 0, lastError: null, lagMs: 0,
@@ -21,7 +23,8 @@ export class NodeCell {
     return this.compiled.id;
   }
 
-  setStatus(status: NodeStatus): void {
+  setStatus(given: NodeStatus): void {
+    const status = given.text === undefined ? given : { ...given, text: this.redact(given.text) };
     const prev = this.counters.status;
     if (prev.state === status.state && prev.text === status.text) return;
     this.counters.status = { ...status, at: Date.now() };
@@ -33,7 +36,7 @@ export class NodeCell {
   }
 
   recordError(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = this.redact(err instanceof Error ? err.message : String(err));
     this.counters.errors++;
     this.counters.lastError = { message, at: Date.now() };
     return message;

@@ -23,7 +23,8 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveOptions> = async (app, op
     const send = (message: LiveMessage): boolean => {
       if (socket.readyState !== WebSocket.OPEN) return false;
       if (message.type === 'debug' && socket.bufferedAmount > MAX_BUFFERED_BYTES) return false;
-      socket.send(serialise(message));
+      // Statuses and debug values are redacted where they arise; this is the last line before the wire.
+      socket.send(app.runtime.redact(serialise(message)));
       return true;
     };
     const feed = new ConnectionFeed(send, options.limits ?? DEFAULT_LIMITS);

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ import { environmentSecrets, type SecretSource } from '../../core/secrets.js';
 import { NodeRegistry } from '../../core/registry.js';
 import { RuntimeManager } from '../../runtime/manager.js';
 import { MqttBroker } from '../../services/mqtt-broker.js';
+import { KEY_ENV, loadSecretsKey, type SecretsKey } from '../../store/secrets-key.js';
 import { builtinNodes } from '../../../nodes/index.js';
 import { loadNodeModules } from '../node-modules.js';
 import type { Output } from '../output.js';
@@ -36,6 +38,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'no-mqtt': { type: 'boolean', default: false },
+      'secrets-key-file': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
@@ -52,17 +55,24 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const https = values['tls-cert'] === undefined ? undefined
     : { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']!) };
   const adminToken = process.env.SLUICE_ADMIN_TOKEN || undefined;
+  // Like the secrets key: read once, invisible to anything this process starts later.
+  delete process.env.SLUICE_ADMIN_TOKEN;
   const dataDir = resolve(values.data);
   refuseOpenBind(values.host, dataDir);
 
   const log = jsonLogger();
+  mkdirSync(dataDir, { recursive: true });
+  const secretsKey = loadSecretsKey({ dataDir, file: values['secrets-key-file'] && resolve(values['secrets-key-file']), env: process.env[KEY_ENV] });
+  // Read once: nothing this process starts later (node sandboxes, plugins) needs to see the key.
+  delete process.env[KEY_ENV];
+  reportKey(secretsKey, output);
   const registry = new NodeRegistry([...builtinNodes, ...(await loadNodeModules(values.nodes ?? []))]);
   // Before the runtime, so flows subscribing to the embedded broker connect on their first attempt.
   const broker = mqttPort === undefined ? undefined : await startBroker(values.host, mqttPort, mqttChosen, output);
   if (broker) output.out(`MQTT broker listening on ${broker.url}`);
   let runtime: RuntimeManager;
   try {
-    runtime = await RuntimeManager.open({ dataDir, registry, log, secrets: brokerUrlSource(broker) });
+    runtime = await RuntimeManager.open({ dataDir, registry, log, secrets: brokerUrlSource(broker), secretsKey });
   } catch (err) {
     await broker?.close();
     throw err;
@@ -71,8 +81,11 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   try {
     if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output, broker);
     if (demoWithoutDatabase(runtime)) for (const line of QUESTDB_HINT) output.out(line);
+    const redacted = runtime;
+    // fastify's own log lines (request errors quote exceptions) pass the same redactor as the runtime's.
+    const stream = { write: (line: string) => process.stderr.write(redacted.redact(line)) };
     app = await buildApp(runtime, {
-      logger: { level: 'warn', stream: process.stderr }, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
+      logger: { level: 'warn', stream }, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
     });
     await app.listen({ port, host: values.host });
   } catch (err) {
@@ -188,6 +201,18 @@ async function deployDemo(runtime: RuntimeManager, output: Output, broker: MqttB
     output.err(`deployed the demo flow "${deployed.flowId}" (start with --no-demo to skip)`);
   } catch (err) {
     // The demo is a convenience: a broken one must not keep the server from starting.
-    output.err(`the demo flow ${path} was not deployed: ${(err as Error).message}`);
+    output.err(runtime.redact(`the demo flow ${path} was not deployed: ${(err as Error).message}`));
   }
+}
+
+/** Where the secrets key is, every start; on the first start, that it must be backed up on its own. */
+function reportKey(key: SecretsKey, output: Output): void {
+  if (key.created) {
+    output.err(`created the secrets key file ${key.file} (mode 600). Back it up now, and separately from the data directory: `
+      + 'without it the stored secrets cannot be decrypted, and a backup holding both gives them away. '
+      + `To keep it outside the data directory, move it and start with --secrets-key-file PATH or ${KEY_ENV}.`);
+  } else {
+    output.err(`secrets are encrypted with the key from ${key.origin} (key id ${key.id})`);
+  }
+  for (const warning of key.warnings) output.err(`warning: ${warning}`);
 }
