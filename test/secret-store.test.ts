@@ -149,6 +149,7 @@ test('sluice secrets rotate-key re-encrypts every secret under a new key file; t
   await assert.rejects(open(dir, keyOf(oldKey)), /secret "a_secret" was encrypted with another key/);
   const rotated = await open(dir);
   t.after(() => rotated.close());
+  assert.deepEqual(rotated.auth.auditLog({ limit: 5 }).map((e) => [e.action, e.actor.startsWith('cli:'), e.detail]), [['secrets.rotate-key', true, { secrets: 2 }]]);
   assert.deepEqual(rotated.validate(resolves('b_secret')), { ok: true });
   assert.equal(rotated.redact('value-of-a-secret value-of-b-secret'), '[redacted] [redacted]');
 });

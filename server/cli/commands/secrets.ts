@@ -1,6 +1,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AuthStore } from '../../auth/auth-store.js';
 import { environmentSecrets } from '../../core/secrets.js';
 import { keyId } from '../../store/secret-cipher.js';
 import { FlowStore } from '../../store/flow-store.js';
@@ -11,6 +12,7 @@ import {
 import type { Output } from '../output.js';
 import { apiToken, callServer, errorMessage } from '../server-client.js';
 import { DEFAULT_SERVER, UsageError } from '../usage.js';
+import { cliActor } from './user.js';
 
 type Sub = (args: string[], output: Output) => Promise<number>;
 
@@ -61,16 +63,20 @@ async function rotateKeyCommand(args: string[], output: Output): Promise<number>
     const text = generateKey();
     const nextKey = parseKey(text, 'the new key');
     const next: SecretsKey = { key: nextKey, id: keyId(nextKey), origin: 'the new key', created: true, warnings: [] };
+    // A secret change like any other: the audit log says who rotated, when, and to which key id.
+    const audit = (count: number) => new AuthStore(db).audit({ actor: cliActor(), action: 'secrets.rotate-key', target: next.id, detail: { secrets: count } });
     if (current.file) {
       const pending = `${current.file}.new`;
       rmSync(pending, { force: true });
       writeKeyFile(pending, text, { replace: false });
       const count = store.rotate(next);
+      audit(count);
       renameSync(pending, current.file);
       output.err(`re-encrypted ${count} secrets; ${current.file} now holds the new key (id ${next.id}). Back it up now: the old key no longer opens the store`);
     } else {
       output.out(text);
       const count = store.rotate(next);
+      audit(count);
       output.err(`re-encrypted ${count} secrets; set ${KEY_ENV} to the key printed on stdout (id ${next.id}) before the next start`);
     }
     return 0;
