@@ -146,6 +146,10 @@ test('API tokens expire and can be revoked; their secret is shown once and never
   const forged = `slu_${old.info.id}_${'A'.repeat(43)}`;
   assert.equal((await anonymous({ url: '/api/flows', headers: { authorization: `Bearer ${forged}` } })).statusCode, 401, 'a known id with a wrong secret');
   assert.equal((await anonymous({ url: '/api/flows', headers: { authorization: 'Basic YTpi' } })).statusCode, 401);
+  for (const cookie of ['sluice_session=%E0%A4%A', 'sluice_session=', 'sluice_session']) {
+    const res = await anonymous({ url: '/api/flows', headers: { cookie } });
+    assert.equal(res.statusCode, 401, `a malformed session cookie (${cookie}) is refused, not an error: ${res.body}`);
+  }
 });
 
 /** test-feed → alert: `value = seq % 97`, so a rule `> 50` fires at seq 51. */

@@ -201,11 +201,12 @@ function deny(reply: FastifyReply, status: number, error: string, message: strin
   return reply.code(status).send({ error, message });
 }
 
+/** The raw value: session ids are base64url, so nothing needs decoding (and a malformed %-escape cannot throw). */
 export function cookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
 }
@@ -213,6 +214,6 @@ export function cookie(header: string | undefined, name: string): string | undef
 export function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
   // Strict: the editor is one origin that loads its data with fetch, so no cross-site navigation ever needs the cookie.
   const secure = request.protocol === 'https' ? '; Secure' : '';
-  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
