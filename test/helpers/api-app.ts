@@ -35,9 +35,11 @@ export async function openApp(t: TestContext, options?: AppOptions): Promise<Ope
     dataDir: tempDir(t), registry: new NodeRegistry([...builtinNodes, ...testNodes]), log: silentLogger,
   });
   const app = await buildApp(runtime, options);
-  // t.after runs in reverse order of registration: the app closes before the runtime.
-  t.after(() => runtime.close());
-  t.after(() => app.close());
+  // t.after hooks run in the order they are registered (Node 20): one hook closes the app before the runtime.
+  t.after(async () => {
+    await app.close();
+    await runtime.close();
+  });
   const tokenFor = (scopes: Scope[], opts: { ratePerMinute?: number } = {}): AuthHeaders => {
     const { token } = runtime.auth.createToken({ name: `test-${scopes.join('-')}`, scopes, createdBy: 'test', ratePerMinute: opts.ratePerMinute ?? null });
     return { authorization: `Bearer ${token}` };
