@@ -24,7 +24,7 @@ const STEADY_RATE = 20_000;
 const CRASH_READINGS = 100_000;
 /** The crash run kills the system once this share of the readings reached its sink. */
 const KILL_AT = 0.3;
-const INPROC = { sluice: 2_000_000, sandboxed: 500_000, nodered: 200_000 };
+const INPROC = { sluice: 2_000_000, sandboxed: 300_000, nodered: 100_000 };
 
 const say = (line: string) => process.stderr.write(`h2h: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,7 +69,7 @@ async function drain(total: number, seen: () => number, published: () => boolean
   }
 }
 
-interface MqttRun { perS: number; p50: number; p99: number; idleMb: number; peakMb: number; growthMb: number; missing: number }
+interface MqttRun { windows: number; perS: number; p50: number; p99: number; idleMb: number; peakMb: number; growthMb: number; missing: number }
 
 /** One system, `readings` published flat out (or at `rate`) through the shared broker. */
 async function mqttRun(system: System, b: Broker, readings: number, rate = 0): Promise<MqttRun> {
@@ -87,7 +87,7 @@ async function mqttRun(system: System, b: Broker, readings: number, rate = 0): P
     const quarter = child.rss.find(([n]) => n >= readings / 4)?.[1] ?? 0;
     const end = child.rss.at(-1)?.[1] ?? 0;
     return {
-      perS: s.distinct / ((s.lastAt - pub.startedAt) / 1000), p50: s.latency.p50, p99: s.latency.p99,
+      windows: s.windows, perS: s.distinct / ((s.lastAt - pub.startedAt) / 1000), p50: s.latency.p50, p99: s.latency.p99,
       idleMb, peakMb: child.peakMb(), growthMb: end - quarter, missing,
     };
   } finally {
@@ -174,11 +174,14 @@ export async function h2hBench(): Promise<Figures> {
   } finally {
     await b.close();
   }
-  const inproc = {
-    sluice: await inProcessRun('sluice', INPROC.sluice),
-    sandboxed: await inProcessRun('sluice', INPROC.sandboxed, true),
-    nodered: await inProcessRun('nodered', INPROC.nodered),
-  };
+  // Other work on the machine comes and goes: alternate the systems and keep each one's best of two.
+  const inproc = { sluice: 0, sandboxed: 0, nodered: 0 };
+  for (let pass = 0; pass < 2; pass++) {
+    inproc.sluice = Math.max(inproc.sluice, await inProcessRun('sluice', INPROC.sluice));
+    inproc.nodered = Math.max(inproc.nodered, await inProcessRun('nodered', INPROC.nodered));
+    inproc.sandboxed = Math.max(inproc.sandboxed, await inProcessRun('sluice', INPROC.sandboxed, true));
+  }
+  say(`in-process: ${JSON.stringify(inproc, (_k, v: unknown) => (typeof v === 'number' ? round(v) : v))}`);
   const { limit, sluice, nodered } = runs as Record<System, MqttRun>;
   return {
     'h2h.sluice_per_s': { value: round(sluice.perS), unit: 'readings/s' },
