@@ -19,6 +19,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PUBLISHER = fileURLToPath(new URL('./mqtt-publisher.js', import.meta.url));
 const PER_MESSAGE = 10;
 const READINGS = 1_000_000;
+/** Also one reading per message (as many sensors publish), shorter: Node-RED's cost is mostly per message. */
+const SINGLE_READINGS = 200_000;
 const STEADY_READINGS = 300_000;
 const STEADY_RATE = 20_000;
 const CRASH_READINGS = 100_000;
@@ -45,9 +47,9 @@ function args(system: System, b: Broker, dir: string, over: Partial<ChildArgs>):
   };
 }
 
-function publish(b: Broker, prefix: string, readings: number, rate = 0): { done: () => boolean; startedAt: number } {
+function publish(b: Broker, prefix: string, readings: number, rate = 0, perMessage = PER_MESSAGE): { done: () => boolean; startedAt: number } {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [PUBLISHER, b.url, prefix, String(readings / PER_MESSAGE), String(PER_MESSAGE), String(rate)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [PUBLISHER, b.url, prefix, String(readings / perMessage), String(perMessage), String(rate)], { stdio: ['ignore', 'ignore', 'inherit'] });
   let exited = false;
   child.once('exit', (code) => {
     exited = true;
@@ -71,14 +73,14 @@ async function drain(total: number, seen: () => number, published: () => boolean
 
 interface MqttRun { windows: number; perS: number; p50: number; p99: number; idleMb: number; peakMb: number; growthMb: number; missing: number }
 
-/** One system, `readings` published flat out (or at `rate`) through the shared broker. */
-async function mqttRun(system: System, b: Broker, readings: number, rate = 0): Promise<MqttRun> {
+/** One system, `readings` published flat out (or at `rate`) in messages of `perMessage`. */
+async function mqttRun(system: System, b: Broker, readings: number, rate = 0, perMessage = PER_MESSAGE): Promise<MqttRun> {
   const dir = mkdtempSync(join(tmpdir(), `sluice-h2h-${system}-`));
   const a = args(system, b, dir, { total: readings });
   const child = await SystemChild.start(system, a);
   const idleMb = procMb(child.pid, 'VmRSS');
   try {
-    const pub = publish(b, a.prefix, readings, rate);
+    const pub = publish(b, a.prefix, readings, rate, perMessage);
     await drain(readings, () => child.latest.distinct, pub.done);
     const s = await child.stats();
     const missing = readings - s.distinct;
@@ -162,11 +164,16 @@ export async function h2hBench(): Promise<Figures> {
   say(`MQTT runs on ${b.what}; clean sessions for the throughput runs, persistent ones (clean: false, fixed client id) for the crash runs, for both systems`);
   const runs: Partial<Record<System, MqttRun>> = {};
   const steady: Partial<Record<System, MqttRun>> = {};
+  const single: Partial<Record<System, MqttRun>> = {};
   const lost: Partial<Record<System, number>> = {};
   try {
     for (const system of ['limit', 'sluice', 'nodered'] as const) {
       runs[system] = await mqttRun(system, b, READINGS);
       say(`${system}: ${JSON.stringify(runs[system], (_k, v: unknown) => (typeof v === 'number' ? round(v, 1) : v))}`);
+    }
+    for (const system of ['limit', 'sluice', 'nodered'] as const) {
+      single[system] = await mqttRun(system, b, SINGLE_READINGS, 0, 1);
+      say(`${system}, one reading per message: ${JSON.stringify(single[system], (_k, v: unknown) => (typeof v === 'number' ? round(v, 1) : v))}`);
     }
     // The bare subscriber's latency at the same rate is the machine's floor. Other work on the shared cores
     // puts stalls of its own into the tail, so each system runs twice (alternating) and keeps its lower p99.
@@ -196,6 +203,11 @@ export async function h2hBench(): Promise<Figures> {
     'h2h.limit_per_s': { value: round(limit.perS), unit: 'readings/s' },
     'h2h.sluice_vs_nodered': { value: round(sluice.perS / nodered.perS, 2), unit: '×' },
     'h2h.sluice_vs_limit': { value: round(sluice.perS / limit.perS, 2), unit: '×' },
+    'h2h.sluice_single_per_s': { value: round(single.sluice!.perS), unit: `readings/s (one reading per message, ${SINGLE_READINGS} readings, as all *_single_per_s)` },
+    'h2h.nodered_single_per_s': { value: round(single.nodered!.perS), unit: 'readings/s' },
+    'h2h.limit_single_per_s': { value: round(single.limit!.perS), unit: 'readings/s' },
+    'h2h.sluice_single_vs_nodered': { value: round(single.sluice!.perS / single.nodered!.perS, 2), unit: '×' },
+    'h2h.sluice_single_vs_limit': { value: round(single.sluice!.perS / single.limit!.perS, 2), unit: '×' },
     'h2h.sluice_p50_ms': { value: steady.sluice!.p50, unit: `ms (at a steady ${STEADY_RATE} readings/s, as all *_p50_ms/*_p99_ms: the run with the lower p99 of two)` },
     'h2h.sluice_p99_ms': { value: steady.sluice!.p99, unit: 'ms' },
     'h2h.nodered_p50_ms': { value: steady.nodered!.p50, unit: 'ms' },
