@@ -17,10 +17,10 @@ const PER_MESSAGE = 10;
 const READINGS = MESSAGES * PER_MESSAGE;
 const publisher = fileURLToPath(new URL('./mqtt-publisher.js', import.meta.url));
 
-interface Broker { url: string; shared: boolean; close(): Promise<void> }
+export interface Broker { url: string; shared: boolean; close(): Promise<void> }
 
 /** Mosquitto at 127.0.0.1:1883 when it answers (shared subscriptions), otherwise an embedded aedes broker. */
-async function broker(): Promise<Broker> {
+export async function broker(): Promise<Broker> {
   const up = await new Promise<boolean>((resolve) => {
     const s = tcpConnect(1883, '127.0.0.1');
     s.once('connect', () => { s.destroy(); resolve(true); });
@@ -29,6 +29,15 @@ async function broker(): Promise<Broker> {
   if (up) return { url: 'mqtt://127.0.0.1:1883', shared: true, close: async () => undefined };
   const b = await MqttBroker.start({ host: '127.0.0.1', port: 0 });
   return { url: b.url, shared: false, close: () => b.close() };
+}
+
+/** Resolves once the flow's mqtt-in node reports its subscription (messages sent before it would be missed). */
+export async function subscribed(manager: RuntimeManager, flowId: string, nodeId: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!/subscribed to/.test(manager.status(flowId)!.nodes[nodeId]!.status.text ?? '')) {
+    if (Date.now() > deadline) throw new Error(`mqtt-in did not subscribe: ${JSON.stringify(manager.status(flowId)!.nodes[nodeId]!.status)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
@@ -95,11 +104,7 @@ export async function mqttThroughput(): Promise<number> {
       ],
       wires: [{ from: 'in', to: 'check' }, { from: 'check', to: 'count' }],
     });
-    const deadline = Date.now() + 20_000;
-    while (!/subscribed to/.test(manager.status('bench')!.nodes.in!.status.text ?? '')) {
-      if (Date.now() > deadline) throw new Error(`mqtt-in did not subscribe: ${JSON.stringify(manager.status('bench')!.nodes.in!.status)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await subscribed(manager, 'bench', 'in');
     return await timed('mqtt.readings_per_s', b.url, prefix, () => readings);
   } finally {
     await manager.close();

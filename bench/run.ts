@@ -2,6 +2,7 @@ import { coreThroughput } from './core.js';
 import { editorOpen500 } from './editor.js';
 import { ftpThroughput } from './ftp.js';
 import { functionThroughput } from './function.js';
+import { h2hBench, type Figures } from './h2h.js';
 import { mqttLimit, mqttThroughput } from './mqtt.js';
 import { postgresThroughput } from './postgres.js';
 import { questdbThroughput } from './questdb.js';
@@ -11,9 +12,9 @@ import { rollupThroughput } from './rollup.js';
 /**
  * `npm run bench` prints one figure per line as `<name>: <number> <unit>`;
  * `npm run bench -- <name>` runs that one (or those whose name starts with it). A benchmark whose
- * data is missing returns undefined after saying so on stderr.
+ * data is missing returns undefined after saying so on stderr. A group benchmark returns its figures by name.
  */
-const benchmarks: { name: string; unit: string; run: () => Promise<number | undefined> }[] = [
+const benchmarks: { name: string; unit: string; run: () => Promise<number | Figures | undefined> }[] = [
   { name: 'core.records_per_s', unit: 'records/s', run: () => coreThroughput('normal', 2_000_000) },
   { name: 'core.records_per_s_full_sync', unit: 'records/s', run: () => coreThroughput('full', 2_000_000) },
   { name: 'mqtt.readings_per_s', unit: 'readings/s', run: mqttThroughput },
@@ -25,6 +26,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | unde
   { name: 'questdb.rows_per_s', unit: 'rows/s', run: () => questdbThroughput(2_000_000, 50_000) },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
   { name: 'editor.open_500_nodes_ms', unit: 'ms', run: editorOpen500 },
+  { name: 'h2h', unit: '', run: h2hBench },
 ];
 
 const wanted = process.argv.slice(2);
@@ -37,5 +39,9 @@ if (selected.length === 0) {
 for (const b of selected) {
   const value = await b.run();
   if (value === undefined) continue;
+  if (typeof value === 'object') {
+    for (const [name, f] of Object.entries(value)) process.stdout.write(`${name}: ${f.value} ${f.unit}\n`);
+    continue;
+  }
   process.stdout.write(`${b.name}: ${Math.round(value)} ${b.unit}\n`);
 }
