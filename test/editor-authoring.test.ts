@@ -175,22 +175,29 @@ test('two people edit the same flow at once and end with the same nodes and wire
   assert.equal(await cursorOfA.getAttribute('data-name'), nameOfA);
   assert.match(await cursorOfA.textContent() ?? '', new RegExp(nameOfA!));
   const at = async () => [Number(await cursorOfA.getAttribute('data-x')), Number(await cursorOfA.getAttribute('data-y'))] as const;
-  const [x1, y1] = await at();
-  await a.page.mouse.move(canvasOfA.x + 260, canvasOfA.y + 600, { steps: 8 });
-  await waitFor('A\'s cursor to move right and down on B\'s canvas', async () => {
-    const [x2, y2] = await at();
-    return x2 - x1 >= 150 && y2 - y1 >= 50;
-  }, LONG);
-
-  // Throttled: 100 pointer moves within one task reach B as at most two updates (the first at once, the last
-  // when the interval ends), and B ends on the last position. Flow x of a screen x, as A's canvas maps it:
-  const flowXOnA = (clientX: number) => a.page.evaluate<number>(`(() => {
+  // Flow coordinates of a screen point, as A's canvas maps it.
+  const flowOnA = (clientX: number, clientY: number) => a.page.evaluate<[number, number]>(`(() => {
     const r = document.querySelector('.react-flow').getBoundingClientRect();
     const m = new DOMMatrix(getComputedStyle(document.querySelector('.react-flow__viewport')).transform);
-    return Math.round((${clientX} - r.left - m.e) / m.a);
+    return [Math.round((${clientX} - r.left - m.e) / m.a), Math.round((${clientY} - r.top - m.f) / m.d)];
   })()`);
-  const settled = await flowXOnA(canvasOfA.x + 260);
-  await waitFor('B to show where A\'s mouse stopped', async () => (await at())[0] === settled, LONG);
+  // B first shows where A's first move ended (the throttle sends the end of every burst), then follows the next.
+  const seenAt = async (what: string, target: readonly [number, number]) => {
+    let seen: readonly number[] = [];
+    await waitFor(what, async () => {
+      seen = await at();
+      return seen[0] === target[0] && seen[1] === target[1];
+    }, LONG).catch((err: unknown) => { throw new Error(`${(err as Error).message}: at ${seen.join()}, not ${target.join()}`); });
+  };
+  const first = await flowOnA(canvasOfA.x + 60, canvasOfA.y + 500);
+  await seenAt('A\'s cursor where A\'s mouse stopped', first);
+  await a.page.mouse.move(canvasOfA.x + 260, canvasOfA.y + 600, { steps: 8 });
+  const settled = await flowOnA(canvasOfA.x + 260, canvasOfA.y + 600);
+  assert.ok(settled[0] - first[0] >= 150 && settled[1] - first[1] >= 50, `the mouse moved right and down in flow coordinates: ${first} → ${settled}`);
+  await seenAt('A\'s cursor to follow A\'s mouse right and down on B\'s canvas', settled);
+
+  // Throttled: 100 pointer moves within one task reach B as at most two updates (the first at once, the last
+  // when the interval ends), and B ends on the last position.
   await b.page.evaluate(`(() => {
     window.cursorChanges = 0;
     new MutationObserver((records) => { window.cursorChanges += records.filter((r) => r.attributeName === 'data-x').length; })
@@ -201,8 +208,7 @@ test('two people edit the same flow at once and end with the same nodes and wire
     const pane = document.querySelector('.react-flow');
     for (let i = 99; i >= 0; i--) pane.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: ${burstEnd} - i, clientY: ${canvasOfA.y + 600} }));
   })()`);
-  const last = await flowXOnA(burstEnd);
-  await waitFor('B to show where the burst ended', async () => (await at())[0] === last, LONG);
+  await seenAt('B to show where the burst ended', await flowOnA(burstEnd, canvasOfA.y + 600));
   const changes = await b.page.evaluate<number>('window.cursorChanges');
   assert.ok(changes >= 1 && changes <= 2, `${changes} cursor updates for a burst of 100 moves`);
 
