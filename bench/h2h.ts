@@ -21,7 +21,8 @@ const PER_MESSAGE = 10;
 const READINGS = 1_000_000;
 /** Also one reading per message (as many sensors publish), shorter: Node-RED's cost is mostly per message. */
 const SINGLE_READINGS = 200_000;
-const STEADY_READINGS = 300_000;
+/** 30 s at the steady rate: long enough for the heap to settle, so its second half shows a trend or none. */
+const STEADY_READINGS = 600_000;
 const STEADY_RATE = 20_000;
 const CRASH_READINGS = 100_000;
 /** The crash run kills the system once this share of the readings reached its sink. */
@@ -79,7 +80,7 @@ async function drain(total: number, seen: () => number, published: () => boolean
   }
 }
 
-interface MqttRun { windows: number; perS: number; p50: number; p99: number; idleMb: number; peakMb: number; growthMb: number; missing: number }
+interface MqttRun { windows: number; perS: number; p50: number; p99: number; idleMb: number; peakMb: number; heapMb: number; externalMb: number; rssAt: number[]; growthMb: number; missing: number }
 
 /** One system, `readings` published flat out (or at `rate`) in messages of `perMessage`. */
 async function mqttRun(system: System, b: Broker, readings: number, rate = 0, perMessage = PER_MESSAGE): Promise<MqttRun> {
@@ -93,12 +94,12 @@ async function mqttRun(system: System, b: Broker, readings: number, rate = 0, pe
     const s = await child.stats();
     const missing = readings - s.distinct;
     if (missing > 0) say(`${system}: ${missing} of ${readings} readings never arrived (dropped by the broker)`);
-    // Flat memory: resident set once a quarter of the readings arrived against the end of the run.
-    const quarter = child.rss.find(([n]) => n >= readings / 4)?.[1] ?? 0;
-    const end = child.rss.at(-1)?.[1] ?? 0;
+    // Flat memory: the resident set once 25, 50, 75 and 100 % of the readings arrived; the growth is that of
+    // the second half, after the heap's warm-up (young generation grown, first full collections done).
+    const rssAt = [0.25, 0.5, 0.75, 1].map((q) => child.rss.find(([n]) => n >= readings * q)?.[1] ?? child.rss.at(-1)?.[1] ?? 0);
     return {
       windows: s.windows, perS: s.distinct / ((s.lastAt - pub.startedAt) / 1000), p50: s.latency.p50, p99: s.latency.p99,
-      idleMb, peakMb: child.peakMb(), growthMb: end - quarter, missing,
+      idleMb, peakMb: child.peakMb(), heapMb: child.peakHeapMb, externalMb: child.peakExternalMb, rssAt, growthMb: rssAt[3]! - rssAt[1]!, missing,
     };
   } finally {
     await child.kill();
@@ -163,79 +164,142 @@ async function inProcessRun(system: 'sluice' | 'nodered', readings: number, sand
 
 const round = (v: number, digits = 0) => Math.round(v * 10 ** digits) / 10 ** digits;
 
+/**
+ * `SLUICE_H2H_ONLY=mqtt,inproc` runs only those parts (mqtt, single, steady, crash, inproc) and
+ * `SLUICE_H2H_SYSTEMS=sluice` only those systems of the MQTT runs, for iterating on one; ratios need all three.
+ */
+const only = process.env.SLUICE_H2H_ONLY?.split(',').map((p) => p.trim());
+const part = (name: string) => !only || only.includes(name);
+const SYSTEMS = (process.env.SLUICE_H2H_SYSTEMS?.split(',').map((p) => p.trim()) ?? ['limit', 'sluice', 'nodered']) as System[];
+const show = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? round(x, 1) : x));
+
 export async function h2hBench(): Promise<Figures> {
   ensureNodeRed();
+  const figures: Figures = {};
   // All MQTT runs use a Mosquitto of the bench's own, configured for "nothing lost" (see ownBroker): with the
   // default max_queued_messages (1000) of 127.0.0.1:1883, a flat-out publisher makes the broker drop readings
   // for every subscriber, the bare one included, and the systems would not see the same workload.
-  const b = await ownBroker();
-  say(`MQTT runs on ${b.what}; clean sessions for the throughput runs, persistent ones (clean: false, fixed client id) for the crash runs, for both systems`);
+  if (part('mqtt') || part('single') || part('steady') || part('crash')) {
+    const b = await ownBroker();
+    say(`MQTT runs on ${b.what}; clean sessions for the throughput runs, persistent ones (clean: false, fixed client id) for the crash runs, for both systems`);
+    try {
+      if (part('mqtt')) Object.assign(figures, await flatOut(b));
+      if (part('single')) Object.assign(figures, await singleReadings(b));
+      if (part('steady')) Object.assign(figures, await steadyRate(b));
+      if (part('crash')) Object.assign(figures, await crashes(b));
+    } finally {
+      await b.close();
+    }
+  }
+  if (part('inproc')) Object.assign(figures, await inProcess());
+  return figures;
+}
+
+/** Figures compare the three systems; a run of fewer (SLUICE_H2H_SYSTEMS) only says what it measured. */
+const complete = (runs: Partial<Record<System, MqttRun>>): runs is Record<System, MqttRun> => !!(runs.limit && runs.sluice && runs.nodered);
+
+async function runAll(b: Broker, label: string, readings: number, rate = 0, perMessage = PER_MESSAGE): Promise<Partial<Record<System, MqttRun>>> {
   const runs: Partial<Record<System, MqttRun>> = {};
-  const steady: Partial<Record<System, MqttRun>> = {};
-  const single: Partial<Record<System, MqttRun>> = {};
-  const lost: Partial<Record<System, number>> = {};
-  try {
-    for (const system of ['limit', 'sluice', 'nodered'] as const) {
-      runs[system] = await mqttRun(system, b, READINGS);
-      say(`${system}: ${JSON.stringify(runs[system], (_k, v: unknown) => (typeof v === 'number' ? round(v, 1) : v))}`);
-    }
-    for (const system of ['limit', 'sluice', 'nodered'] as const) {
-      single[system] = await mqttRun(system, b, SINGLE_READINGS, 0, 1);
-      say(`${system}, one reading per message: ${JSON.stringify(single[system], (_k, v: unknown) => (typeof v === 'number' ? round(v, 1) : v))}`);
-    }
-    // The bare subscriber's latency at the same rate is the machine's floor. Other work on the shared cores
-    // puts stalls of its own into the tail, so each system runs twice (alternating) and keeps its lower p99.
-    for (let pass = 0; pass < 2; pass++) {
-      for (const system of ['limit', 'sluice', 'nodered'] as const) {
-        const run = await mqttRun(system, b, STEADY_READINGS, STEADY_RATE);
-        say(`${system} at ${STEADY_RATE}/s: ${JSON.stringify(run, (_k, v: unknown) => (typeof v === 'number' ? round(v, 1) : v))}`);
-        if (!steady[system] || run.p99 < steady[system].p99) steady[system] = run;
-      }
-    }
-    for (const system of ['sluice', 'nodered'] as const) lost[system] = await crashRun(system, b);
-  } finally {
-    await b.close();
+  for (const system of SYSTEMS) {
+    runs[system] = await mqttRun(system, b, readings, rate, perMessage);
+    say(`${system}${label}: ${show(runs[system])}`);
   }
-  // Other work on the machine comes and goes: alternate the systems and keep each one's best of two.
-  const inproc = { sluice: 0, sandboxed: 0, nodered: 0 };
-  for (let pass = 0; pass < 2; pass++) {
-    inproc.sluice = Math.max(inproc.sluice, await inProcessRun('sluice', INPROC.sluice));
-    inproc.nodered = Math.max(inproc.nodered, await inProcessRun('nodered', INPROC.nodered));
-    inproc.sandboxed = Math.max(inproc.sandboxed, await inProcessRun('sluice', INPROC.sandboxed, true));
-  }
-  say(`in-process: ${JSON.stringify(inproc, (_k, v: unknown) => (typeof v === 'number' ? round(v) : v))}`);
-  const { limit, sluice, nodered } = runs as Record<System, MqttRun>;
+  return runs;
+}
+
+async function flatOut(b: Broker): Promise<Figures> {
+  const runs = await runAll(b, '', READINGS);
+  if (!complete(runs)) return {};
+  const { limit, sluice, nodered } = runs;
   return {
     'h2h.sluice_per_s': { value: round(sluice.perS), unit: 'readings/s' },
     'h2h.nodered_per_s': { value: round(nodered.perS), unit: 'readings/s' },
     'h2h.limit_per_s': { value: round(limit.perS), unit: 'readings/s' },
     'h2h.sluice_vs_nodered': { value: round(sluice.perS / nodered.perS, 2), unit: '×' },
     'h2h.sluice_vs_limit': { value: round(sluice.perS / limit.perS, 2), unit: '×' },
-    'h2h.sluice_single_per_s': { value: round(single.sluice!.perS), unit: `readings/s (one reading per message, ${SINGLE_READINGS} readings, as all *_single_per_s)` },
-    'h2h.nodered_single_per_s': { value: round(single.nodered!.perS), unit: 'readings/s' },
-    'h2h.limit_single_per_s': { value: round(single.limit!.perS), unit: 'readings/s' },
-    'h2h.sluice_single_vs_nodered': { value: round(single.sluice!.perS / single.nodered!.perS, 2), unit: '×' },
-    'h2h.sluice_single_vs_limit': { value: round(single.sluice!.perS / single.limit!.perS, 2), unit: '×' },
-    'h2h.sluice_p50_ms': { value: steady.sluice!.p50, unit: `ms (at a steady ${STEADY_RATE} readings/s, as all *_p50_ms/*_p99_ms: the run with the lower p99 of two)` },
-    'h2h.sluice_p99_ms': { value: steady.sluice!.p99, unit: 'ms' },
-    'h2h.nodered_p50_ms': { value: steady.nodered!.p50, unit: 'ms' },
-    'h2h.nodered_p99_ms': { value: steady.nodered!.p99, unit: 'ms' },
-    'h2h.limit_p50_ms': { value: steady.limit!.p50, unit: 'ms' },
-    'h2h.limit_p99_ms': { value: steady.limit!.p99, unit: 'ms' },
     'h2h.sluice_p50_full_load_ms': { value: sluice.p50, unit: 'ms (publisher flat out: mostly time queued at the broker or in memory)' },
     'h2h.sluice_p99_full_load_ms': { value: sluice.p99, unit: 'ms' },
     'h2h.nodered_p50_full_load_ms': { value: nodered.p50, unit: 'ms' },
     'h2h.nodered_p99_full_load_ms': { value: nodered.p99, unit: 'ms' },
     'h2h.limit_p99_full_load_ms': { value: limit.p99, unit: 'ms' },
     'h2h.sluice_rss_mb': { value: round(sluice.peakMb), unit: 'MB' },
+    'h2h.nodered_rss_mb': { value: round(nodered.peakMb), unit: 'MB' },
+    'h2h.limit_rss_mb': { value: round(limit.peakMb), unit: 'MB (the bare mqtt.js subscriber: the floor for any Node.js system on this workload)' },
     'h2h.sluice_rss_idle_mb': { value: round(sluice.idleMb), unit: 'MB (subscribed, before the first reading)' },
     'h2h.nodered_rss_idle_mb': { value: round(nodered.idleMb), unit: 'MB' },
-    'h2h.nodered_rss_mb': { value: round(nodered.peakMb), unit: 'MB' },
+    'h2h.limit_rss_idle_mb': { value: round(limit.idleMb), unit: 'MB' },
     'h2h.rss_ratio': { value: round(sluice.peakMb / nodered.peakMb, 2), unit: '× (Sluice ÷ Node-RED peak RSS)' },
-    'h2h.sluice_rss_growth_mb': { value: round(sluice.growthMb), unit: 'MB (from 25 % of the readings to the end)' },
+    'h2h.limit_rss_ratio': { value: round(limit.peakMb / nodered.peakMb, 2), unit: '× (bare subscriber ÷ Node-RED peak RSS)' },
+    // Node.js itself (its binary's pages alone are about 45 MB of any process's RSS) and mqtt.js are in all three.
+    'h2h.rss_over_floor_ratio': { value: round((sluice.peakMb - limit.peakMb) / (nodered.peakMb - limit.peakMb), 2), unit: '× (peak RSS above the bare subscriber\'s, Sluice ÷ Node-RED)' },
+    'h2h.sluice_rss_growth_mb': { value: round(sluice.growthMb), unit: 'MB (RSS from 50 % of the readings to the end; RSS at each quarter on stderr)' },
     'h2h.nodered_rss_growth_mb': { value: round(nodered.growthMb), unit: 'MB' },
-    'h2h.sluice_lost': { value: lost.sluice!, unit: `of ${CRASH_READINGS} readings` },
-    'h2h.nodered_lost': { value: lost.nodered!, unit: `of ${CRASH_READINGS} readings` },
+  };
+}
+
+async function singleReadings(b: Broker): Promise<Figures> {
+  const runs = await runAll(b, ', one reading per message', SINGLE_READINGS, 0, 1);
+  if (!complete(runs)) return {};
+  const { limit, sluice, nodered } = runs;
+  return {
+    'h2h.sluice_single_per_s': { value: round(sluice.perS), unit: `readings/s (one reading per message, ${SINGLE_READINGS} readings, as all *_single_per_s)` },
+    'h2h.nodered_single_per_s': { value: round(nodered.perS), unit: 'readings/s' },
+    'h2h.limit_single_per_s': { value: round(limit.perS), unit: 'readings/s' },
+    'h2h.sluice_single_vs_nodered': { value: round(sluice.perS / nodered.perS, 2), unit: '×' },
+    'h2h.sluice_single_vs_limit': { value: round(sluice.perS / limit.perS, 2), unit: '×' },
+    'h2h.sluice_single_rss_mb': { value: round(sluice.peakMb), unit: 'MB' },
+    'h2h.nodered_single_rss_mb': { value: round(nodered.peakMb), unit: 'MB' },
+  };
+}
+
+/**
+ * The bare subscriber's latency at the same rate is the machine's floor. Other work on the shared cores puts
+ * stalls of its own into the tail, so each system runs twice (alternating) and keeps its lower p99.
+ */
+async function steadyRate(b: Broker): Promise<Figures> {
+  const steady: Partial<Record<System, MqttRun>> = {};
+  for (let pass = 0; pass < 2; pass++) {
+    const runs = await runAll(b, ` at ${STEADY_RATE}/s`, STEADY_READINGS, STEADY_RATE);
+    for (const system of SYSTEMS) {
+      const run = runs[system]!;
+      if (!steady[system] || run.p99 < steady[system].p99) steady[system] = run;
+    }
+  }
+  if (!complete(steady)) return {};
+  const { limit, sluice, nodered } = steady;
+  return {
+    'h2h.sluice_p50_ms': { value: sluice.p50, unit: `ms (at a steady ${STEADY_RATE} readings/s, as all *_p50_ms/*_p99_ms: the run with the lower p99 of two)` },
+    'h2h.sluice_p99_ms': { value: sluice.p99, unit: 'ms' },
+    'h2h.nodered_p50_ms': { value: nodered.p50, unit: 'ms' },
+    'h2h.nodered_p99_ms': { value: nodered.p99, unit: 'ms' },
+    'h2h.limit_p50_ms': { value: limit.p50, unit: 'ms' },
+    'h2h.limit_p99_ms': { value: limit.p99, unit: 'ms' },
+    'h2h.sluice_steady_rss_mb': { value: round(sluice.peakMb), unit: 'MB' },
+    'h2h.nodered_steady_rss_mb': { value: round(nodered.peakMb), unit: 'MB' },
+    'h2h.sluice_steady_rss_growth_mb': { value: round(sluice.growthMb), unit: 'MB (from 50 % of the readings to the end)' },
+    'h2h.nodered_steady_rss_growth_mb': { value: round(nodered.growthMb), unit: 'MB' },
+  };
+}
+
+async function crashes(b: Broker): Promise<Figures> {
+  const sluice = await crashRun('sluice', b);
+  const nodered = await crashRun('nodered', b);
+  return {
+    'h2h.sluice_lost': { value: sluice, unit: `of ${CRASH_READINGS} readings` },
+    'h2h.nodered_lost': { value: nodered, unit: `of ${CRASH_READINGS} readings` },
+  };
+}
+
+/** Other work on the machine comes and goes: alternate the systems and keep each one's best of two. */
+async function inProcess(): Promise<Figures> {
+  const inproc = { sluice: 0, sandboxed: 0, nodered: 0 };
+  for (let pass = 0; pass < 2; pass++) {
+    inproc.sluice = Math.max(inproc.sluice, await inProcessRun('sluice', INPROC.sluice));
+    inproc.nodered = Math.max(inproc.nodered, await inProcessRun('nodered', INPROC.nodered));
+    inproc.sandboxed = Math.max(inproc.sandboxed, await inProcessRun('sluice', INPROC.sandboxed, true));
+  }
+  say(`in-process: ${show(inproc)}`);
+  return {
     'h2h.sluice_inproc_per_s': { value: round(inproc.sluice), unit: 'readings/s' },
     'h2h.nodered_inproc_per_s': { value: round(inproc.nodered), unit: 'msgs/s' },
     'h2h.sluice_inproc_sandboxed_per_s': { value: round(inproc.sandboxed), unit: 'readings/s (3 function nodes, isolated-vm in a child process)' },

@@ -8,8 +8,8 @@ import { defineNode } from '../server/core/define-node.js';
 import { FileIngestor, type FileToIngest } from './lib/file-ingest.js';
 import { CsvConfig, MaxRecordBytes, TimestampConfig, formatOfName, parseOptions } from './lib/record-format.js';
 import { isJournalFull } from './lib/source-appender.js';
-import { JailFs, type Refusal } from './ftp/jail-fs.js';
-import { startFtpServer, type Connection } from './ftp/server.js';
+import type { JailFs, Refusal } from './ftp/jail-fs.js';
+import type { Connection } from './ftp/server.js';
 import { UploadStream, removePartials, syncDir, type StoredFile } from './ftp/upload-stream.js';
 
 const config = Type.Object({
@@ -121,7 +121,9 @@ file interrupted like this is finished, an upload of different content under its
 Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a", "password": "\${secret:ftp_site_a}" }],
 "csv": { "delimiter": ";", "decimalComma": true }, "timestamp": { "field": "time", "format": "iso8601" } }\``,
 
-  create(cfg, ctx) {
+  async create(cfg, ctx) {
+    // ftp-srv is loaded by the first FTP receiver deployed: a runtime without one does not carry it in memory.
+    const [{ JailFs }, { startFtpServer }] = await Promise.all([import('./ftp/jail-fs.js'), import('./ftp/server.js')]);
     const counters: Counters = {
       files: 0, records: 0, invalid: 0, duplicates: 0, failedUploads: 0,
       refused: { traversal: 0, symlink: 0, anonymous: 0, password: 0, port: 0, tls: 0 },

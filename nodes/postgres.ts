@@ -6,10 +6,8 @@ import { postgresConfig, type PostgresConfig } from './postgres/config.js';
 import { classify, describe } from './postgres/errors.js';
 import { compileTableTemplate, identifierProblem } from './lib/table-template.js';
 import { POSTGRES_IDENTIFIERS } from './postgres/identifiers.js';
-import { createPool } from './postgres/pool.js';
 import { rowPlanner } from './postgres/rows.js';
 import { ensureTable } from './postgres/table.js';
-import { TableWriter } from './postgres/writer.js';
 
 function check(config: PostgresConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -83,7 +81,9 @@ Example: \`{ "table": "readings", "key": ["ts", "sensor"], "columns": [
 { "name": "ts", "type": "timestamptz" }, { "name": "sensor", "type": "text" },
 { "name": "value", "type": "double precision" }, { "name": "region", "type": "text" } ] }\``,
 
-  create(config, ctx) {
+  async create(config, ctx) {
+    // pg is loaded by the first PostgreSQL node deployed: a runtime without one does not carry it in memory.
+    const [{ createPool }, { TableWriter }] = await Promise.all([import('./postgres/pool.js'), import('./postgres/writer.js')]);
     const pool = createPool(config, (err) => ctx.log.warn('an idle PostgreSQL connection failed', { error: describe(err) }));
     const plan = rowPlanner(config);
     const writer = new TableWriter(config);

@@ -88,11 +88,13 @@ test('validate loads extra node modules and assumes secret references are set', 
 });
 
 test('bad arguments print the usage and exit 2', async () => {
-  for (const args of [[], ['validate'], ['frobnicate'], ['deploy', 'a.json', '--bogus'], ['start', '--port', 'high'], ['export', 'x', '--revision', 'latest']]) {
+  for (const args of [[], ['validate'], ['frobnicate'], ['deploy', 'a.json', '--bogus'], ['start', '--port', 'high'], ['start', '--heap-growth', '-5'], ['start', '--heap-growth', '1.5'], ['export', 'x', '--revision', 'latest']]) {
     const r = await sluice(args);
     assert.equal(r.code, 2, `sluice ${args.join(' ')}`);
     assert.match(r.stderr, /Usage: sluice <command>/);
   }
+  const heap = await sluice(['start', '--heap-growth', 'lots']);
+  assert.match(heap.stderr, /--heap-growth must be a whole percent 0\.\.1000 \(0: V8's own\), got lots/);
   const help = await sluice(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Commands:/);

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JournalFullError } from '../server/journal/errors.js';
@@ -120,4 +122,43 @@ test('one read holds a few megabytes of records however many entries are asked f
     while (pos < j.head()) pos = j.read(pos, 64).at(-1)!.offset;
     assert.equal(pos, 12, 'later reads continue where the first stopped');
   }
+});
+
+test('a journal made with 4 KB pages by an earlier version opens, keeps its entries and takes new ones', async (t) => {
+  const path = join(tempDir(t), 'j.db');
+  const old = new Database(path);
+  old.pragma('page_size = 4096');
+  old.pragma('journal_mode = WAL');
+  old.close();
+  const first = new SqliteJournal({ path });
+  await first.append('src', 'out', recs(0, 2000));
+  await first.close();
+
+  const again = new SqliteJournal({ path });
+  t.after(() => again.close());
+  await again.append('src', 'out', recs(2000, 10));
+  assert.deepEqual(again.read(0, 10).map((e) => [e.offset, e.records.length, e.records[0]!.seq]), [[1, 2000, 0], [2, 10, 2000]]);
+  const check = new Database(path, { readonly: true });
+  t.after(() => check.close());
+  assert.equal(check.pragma('page_size', { simple: true }), 4096, 'the page size of an existing journal is left alone');
+});
+
+test('under a steady stream of commits the write-ahead log stays bounded, and a reopened journal has every entry', async (t) => {
+  const path = join(tempDir(t), 'j.db');
+  const j = new SqliteJournal({ path });
+  // 0.9 MB entries, 200 of them, as fast as they commit: SQLite's checkpoints run on another thread here.
+  const big = Array.from({ length: 10_000 }, (_, i) => ({ seq: i, sensor: `s${i % 100}`, value: i / 7, note: 'x'.repeat(40) }));
+  let largestLog = 0;
+  for (let i = 0; i < 200; i++) {
+    await j.append('src', 'out', big);
+    largestLog = Math.max(largestLog, statSync(`${path}-wal`).size);
+  }
+  assert.equal(j.stats().checkpointThreadError, null);
+  await j.close();
+  assert.ok(largestLog < 128 * 1024 ** 2, `the log grew to ${Math.round(largestLog / 1024 ** 2)} MB while 180 MB were committed`);
+  assert.equal(existsSync(`${path}-wal`), false, 'closing copies the rest of the log into the database and removes it');
+  const again = new SqliteJournal({ path });
+  t.after(() => again.close());
+  assert.equal(again.head(), 200);
+  assert.deepEqual([...again.export(199, 1)].map((e) => [e.offset, e.records.length, (e.records[9_999] as { seq: number }).seq]), [[200, 10_000, 9_999]]);
 });

@@ -36,7 +36,10 @@ export const tallyFor = (args: ChildArgs) => new Tally(args.total, args.seqFile 
  */
 export function serve(tally: Tally): { ready(): void } {
   const send = (m: object) => { if (process.connected) process.send!(m); };
-  setInterval(() => send({ type: 'tally', ...tally.report() }), 50).unref();
+  setInterval(() => {
+    const m = process.memoryUsage();
+    send({ type: 'tally', ...tally.report(), heapMb: m.heapUsed / 2 ** 20, externalMb: (m.external + m.arrayBuffers) / 2 ** 20 });
+  }, 50).unref();
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stats') send({ type: 'stats', ...tally.report(), latency: tally.latency() });
   });

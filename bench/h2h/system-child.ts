@@ -24,14 +24,21 @@ export class SystemChild {
   latest: TallyReport = { received: 0, distinct: 0, windows: 0, lastAt: 0, firstAt: 0 };
   /** [readings seen, RSS MB] every 250 ms. */
   readonly rss: [number, number][] = [];
+  /** Largest V8 heap in use and largest external + ArrayBuffer memory the child reported, MB: where its RSS went. */
+  peakHeapMb = 0;
+  peakExternalMb = 0;
   private readonly exited: Promise<void>;
   private readonly sampler: NodeJS.Timeout;
   private pendingStats?: (s: TallyReport & { latency: LatencyStats }) => void;
 
   private constructor(readonly system: System, private readonly child: ChildProcess) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.on('message', (m: { type: string } & TallyReport & { latency: LatencyStats }) => {
-      if (m.type === 'tally') this.latest = m;
+    child.on('message', (m: { type: string; heapMb: number; externalMb: number } & TallyReport & { latency: LatencyStats }) => {
+      if (m.type === 'tally') {
+        this.latest = m;
+        this.peakHeapMb = Math.max(this.peakHeapMb, m.heapMb);
+        this.peakExternalMb = Math.max(this.peakExternalMb, m.externalMb);
+      }
       else if (m.type === 'stats') this.pendingStats?.(m);
     });
     this.sampler = setInterval(() => {
@@ -40,7 +47,9 @@ export class SystemChild {
   }
 
   static async start(system: System, args: ChildArgs): Promise<SystemChild> {
-    const child = fork(SCRIPTS[system], [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // SLUICE_H2H_NODE_FLAGS (e.g. `--trace-gc`) goes to every system's Node.js, for looking into a run.
+    const execArgv = process.env.SLUICE_H2H_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+    const child = fork(SCRIPTS[system], [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
     const sc = new SystemChild(system, child);
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`${system} exited with ${code} before it was ready`));

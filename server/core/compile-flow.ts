@@ -1,11 +1,12 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
 import { Value, ValuePointer } from '@sinclair/typebox/value';
 import {
   DEFAULT_INPUT_PORT, DEFAULT_OUTPUT_PORT, FlowDocumentSchema, parsePortRef, type FlowDocument, type FlowSettings, type PortRef,
 } from './flow-format.js';
 import type { Problem } from './problems.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
-import { findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
+import { findReferences, resolveReferences, wholeReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
 import { stableStringify } from './stable-json.js';
 import type { RetryPolicy } from './types.js';
 
@@ -93,7 +94,7 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
     missing.push(r);
     problems.push({ nodeId: id, path: r.path, message: `${r.reference} cannot be used in a ${type} node: ${refusal}` });
   }
-  const withDefaults = Value.Default(registered.definition.config, structuredClone(resolved));
+  const withDefaults = typeWholeReferences(registered.definition.config, rawConfig, Value.Default(registered.definition.config, structuredClone(resolved)));
   const before = problems.length;
   for (const e of registered.check.Errors(withDefaults)) {
     // A value that came from a reference is a resolved secret: the problem names the path, never the value.
@@ -112,6 +113,22 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
     identity: stableStringify({ type, config: rawConfig }),
     outputs: [...new Set([...registered.outputs, ...declared])],
   };
+}
+
+/**
+ * References resolve to text, but a field may want a number or a boolean (`"port": "${env:FTP_PORT}"`): a
+ * string that is exactly one reference takes the type its schema asks for ("2121" → 2121, "true" → true).
+ * Literal strings are not converted, so a port typed as "2121" is still refused.
+ */
+function typeWholeReferences(schema: TSchema, rawConfig: unknown, config: unknown): unknown {
+  const paths = wholeReferences(rawConfig);
+  if (paths.length === 0) return config;
+  const converted = Value.Convert(schema, structuredClone(config));
+  for (const path of paths) {
+    if (path === '') return converted;
+    ValuePointer.Set(config, path, ValuePointer.Get(converted, path));
+  }
+  return config;
 }
 
 function compileWires(rawWires: unknown[], nodes: Map<string, CompiledNode>, rawNodes: unknown[], problems: Problem[]): Map<string, Map<string, PortRef[]>> {

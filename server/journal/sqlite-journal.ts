@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { DataRecord } from '../core/types.js';
 import type { DeadLetter, DeadLetterState, JournalStats } from '../runtime/api.js';
 import { DeadLetterNotPendingError, DeadLetterStore } from './dead-letter-store.js';
+import { Checkpointer } from './checkpointer.js';
 import { EntryCache } from './entry-cache.js';
 import { JournalClosedError, JournalFullError } from './errors.js';
 import type { Checkpoint, EntryKind, Journal, JournalEntry, JournalOptions, NewDeadLetter } from './journal.js';
@@ -40,6 +41,9 @@ const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024;
 const READ_MAX_BYTES = 4 * 1024 * 1024;
 /** A group commit is cut at this size so one transaction never holds the event loop for long. */
 const GROUP_MAX_BYTES = 8 * 1024 * 1024;
+const PAGE_SIZE = 16_384;
+const CHECKPOINT_EVERY_BYTES = 16 * 1024 * 1024;
+const WAL_RESTART_BYTES = 64 * 1024 * 1024;
 const PRUNE_CHUNK = 5000;
 const PRUNE_CHUNKS = 20;
 
@@ -66,12 +70,29 @@ export class SqliteJournal implements Journal {
   private lastCheckpoint: { offset: number; at: number; snapshots: string } | undefined;
   private quotaBytes: number;
   private retentionMs: number;
+  private readonly path: string;
+  /** Payload bytes committed since the last checkpoint was asked for. */
+  private uncheckpointedBytes = 0;
+  private checkpointing: Promise<void> | undefined;
+  /** Pages in the log at the last checkpoint: past WAL_RESTART_BYTES the next one makes the log start over. */
+  private walPages = 0;
+  /** Why checkpoints went back to SQLite's own (in the committing thread), if the checkpoint thread failed. */
+  private checkpointThreadError: string | null = null;
+  private readonly pageSize: number;
 
   constructor(options: JournalOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
+    // Entries are batches of tens to hundreds of KB, stored as overflow chains: 16 KB pages cut the pages
+    // written per entry fourfold (the in-process benchmark's journaling ran about 15 % faster than with 4 KB).
+    // Only a new journal takes it; an existing one keeps the page size it was created with.
+    this.db.pragma(`page_size = ${PAGE_SIZE}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    // The checkpoint thread copies the log into the database (see checkpointIfDue), not the committing thread.
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.path = options.path;
+    this.pageSize = this.db.pragma('page_size', { simple: true }) as number;
     migrate(this.db);
     this.now = options.now ?? Date.now;
     this.quotaBytes = options.quotaBytes ?? DEFAULT_QUOTA_BYTES;
@@ -182,6 +203,28 @@ export class SqliteJournal implements Journal {
       batch[i]!.resolve({ offset: committed[i]!.offset });
     }
     for (const l of this.listeners) l(this.headOffset);
+    this.uncheckpointedBytes += this.headCum - startCum;
+    this.checkpointIfDue();
+  }
+
+  /**
+   * SQLite's own checkpoint would copy the log into the database in the thread that just committed, about
+   * every 16 MB: as much work again as the commits (the in-process benchmark spent half its SQLite time there).
+   * The checkpoint thread does it instead. A PASSIVE checkpoint never blocks commits but cannot make the log
+   * start over while commits keep coming, so once the log passes WAL_RESTART_BYTES one RESTART checkpoint waits
+   * for a gap between commits and rewinds it.
+   */
+  private checkpointIfDue(): void {
+    if (this.checkpointing || this.checkpointThreadError !== null || this.uncheckpointedBytes < CHECKPOINT_EVERY_BYTES) return;
+    this.uncheckpointedBytes = 0;
+    const mode = this.walPages * this.pageSize >= WAL_RESTART_BYTES ? 'RESTART' : 'PASSIVE';
+    this.checkpointing = Checkpointer.checkpoint(this.path, mode).then(
+      (r) => { this.walPages = mode === 'RESTART' && !r.busy ? 0 : r.walPages; },
+      (err: Error) => {
+        this.checkpointThreadError = err.message;
+        if (!this.closed) this.db.pragma('wal_autocheckpoint = 1000');
+      },
+    ).finally(() => { this.checkpointing = undefined; });
   }
 
   read(after: number, maxEntries: number): JournalEntry[] {
@@ -267,6 +310,7 @@ export class SqliteJournal implements Journal {
       backlogBytes: this.headCum - this.checkpointCum + this.pendingBytes,
       quotaBytes: this.quotaBytes,
       oldestTs: oldest?.ts ?? null,
+      checkpointThreadError: this.checkpointThreadError,
     };
   }
 
@@ -300,6 +344,9 @@ export class SqliteJournal implements Journal {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.checkpointing;
+    // The last connection to close checkpoints the rest of the log and removes it.
+    await Checkpointer.forget(this.path);
     this.db.close();
   }
 }

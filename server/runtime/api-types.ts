@@ -55,6 +55,8 @@ export interface JournalStats {
   backlogBytes: number;
   quotaBytes: number;
   oldestTs: number | null;
+  /** Why the write-ahead log is copied into the journal by the committing thread, if the checkpoint thread failed. */
+  checkpointThreadError: string | null;
 }
 
 export interface FlowStatus {

@@ -23,6 +23,7 @@ const JournalStatsSchema = Type.Object({
   backlogBytes: Type.Number(),
   quotaBytes: Type.Number(),
   oldestTs: Type.Union([Type.Number(), Type.Null()]),
+  checkpointThreadError: Type.Union([Type.String(), Type.Null()], { description: 'Set when the journal copies its write-ahead log in the committing thread because the checkpoint thread failed.' }),
 });
 
 export const FlowStatusSchema = Type.Object({
