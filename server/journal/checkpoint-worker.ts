@@ -24,10 +24,10 @@ function handle(m: CheckpointRequest): CheckpointReply {
         connections.get(path)?.close();
         connections.delete(path);
       }
-      return { seq: m.seq, ok: true, busy: false, walPages: 0, copied: 0 };
+      return { seq: m.seq, ok: true, busy: false, walPages: 0 };
     }
-    const [row] = connection(m.path).pragma(`wal_checkpoint(${m.mode})`) as { busy: number; log: number; checkpointed: number }[];
-    return { seq: m.seq, ok: true, busy: row!.busy !== 0, walPages: row!.log, copied: row!.checkpointed };
+    const [row] = connection(m.path).pragma(`wal_checkpoint(${m.mode})`) as { busy: number; log: number }[];
+    return { seq: m.seq, ok: true, busy: row!.busy !== 0, walPages: row!.log };
   } catch (err) {
     return { seq: m.seq, ok: false, message: (err as Error).message };
   }

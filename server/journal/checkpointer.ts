@@ -6,11 +6,11 @@ export type CheckpointRequest =
   | { type: 'forget-all'; seq: number };
 
 export type CheckpointReply =
-  | { seq: number; ok: true; busy: boolean; walPages: number; copied: number }
+  | { seq: number; ok: true; busy: boolean; walPages: number }
   | { seq: number; ok: false; message: string };
 
-/** busy: a RESTART could not wait out a reader or writer (the log did not start over); pages in the log; pages copied. */
-export interface CheckpointResult { busy: boolean; walPages: number; copied: number }
+/** busy: a RESTART could not wait out a reader or writer (the log did not start over); walPages: pages in the log. */
+export interface CheckpointResult { busy: boolean; walPages: number }
 
 type Request = { type: 'checkpoint'; path: string; mode: 'PASSIVE' | 'RESTART' } | { type: 'forget'; path: string } | { type: 'forget-all' };
 
@@ -68,7 +68,7 @@ export class Checkpointer {
       this.worker.unref();
       this.idle = setTimeout(() => this.retire(), IDLE_MS).unref();
     }
-    if (reply.ok) w.resolve({ busy: reply.busy, walPages: reply.walPages, copied: reply.copied });
+    if (reply.ok) w.resolve({ busy: reply.busy, walPages: reply.walPages });
     else w.reject(new Error(reply.message));
   }
 
