@@ -1,3 +1,4 @@
+import { alertThroughput } from './alert.js';
 import { coreThroughput } from './core.js';
 import { editorOpen500 } from './editor.js';
 import { ftpThroughput } from './ftp.js';
@@ -22,6 +23,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | Figu
   { name: 'ftp.rows_per_s', unit: 'rows/s', run: () => ftpThroughput(1_000_000) },
   { name: 'region.lookups_per_s', unit: 'lookups/s', run: regionLookups },
   { name: 'rollup.records_per_s', unit: 'records/s', run: () => rollupThroughput(3_000_000) },
+  { name: 'alert.records_per_s', unit: 'records/s', run: () => alertThroughput(1_000_000) },
   { name: 'function.records_per_s', unit: 'records/s', run: () => functionThroughput(1_000_000, 10_000) },
   { name: 'questdb.rows_per_s', unit: 'rows/s', run: () => questdbThroughput(2_000_000, 50_000) },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },

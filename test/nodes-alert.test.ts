@@ -300,3 +300,18 @@ test('the event clock\'s newest time is checkpointed: a restored node judges a l
   assert.deepEqual(late(restored), ['firing@650000=650000']);
   assert.deepEqual(late(original), ['firing@650000=650000']);
 });
+
+test('event-clock silence judges a sensor that joins late with an old reading as soon as its silence is reached', async () => {
+  const { node } = await alertNode({ rules: [{ id: 'quiet', kind: 'silence', clock: 'event', silenceMs: 600_000 }] });
+  let offset = 0;
+  const batch = (...readings: [sensor: string, ts: number][]) => {
+    const out = node.process!(readings.map(([sensor, ts]) => ({ sensor, ts, value: 1 })), { offset: ++offset, ts: 0 }) as Outputs;
+    return (out.out ?? []).map((r) => `${r.sensor as string}:${r.state as string}@${r.at as number}`);
+  };
+  assert.deepEqual(batch(['s1', 0], ['s2', 0]), []);
+  assert.deepEqual(batch(['s1', 550_000], ['s2', 550_000]), []);
+  assert.deepEqual(batch(['s1', 610_000]), [], 'nobody is 600 s behind 610 s yet; s2 would be at 1,150 s');
+  assert.deepEqual(batch(['s3', 100_000]), [], 's3 joins 510 s behind the newest reading');
+  assert.deepEqual(batch(['s1', 705_000]), ['s3:firing@700000'], 'the first batch past 700 s finds s3 silent, long before 1,150 s');
+  assert.deepEqual(batch(['s1', 1_160_000]), ['s2:firing@1150000']);
+});

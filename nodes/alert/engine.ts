@@ -55,6 +55,12 @@ export class AlertEngine {
   private readonly silenceRules: Rule[];
   private readonly eventSilenceRules: Rule[];
   private readonly carry: readonly string[];
+  /**
+   * Per silence rule, a time before which no sensor whose slot is clear can fall silent: the scan of every
+   * sensor waits for it. A reading can only lower it (the sensor's new silence starts later, but it may be
+   * new, or clear again); anything else that changes slots (undo, restore, hand actions) forgets it.
+   */
+  private readonly due = new Map<string, number>();
 
   constructor(private readonly o: EngineOptions) {
     this.keyOf = fieldGetter(o.keyBy);
@@ -90,6 +96,8 @@ export class AlertEngine {
         current.arrival = meta.ts;
         if (this.carry.length > 0) current.carried = this.carried(record);
         if (this.newest === undefined || ts > this.newest) this.newest = ts;
+        for (const rule of this.eventSilenceRules) this.lowerDue(rule, ts);
+        for (const rule of this.silenceRules) this.lowerDue(rule, meta.ts);
         for (const rule of this.o.rules) {
           const slot = current.slots[rule.id]!;
           const obs = rule.reading(slot, reading);
@@ -103,13 +111,28 @@ export class AlertEngine {
 
   /** Silence on the event clock, after each batch: every sensor against the newest event time. */
   private judgeEventSilence(newest: number, out: DataRecord[]): void {
-    for (const rule of this.eventSilenceRules) {
-      for (const [key, sensor] of this.sensors) {
-        const obs = rule.tick!(sensor.ts, newest);
-        // A silence already firing stays so until a reading: skip it without copying the sensor for undo.
-        if (obs && sensor.slots[rule.id]!.phase === 'clear') this.apply(key, rule, this.edit(key)!.slots[rule.id]!, obs, out);
-      }
+    for (const rule of this.eventSilenceRules) this.judgeSilence(rule, newest, (s) => s.ts, out);
+  }
+
+  /**
+   * Fires the rule for every sensor silent at `now`, unless `now` is before the rule's due time. Only clear
+   * slots are judged: a silence already firing (or resolved by hand) stays so until a reading.
+   */
+  private judgeSilence(rule: Rule, now: number, lastOf: (s: SensorState) => number, out: DataRecord[]): void {
+    if (now < (this.due.get(rule.id) ?? -Infinity)) return;
+    let next = Infinity;
+    for (const [key, sensor] of this.sensors) {
+      if (sensor.slots[rule.id]!.phase !== 'clear') continue;
+      const obs = rule.tick!(lastOf(sensor), now);
+      if (obs) this.apply(key, rule, this.edit(key)!.slots[rule.id]!, obs, out);
+      if (sensor.slots[rule.id]!.phase === 'clear') next = Math.min(next, rule.silentFrom!(lastOf(sensor)));
     }
+    this.due.set(rule.id, next);
+  }
+
+  private lowerDue(rule: Rule, last: number): void {
+    const due = this.due.get(rule.id);
+    if (due !== undefined) this.due.set(rule.id, Math.min(due, rule.silentFrom!(last)));
   }
 
   private carried(record: DataRecord): { [field: string]: unknown } {
@@ -120,18 +143,14 @@ export class AlertEngine {
 
   tick(now: number): Outputs {
     return this.atomically((out) => {
-      for (const rule of this.silenceRules) {
-        for (const [key, sensor] of this.sensors) {
-          const obs = rule.tick!(sensor.arrival, now);
-          if (obs) this.apply(key, rule, this.edit(key)!.slots[rule.id]!, obs, out);
-        }
-      }
+      for (const rule of this.silenceRules) this.judgeSilence(rule, now, (s) => s.arrival, out);
       return {};
     });
   }
 
   /** A hand action on one of this node's alerts (from the store's `watch`); emitted with the next output. */
   handAction(alert: Alert): void {
+    this.due.clear();
     const slot = this.sensors.get(alert.sensor)?.slots[alert.ruleId];
     const rule = this.rulesById.get(alert.ruleId);
     if (slot && rule) this.adopt(alert.sensor, rule, slot, alert, this.outbox);
@@ -139,6 +158,7 @@ export class AlertEngine {
 
   /** Catches up with hand actions taken while the node was not watching (down, or replaying). */
   reconcile(): void {
+    this.due.clear();
     for (const [key, sensor] of this.sensors) {
       for (const [ruleId, slot] of Object.entries(sensor.slots)) {
         const rule = this.rulesById.get(ruleId);
@@ -186,6 +206,7 @@ export class AlertEngine {
     this.sensors = new Map(Object.entries(structuredClone(state.sensors)));
     this.outbox = [...state.outbox];
     this.newest = state.newest;
+    this.due.clear();
   }
 
   /** Runs one batch or tick; when it throws (the store failed), the node's state is as before. */
@@ -205,6 +226,7 @@ export class AlertEngine {
       }
       this.outbox = outboxBefore;
       this.newest = newestBefore;
+      this.due.clear();
       throw err;
     } finally {
       this.undo = undefined;
@@ -213,7 +235,7 @@ export class AlertEngine {
 
   private edit(key: string): SensorState | undefined {
     const sensor = this.sensors.get(key);
-    if (this.undo && !this.undo.has(key)) this.undo.set(key, sensor && structuredClone(sensor));
+    if (this.undo && !this.undo.has(key)) this.undo.set(key, sensor && copySensor(sensor));
     return sensor;
   }
 
@@ -310,4 +332,18 @@ export class AlertEngine {
       ...this.sensors.get(sensor)?.carried,
     };
   }
+}
+
+/**
+ * A copy the batch's changes cannot reach, for undo: what the engine mutates in place is the sensor, its
+ * slots and their open alert (acknowledged). structuredClone did the same at three quarters of the node's
+ * time (`npm run bench -- alert`). `carried` and `prev` are replaced, never mutated, so they are shared.
+ */
+function copySensor(sensor: SensorState): SensorState {
+  const slots: { [ruleId: string]: Slot } = {};
+  for (const id in sensor.slots) {
+    const slot = sensor.slots[id]!;
+    slots[id] = slot.alert ? { ...slot, alert: { ...slot.alert } } : { ...slot };
+  }
+  return { ...sensor, slots };
 }

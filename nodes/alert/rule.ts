@@ -37,5 +37,7 @@ export interface Rule {
    * latest reading and the newest reading of any sensor (called after each batch).
    */
   tick?(last: number, now: number): Observation | undefined;
+  /** Silence rules: the earliest `now` at which `tick(last, now)` fires. */
+  silentFrom?(last: number): number;
   readonly clock?: 'arrival' | 'event';
 }

@@ -26,5 +26,6 @@ export function silenceRule(config: RuleConfig): Rule {
       if (quiet < silenceMs) return undefined;
       return { verdict: 'fire', at: event ? last + silenceMs : now, value: quiet };
     },
+    silentFrom: (last) => last + silenceMs,
   };
 }
