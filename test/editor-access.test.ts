@@ -61,6 +61,8 @@ test('the login page leads to the editor; an editor sees Deploy, a viewer sees a
   }
   assert.equal(await editor.page.getByRole('navigation', { name: 'Node palette' }).count(), 1);
   assert.equal(await editor.page.getByRole('button', { name: 'Users' }).count(), 0, 'user admin is for admins');
+  assert.equal(await editor.page.getByRole('button', { name: 'API tokens' }).count(), 0, 'so are API tokens');
+  assert.equal(await editor.page.getByRole('button', { name: 'Password' }).count(), 1, 'everyone changes their own password');
 
   const viewer = await newPage(t, browser);
   await logIn(viewer.page, url, 'vera', 'vera password');
@@ -125,4 +127,60 @@ test('the one-time link opens a page that creates the first admin and logs in', 
     ['flow.deploy', 'shown', 'token:test-admin'], ['user.add', 'root', 'login-link'], ['user.add', 'vic', 'root'], ['user.role', 'vic', 'root'],
   ]);
   assert.deepEqual(errors, []);
+});
+
+test('an admin creates an API token in the editor, sees its secret once and revokes it; then changes their own password and carries on', async (t) => {
+  const { runtime, url } = await serve(t);
+  await runtime.auth.addUser('ada', 'admin', 'ada password 1');
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const { page, errors } = await newPage(t, browser);
+  await logIn(page, url, 'ada', 'ada password 1');
+
+  await page.getByRole('button', { name: 'API tokens' }).click();
+  const tokens = page.getByRole('dialog', { name: 'API tokens' });
+  await tokens.getByLabel('Token name').fill('ci reader');
+  await tokens.getByLabel('Token scopes').fill('viewer');
+  await tokens.getByLabel('Expires in days').fill('30');
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  const secret = await tokens.getByLabel('New token').inputValue();
+  assert.match(secret, /^slu_/);
+  const asToken = (path: string) => fetch(`${url}${path}`, { headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status);
+  assert.equal(await asToken('/api/flows'), 200, 'the token shown works');
+  assert.equal(await asToken('/api/users'), 403, 'as a viewer');
+  const row = tokens.getByTestId('token-row').filter({ hasText: 'ci reader' });
+  await row.waitFor();
+  assert.match(await row.textContent() ?? '', /viewer.*expires \d{4}-\d{2}-\d{2}/);
+  assert.doesNotMatch(await tokens.getByRole('table').textContent() ?? '', new RegExp(secret.slice(-12)), 'the list never shows a secret');
+  await tokens.getByRole('button', { name: 'Revoke ci reader' }).click();
+  await waitFor('the revocation', async () => (await asToken('/api/flows')) === 401);
+  await waitFor('its row to go', async () => (await row.count()) === 0);
+  await tokens.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Password' }).click();
+  const password = page.getByRole('dialog', { name: 'Change password' });
+  await password.getByLabel('Current password').fill('not my password');
+  await password.getByLabel('New password', { exact: true }).fill('ada password 2');
+  await password.getByLabel('Repeat the new password').fill('ada password 2');
+  await password.getByRole('button', { name: 'Change password' }).click();
+  await password.getByRole('alert').waitFor();
+  assert.match(await password.getByRole('alert').textContent() ?? '', /the current password is wrong/);
+  await password.getByLabel('Current password').fill('ada password 1');
+  await password.getByRole('button', { name: 'Change password' }).click();
+  await password.getByRole('status').waitFor();
+  assert.ok(await runtime.auth.checkPassword('ada', 'ada password 2'));
+  assert.equal(await runtime.auth.checkPassword('ada', 'ada password 1'), undefined);
+  await password.getByRole('button', { name: 'Close' }).click();
+
+  // The page goes on with the session the change started: an unsafe request carries its new CSRF token.
+  await page.getByRole('button', { name: 'API tokens' }).click();
+  await tokens.getByLabel('Token name').fill('after the change');
+  await tokens.getByRole('button', { name: 'Create token' }).click();
+  await tokens.getByTestId('token-row').filter({ hasText: 'after the change' }).waitFor();
+  assert.deepEqual(runtime.auth.auditLog({ limit: 4 }).map((e) => [e.action, e.actor]).reverse(), [
+    ['token.create', 'ada'], ['token.revoke', 'ada'], ['user.password', 'ada'], ['token.create', 'ada'],
+  ]);
+  // The wrong current password is a 403 the browser logs; nothing else may be.
+  assert.deepEqual(errors.filter((e) => !/status of 403/.test(e)), []);
+  assert.equal(errors.length, 1, errors.join('; '));
 });

@@ -48,6 +48,18 @@ const flowPath = (id: string) => `/api/flows/${encodeURIComponent(id)}`;
 
 type SessionAnswer = SessionInfo & { kind: 'session' | 'token' };
 
+/** An API token as GET /api/tokens lists it (never its secret). */
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: string[];
+  ratePerMinute: number | null;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+}
+
 export const api = {
   session: () => getJson<SessionAnswer | null>('/api/session'),
   login: (name: string, password: string) => request<SessionAnswer>('POST', '/api/login', { name, password }),
@@ -57,6 +69,10 @@ export const api = {
   addUser: (name: string, role: Role, password: string) => request<unknown>('POST', '/api/users', { name, role, password }),
   updateUser: (name: string, change: { role?: Role; password?: string }) => request<unknown>('PATCH', `/api/users/${encodeURIComponent(name)}`, change),
   removeUser: (name: string) => request<unknown>('DELETE', `/api/users/${encodeURIComponent(name)}`),
+  changePassword: (current: string, password: string) => request<SessionAnswer>('POST', '/api/session/password', { current, password }),
+  tokens: () => getJson<ApiToken[]>('/api/tokens'),
+  createToken: (body: { name: string; scopes: string[]; expiresInDays?: number }) => request<ApiToken & { token: string }>('POST', '/api/tokens', body),
+  revokeToken: (id: string) => request<unknown>('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
   flows: (signal?: AbortSignal) => getJson<FlowSummary[]>('/api/flows', signal),
   catalog: (signal?: AbortSignal) => getJson<CatalogEntry[]>('/api/nodes', signal),
   deployedDocument: (id: string, signal?: AbortSignal) => getJson<FlowDocument>(`${flowPath(id)}/export?revision=deployed`, signal),

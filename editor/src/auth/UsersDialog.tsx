@@ -6,7 +6,7 @@ interface User { name: string; role: Role; createdAt: number }
 
 const ROLES: Role[] = ['viewer', 'editor', 'admin'];
 
-/** Admins only: users and their roles. API tokens are managed with `sluice token` or /api/tokens. */
+/** Admins only: users and their roles. */
 export function UsersDialog({ onClose }: { onClose: () => void }) {
   const [users, setUsers] = useState<User[] | null>(null);
   const [error, setError] = useState<string | null>(null);
