@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Modal } from '../components/Modal';
 import { api } from '../api';
 import { setSession } from './session';
 
@@ -25,25 +26,19 @@ export function PasswordDialog({ onClose }: { onClose: () => void }) {
     );
   };
   return (
-    <div className="sl-modal-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onClose(); }}>
-      <div className="sl-modal" role="dialog" aria-modal="true" aria-label="Change password" onKeyDown={(e) => { if (e.key === 'Escape') onClose(); }}>
-        <header className="sl-modal-head">
-          <h2>Change password</h2>
-          <button type="button" className="sl-small" onClick={onClose} aria-label="Close">×</button>
-        </header>
-        {error ? <p className="sl-field-error" role="alert">{error}</p> : null}
-        {done ? <p role="status">Password changed. Your other sessions have ended.</p> : (
-          <form className="sl-users-add" aria-label="Change password" onSubmit={submit}>
-            <input type="password" aria-label="Current password" placeholder="current password" autoComplete="current-password" required
-              value={current} onChange={(e) => setCurrent(e.target.value)} />
-            <input type="password" aria-label="New password" placeholder="new password (10+ characters)" autoComplete="new-password" required minLength={10}
-              value={password} onChange={(e) => setPassword(e.target.value)} />
-            <input type="password" aria-label="Repeat the new password" placeholder="new password again" autoComplete="new-password" required minLength={10}
-              value={repeat} onChange={(e) => setRepeat(e.target.value)} />
-            <button type="submit" className="sl-primary">Change password</button>
-          </form>
-        )}
-      </div>
-    </div>
+    <Modal title="Change password" testId="password-dialog" onClose={onClose}>
+      {error ? <p className="sl-field-error" role="alert">{error}</p> : null}
+      {done ? <p role="status">Password changed. Your other sessions have ended.</p> : (
+        <form className="sl-users-add" aria-label="Change password" onSubmit={submit}>
+          <input type="password" aria-label="Current password" placeholder="current password" autoComplete="current-password" required
+            value={current} onChange={(e) => setCurrent(e.target.value)} />
+          <input type="password" aria-label="New password" placeholder="new password (10+ characters)" autoComplete="new-password" required minLength={10}
+            value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input type="password" aria-label="Repeat the new password" placeholder="new password again" autoComplete="new-password" required minLength={10}
+            value={repeat} onChange={(e) => setRepeat(e.target.value)} />
+          <button type="submit" className="sl-primary">Change password</button>
+        </form>
+      )}
+    </Modal>
   );
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Modal } from '../components/Modal';
 import { api, type ApiToken } from '../api';
 
 const day = (ms: number | null) => (ms === null ? '—' : new Date(ms).toISOString().slice(0, 10));
@@ -15,35 +16,29 @@ export function TokensDialog({ onClose }: { onClose: () => void }) {
   const act = <T,>(action: Promise<T>) => action.then((r) => { setError(null); reload(); return r; }, (err: unknown) => { setError((err as Error).message); return undefined; });
 
   return (
-    <div className="sl-modal-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onClose(); }}>
-      <div className="sl-modal" role="dialog" aria-modal="true" aria-label="API tokens" onKeyDown={(e) => { if (e.key === 'Escape') onClose(); }}>
-        <header className="sl-modal-head">
-          <h2>API tokens</h2>
-          <button type="button" className="sl-small" onClick={onClose} aria-label="Close">×</button>
-        </header>
-        {error ? <p className="sl-field-error" role="alert">{error}</p> : null}
-        {created ? (
-          <div role="status" className="sl-token-created">
-            <p>Token <strong>{created.name}</strong>, shown this once: copy it now. Send it as <code>Authorization: Bearer …</code>.</p>
-            <input type="text" readOnly aria-label="New token" value={created.token} onFocus={(e) => e.currentTarget.select()} />
-          </div>
-        ) : null}
-        <table className="sl-users">
-          <tbody>
-            {tokens?.map((t) => (
-              <tr key={t.id} data-testid="token-row">
-                <td>{t.name}</td>
-                <td>{t.scopes.join(' ')}</td>
-                <td title={`created by ${t.createdBy}`}>expires {day(t.expiresAt)}</td>
-                <td>last used {day(t.lastUsedAt)}</td>
-                <td><button type="button" className="sl-small" aria-label={`Revoke ${t.name}`} onClick={() => void act(api.revokeToken(t.id))}>Revoke</button></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <NewToken onCreate={(request) => act(api.createToken(request)).then((t) => { if (t) setCreated({ name: t.name, token: t.token }); })} />
-      </div>
-    </div>
+    <Modal title="API tokens" testId="tokens-dialog" onClose={onClose}>
+      {error ? <p className="sl-field-error" role="alert">{error}</p> : null}
+      {created ? (
+        <div role="status" className="sl-token-created">
+          <p>Token <strong>{created.name}</strong>, shown this once: copy it now. Send it as <code>Authorization: Bearer …</code>.</p>
+          <input type="text" readOnly aria-label="New token" value={created.token} onFocus={(e) => e.currentTarget.select()} />
+        </div>
+      ) : null}
+      <table className="sl-users">
+        <tbody>
+          {tokens?.map((t) => (
+            <tr key={t.id} data-testid="token-row">
+              <td>{t.name}</td>
+              <td>{t.scopes.join(' ')}</td>
+              <td title={`created by ${t.createdBy}`}>expires {day(t.expiresAt)}</td>
+              <td>last used {day(t.lastUsedAt)}</td>
+              <td><button type="button" className="sl-small" aria-label={`Revoke ${t.name}`} onClick={() => void act(api.revokeToken(t.id))}>Revoke</button></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <NewToken onCreate={(request) => act(api.createToken(request)).then((t) => { if (t) setCreated({ name: t.name, token: t.token }); })} />
+    </Modal>
   );
 }
 

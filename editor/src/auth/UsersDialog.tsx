@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Modal } from '../components/Modal';
 import { api } from '../api';
 import type { Role } from './session';
 
@@ -17,32 +18,25 @@ export function UsersDialog({ onClose }: { onClose: () => void }) {
   const act = (action: Promise<unknown>) => action.then(() => { setError(null); reload(); }, (err: unknown) => setError((err as Error).message));
 
   return (
-    <div className="sl-modal-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) onClose(); }}>
-      <div className="sl-modal" role="dialog" aria-modal="true" aria-label="Users" data-testid="users-dialog"
-        onKeyDown={(e) => { if (e.key === 'Escape') onClose(); }}>
-        <header className="sl-modal-head">
-          <h2>Users</h2>
-          <button type="button" className="sl-small" onClick={onClose} aria-label="Close">×</button>
-        </header>
-        {error ? <p className="sl-field-error" role="alert">{error}</p> : null}
-        <table className="sl-users">
-          <tbody>
-            {users?.map((u) => (
-              <tr key={u.name} data-testid="user-row">
-                <td>{u.name}</td>
-                <td>
-                  <select aria-label={`Role of ${u.name}`} value={u.role} onChange={(e) => void act(api.updateUser(u.name, { role: e.target.value as Role }))}>
-                    {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-                  </select>
-                </td>
-                <td><button type="button" className="sl-small" onClick={() => void act(api.removeUser(u.name))}>Remove</button></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <AddUser onAdd={(name, role, password) => act(api.addUser(name, role, password))} />
-      </div>
-    </div>
+    <Modal title="Users" testId="users-dialog" onClose={onClose}>
+      {error ? <p className="sl-field-error" role="alert">{error}</p> : null}
+      <table className="sl-users">
+        <tbody>
+          {users?.map((u) => (
+            <tr key={u.name} data-testid="user-row">
+              <td>{u.name}</td>
+              <td>
+                <select aria-label={`Role of ${u.name}`} value={u.role} onChange={(e) => void act(api.updateUser(u.name, { role: e.target.value as Role }))}>
+                  {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                </select>
+              </td>
+              <td><button type="button" className="sl-small" onClick={() => void act(api.removeUser(u.name))}>Remove</button></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <AddUser onAdd={(name, role, password) => act(api.addUser(name, role, password))} />
+    </Modal>
   );
 }
 

@@ -1,10 +1,13 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useEditorStore } from '../store';
 
-/** A dialog over the editor: Escape or the close button leave it, focus starts inside it. */
-export function Modal({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
+/**
+ * A dialog over the editor: Escape or the close button leave it, focus starts inside it. Without `onClose` it is
+ * one of the editor's own dialogs (the store says which is open).
+ */
+export function Modal({ title, children, testId, onClose }: { title: string; children: ReactNode; testId: string; onClose?: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
-  const close = () => useEditorStore.getState().setDialog(null);
+  const close = onClose ?? (() => useEditorStore.getState().setDialog(null));
   useEffect(() => {
     const el = ref.current;
     (el?.querySelector<HTMLElement>('textarea:not([readonly]), button.sl-primary') ?? el?.querySelector<HTMLElement>('button'))?.focus();
