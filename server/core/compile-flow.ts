@@ -6,7 +6,7 @@ import {
 } from './flow-format.js';
 import type { Problem } from './problems.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
-import { findReferences, resolveReferences, wholeReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
+import { findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
 import { stableStringify } from './stable-json.js';
 import type { RetryPolicy } from './types.js';
 
@@ -121,7 +121,7 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
  * Literal strings are not converted, so a port typed as "2121" is still refused.
  */
 function typeWholeReferences(schema: TSchema, rawConfig: unknown, config: unknown): unknown {
-  const paths = wholeReferences(rawConfig);
+  const paths = findReferences(rawConfig, '').filter((r) => ValuePointer.Get(rawConfig, r.path) === r.reference).map((r) => r.path);
   if (paths.length === 0) return config;
   const converted = Value.Convert(schema, structuredClone(config));
   for (const path of paths) {

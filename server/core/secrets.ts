@@ -32,20 +32,6 @@ export function resolveReferences(value: unknown, secrets: SecretSource, path: s
   return value;
 }
 
-const WHOLE_REFERENCE = /^\$\{(secret|env):[A-Za-z0-9_.-]+\}$/;
-
-/** JSON pointers (from `path`) of the strings in `value` that are exactly one reference, nothing around it. */
-export function wholeReferences(value: unknown, path = '', found: string[] = []): string[] {
-  if (typeof value === 'string') {
-    if (WHOLE_REFERENCE.test(value)) found.push(path);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => wholeReferences(v, `${path}/${i}`, found));
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) wholeReferences(v, `${path}/${escapePointer(k)}`, found);
-  }
-  return found;
-}
-
 /** Every reference in the strings of `value`, with its JSON pointer, without resolving any. */
 export function findReferences(value: unknown, path: string, found: UnresolvedReference[] = []): UnresolvedReference[] {
   if (typeof value === 'string') {

@@ -12,7 +12,8 @@ export type CheckpointReply =
 /** busy: a RESTART could not wait out a reader or writer (the log did not start over); walPages: pages in the log. */
 export interface CheckpointResult { busy: boolean; walPages: number }
 
-type Request = { type: 'checkpoint'; path: string; mode: 'PASSIVE' | 'RESTART' } | { type: 'forget'; path: string } | { type: 'forget-all' };
+/** A request before the checkpointer numbers it. */
+type Request = CheckpointRequest extends infer R ? (R extends CheckpointRequest ? Omit<R, 'seq'> : never) : never;
 
 /** A thread with nothing to do for this long ends; the next checkpoint starts another (in about 30 ms). */
 const IDLE_MS = 60_000;

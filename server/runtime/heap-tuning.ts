@@ -10,8 +10,10 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const DEFAULT_HEAP_GROWTH_PERCENT = 30;
 
+export const isHeapGrowth = (percent: number): boolean => Number.isInteger(percent) && percent >= 0 && percent <= 1000;
+
 /** Applies `percent` (0 keeps V8's own heuristics) to this process; called once at start, before the load. */
 export function tuneHeapGrowth(percent = DEFAULT_HEAP_GROWTH_PERCENT): void {
-  if (!Number.isInteger(percent) || percent < 0 || percent > 1000) throw new RangeError(`heap growth must be a whole percent 0..1000, got ${percent}`);
+  if (!isHeapGrowth(percent)) throw new RangeError(`heap growth must be a whole percent 0..1000, got ${percent}`);
   if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }

@@ -7,7 +7,7 @@ import { AuthStore } from '../../auth/auth-store.js';
 import { jsonLogger } from '../../core/logger.js';
 import { environmentSecrets, type SecretSource } from '../../core/secrets.js';
 import { NodeRegistry } from '../../core/registry.js';
-import { DEFAULT_HEAP_GROWTH_PERCENT, tuneHeapGrowth } from '../../runtime/heap-tuning.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT, isHeapGrowth, tuneHeapGrowth } from '../../runtime/heap-tuning.js';
 import { RuntimeManager } from '../../runtime/manager.js';
 import { MqttBroker } from '../../services/mqtt-broker.js';
 import { KEY_ENV, loadSecretsKey, type SecretsKey } from '../../store/secrets-key.js';
@@ -57,7 +57,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const https = values['tls-cert'] === undefined ? undefined
     : { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']!) };
   const heapGrowth = Number(values['heap-growth']);
-  if (!Number.isInteger(heapGrowth) || heapGrowth < 0 || heapGrowth > 1000) throw new UsageError(`--heap-growth must be a whole percent 0..1000 (0: V8's own), got ${values['heap-growth']}`);
+  if (!isHeapGrowth(heapGrowth)) throw new UsageError(`--heap-growth must be a whole percent 0..1000 (0: V8's own), got ${values['heap-growth']}`);
   tuneHeapGrowth(heapGrowth);
   const adminToken = process.env.SLUICE_ADMIN_TOKEN || undefined;
   // Like the secrets key: read once, invisible to anything this process starts later.
