@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
@@ -11,6 +12,13 @@ export default defineConfig({
     outDir: '../dist/editor',
     emptyOutDir: true,
     sourcemap: true,
+    rolldownOptions: {
+      // Two pages: the editor, and the dashboard (/dashboards/<page>) that loads none of the editor's code.
+      input: {
+        editor: fileURLToPath(new URL('editor/index.html', import.meta.url)),
+        dashboard: fileURLToPath(new URL('editor/dashboard.html', import.meta.url)),
+      },
+    },
   },
   server: {
     proxy: {

@@ -1,6 +1,8 @@
 import type { NodeDefinition } from '../server/core/types.js';
 import alert from './alert.js';
+import alertsWidget from './alerts-widget.js';
 import apiPoller from './api-poller.js';
+import chart from './chart/index.js';
 import debug from './debug.js';
 import ftpReceiver from './ftp-receiver.js';
 import functionNode from './function.js';
@@ -12,6 +14,8 @@ import questdb from './questdb.js';
 import regionLookup from './region-lookup.js';
 import rollup from './rollup.js';
 import simulate from './simulate.js';
+import stat from './stat.js';
+import table from './table.js';
 import topK from './top-k.js';
 import validate from './validate.js';
 import webhook from './webhook.js';
@@ -21,4 +25,5 @@ export const builtinNodes: NodeDefinition[] = [
   mqttIn, ftpReceiver, httpIn, apiPoller, simulate,
   validate, regionLookup, rollup, alert, topK, functionNode,
   questdb, postgres, mqttOut, webhook, debug,
+  chart, stat, table, alertsWidget,
 ];

@@ -10,11 +10,11 @@ import { draft, openApp, type AuthHeaders } from './helpers/api-app.js';
 import { waitFor } from './helpers/wait.js';
 
 /** Values for the path parameters of any route: the flow is `target`. */
-const PARAMS: { [name: string]: string } = { id: 'target', dlId: '1', nodeId: 'n', name: 'x', type: 'x' };
+const PARAMS: { [name: string]: string } = { id: 'target', dlId: '1', nodeId: 'n', name: 'x', type: 'x', page: 'target', flowId: 'target', shareId: 'x' };
 const concrete = (url: string) => url.replace(/:(\w+)/g, (_, p: string) => PARAMS[p] ?? 'x').replace('*', 'x');
 
 /** The public surface, named one by one: a new public route has to be added here on purpose. */
-const PUBLIC = /^\/(health|api\/(login|logout|session|setup)|ingest\/\*|api\/docs.*|\*|)$/;
+const PUBLIC = /^\/(health|api\/(login|logout|session|setup)|ingest\/\*|api\/docs.*|dashboards(\/|\/:page)?|\*|)$/;
 
 /** For each declared access, a credential that is almost enough. */
 function tooSmall(route: RouteAccess): Scope[] {
@@ -22,9 +22,11 @@ function tooSmall(route: RouteAccess): Scope[] {
   if (access === 'admin') return ['editor'];
   if (access === 'editor') return ['viewer'];
   // External read scopes on this very flow and every alert feed still are not a viewer.
-  if (access === 'viewer') return ['flow:target', 'alerts'];
+  if (access === 'viewer') return ['flow:target', 'alerts', 'dashboard:target'];
   if (access !== 'public' && access.scope === 'flow') return ['flow:other', 'alerts'];
-  return ['flow:target'];
+  // Another page's link, and every other external scope on the flow behind the page.
+  if (access !== 'public' && access.scope === 'dashboard') return ['dashboard:other', 'flow:target', 'alerts'];
+  return ['flow:target', 'dashboard:target'];
 }
 
 function upgrade(url: string, headers: AuthHeaders | {}): Promise<number> {

@@ -215,6 +215,7 @@ test('a batch that fails on the store leaves the node unchanged, so its retry em
       return real.record(d);
     },
     get: (id) => real.get(id),
+    list: (q) => real.list(q),
     watch: (f, n, l) => real.watch(f, n, l),
   };
   const { feed } = await alertNode({ rules: [{ id: 'hot', op: '>', value: 50, sustainMs: 1000 }] }, flaky);

@@ -13,6 +13,8 @@ import { alertRoutes } from './routes/alerts.js';
 import { authRoutes, type AuthRouteOptions } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { collabRoutes, type CollabOptions } from './routes/collab.js';
+import { dashboardLiveRoutes } from './routes/dashboard-live.js';
+import { dashboardRoutes } from './routes/dashboards.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { debugRoutes } from './routes/debug.js';
 import { deployRoutes } from './routes/deploy.js';
@@ -68,6 +70,10 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
           + '`{type:"debug", flowId, nodeId, at, value}` (at most 20 per second; the rest are reported as '
           + '`{type:"debug-dropped", count}`) and `{type:"counters", flowId, nodes}` every second. Send '
           + '`{"type":"subscribe","flowId":"<id>"}` to receive one flow only (`null` for all).\n\n'
+          + 'Dashboards: WebSocket `GET /api/dashboards/:page/live` pushes `{type:"widget", flowId, nodeId, at, data}` (a widget\'s '
+          + 'new points or rows, throttled per widget), `{type:"widget-status", flowId, nodeId, status}` and `{type:"resync", flowId, nodeId}` '
+          + '(updates were dropped on a slow connection: fetch the widget again). A page opened from a shared link offers its token as the '
+          + 'subprotocol `bearer.<token>`.\n\n'
           + 'Access: `Authorization: Bearer <API token>` (scripts, CI, external read tokens), or the editor\'s session '
           + 'cookie from `POST /api/login` with `X-CSRF-Token` on unsafe methods. Roles: viewer < editor < admin.',
         version: '1',
@@ -81,7 +87,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
       security: [{ bearer: [] }, { session: [] }],
       tags: [
         { name: 'catalog' }, { name: 'flows' }, { name: 'deploy' }, { name: 'status' }, { name: 'dead letters' },
-        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'operations' }, { name: 'access' },
+        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'dashboards' }, { name: 'operations' }, { name: 'access' },
       ],
     },
   });
@@ -106,6 +112,8 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   await app.register(alertRoutes);
   await app.register(liveRoutes, options.live ?? {});
   await app.register(collabRoutes, options.collab ?? {});
+  await app.register(dashboardRoutes);
+  await app.register(dashboardLiveRoutes);
   // The editor's files are public (the login page is one of them); the data they load is not.
   await withAccess(app, 'public', (scope) => scope.register(homeRoutes, { editorDir: options.editorDir }));
   await app.ready();

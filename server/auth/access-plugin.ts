@@ -78,7 +78,7 @@ export const accessControl = fp(async (app: FastifyInstance, options: AccessOpti
   });
 
   const identify = (request: FastifyRequest): Principal | { refused: string } | null => {
-    const header = request.headers.authorization;
+    const header = request.headers.authorization ?? protocolBearer(request.headers['sec-websocket-protocol']);
     if (header !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!m) return { refused: 'the Authorization header must be "Bearer <token>"' };
@@ -98,7 +98,7 @@ export const accessControl = fp(async (app: FastifyInstance, options: AccessOpti
     if (who === null) return deny(reply, 401, 'unauthenticated', `${route.method} ${route.url} needs a session or an API token (Authorization: Bearer …)`);
     if ('refused' in who) return deny(reply, 401, 'unauthenticated', who.refused);
     request.principal = who;
-    if (!allows(route.access, who, request.params as { id?: string })) {
+    if (!allows(route.access, who, request.params as { id?: string; page?: string })) {
       return deny(reply, 403, 'forbidden', `${route.method} ${route.url} needs ${describeAccess(route.access)}; ${describe(who)}`);
     }
     if (who.kind === 'session') {
@@ -119,10 +119,13 @@ export const accessControl = fp(async (app: FastifyInstance, options: AccessOpti
     const methods = ([] as string[]).concat(route.method);
     if (!validAccess(access)) {
       throw new Error(`route ${methods.join(',')} ${route.url} must declare who may call it: `
-        + `config: { access: 'public' | 'viewer' | 'editor' | 'admin' | { scope: 'flow' | 'alerts' } }`);
+        + `config: { access: 'public' | 'viewer' | 'editor' | 'admin' | { scope: 'flow' | 'alerts' | 'dashboard' } }`);
     }
     if (typeof access === 'object' && access.scope === 'flow' && !route.url.includes(':id')) {
       throw new Error(`route ${route.url}: access { scope: 'flow' } needs an :id flow parameter`);
+    }
+    if (typeof access === 'object' && access.scope === 'dashboard' && !route.url.includes(':page')) {
+      throw new Error(`route ${route.url}: access { scope: 'dashboard' } needs a :page parameter`);
     }
     for (const method of methods) {
       const entry: RouteAccess = { method, url: route.url, access, websocket: route.websocket === true };
@@ -146,15 +149,16 @@ export const accessControl = fp(async (app: FastifyInstance, options: AccessOpti
 function validAccess(access: unknown): access is Access {
   if (access === 'public' || isRole(access)) return true;
   const scope = (access as { scope?: unknown } | undefined)?.scope;
-  return typeof access === 'object' && access !== null && (scope === 'flow' || scope === 'alerts');
+  return typeof access === 'object' && access !== null && (scope === 'flow' || scope === 'alerts' || scope === 'dashboard');
 }
 
-export function allows(access: Access, who: Principal, params: { id?: string }): boolean {
+export function allows(access: Access, who: Principal, params: { id?: string; page?: string }): boolean {
   if (access === 'public') return true;
   if (typeof access === 'string') return roleAtLeast(who.role, access);
   if (roleAtLeast(who.role, 'viewer')) return true;
   if (who.kind !== 'token') return false;
   if (access.scope === 'flow') return params.id !== undefined && who.scopes.includes(`flow:${params.id}`);
+  if (access.scope === 'dashboard') return params.page !== undefined && who.scopes.includes(`dashboard:${params.page}`);
   return who.scopes.some((s) => s === 'alerts' || s.startsWith('alerts:'));
 }
 
@@ -194,6 +198,18 @@ export function crossSite(request: FastifyRequest): string | null {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return `a ${site} request cannot use the session`;
   return null;
+}
+
+/**
+ * Browsers cannot set headers on a WebSocket: a page holding a token (a shared dashboard link) offers it as
+ * the subprotocol `bearer.<token>` beside its own, which the server answers with (ws picks the first one).
+ */
+export const BEARER_PROTOCOL = 'bearer.';
+
+function protocolBearer(header: string | string[] | undefined): string | undefined {
+  const offered = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((p) => p.trim());
+  const token = offered.find((p) => p.startsWith(BEARER_PROTOCOL));
+  return token === undefined ? undefined : `Bearer ${token.slice(BEARER_PROTOCOL.length)}`;
 }
 
 function deny(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {

@@ -1,3 +1,5 @@
+import { isPageName, PAGE_NAME_RULE } from '../core/page-name.js';
+
 /** admin: users, tokens, secrets and everything below; editor: edit and deploy flows, alerts, dead letters; viewer: read. */
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -13,23 +15,25 @@ export function roleAtLeast(role: Role | null, needed: Role): boolean {
 /**
  * What an API token may do. Either one role (`viewer`, `editor`, `admin`: the API at that level, for scripts
  * and CI) or external read scopes: `flow:<id>` (that flow's outputs: status, debug messages, node queries),
- * `alerts` (every alert feed) and `alerts:<flowId>` (one flow's alerts). External tokens are read-only and
- * rate-limited.
+ * `alerts` (every alert feed), `alerts:<flowId>` (one flow's alerts) and `dashboard:<page>` (one dashboard
+ * page and its widgets' data: a shared link). External tokens are read-only and rate-limited.
  */
-export type Scope = Role | `flow:${string}` | 'alerts' | `alerts:${string}`;
+export type Scope = Role | `flow:${string}` | 'alerts' | `alerts:${string}` | `dashboard:${string}`;
 
 const FLOW_ID = /^[A-Za-z0-9_.-]{1,128}$/;
+const EXPECTED = 'viewer, editor, admin, flow:<id>, alerts, alerts:<flowId> or dashboard:<page>';
 
 export function parseScopes(list: string[]): { scopes: Scope[] } | { error: string } {
-  if (list.length === 0) return { error: 'a token needs a scope: viewer, editor, admin, flow:<id>, alerts or alerts:<flowId>' };
+  if (list.length === 0) return { error: `a token needs a scope: ${EXPECTED}` };
   const roles = list.filter(isRole);
   if (roles.length > 0 && list.length > 1) {
-    return { error: `a role scope (${roles.join(', ')}) stands alone; external scopes (flow:<id>, alerts) cannot be mixed with it` };
+    return { error: `a role scope (${roles.join(', ')}) stands alone; external scopes (flow:<id>, alerts, dashboard:<page>) cannot be mixed with it` };
   }
   for (const s of list) {
     if (isRole(s) || s === 'alerts') continue;
-    const m = /^(flow|alerts):(.*)$/.exec(s);
-    if (!m || !FLOW_ID.test(m[2]!)) return { error: `unknown scope "${s}"; expected viewer, editor, admin, flow:<id>, alerts or alerts:<flowId>` };
+    const m = /^(flow|alerts|dashboard):(.*)$/.exec(s);
+    const valid = m && (m[1] === 'dashboard' ? isPageName(m[2]) : FLOW_ID.test(m[2]!));
+    if (!valid) return { error: `unknown scope "${s}"; expected ${EXPECTED}${m?.[1] === 'dashboard' ? ` (${PAGE_NAME_RULE})` : ''}` };
   }
   return { scopes: [...new Set(list)] as Scope[] };
 }
@@ -41,8 +45,11 @@ export type Access =
   /** Viewers, and external tokens with `flow:<:id>` (the route has an `:id` flow parameter). */
   | { scope: 'flow' }
   /** Viewers, and external tokens with an alerts scope; the route narrows the answer to the token's flows. */
-  | { scope: 'alerts' };
+  | { scope: 'alerts' }
+  /** Viewers, and external tokens with `dashboard:<:page>` (the route has a `:page` parameter). */
+  | { scope: 'dashboard' };
 
 export function describeAccess(access: Access): string {
-  return typeof access === 'string' ? access : `viewer or a ${access.scope === 'flow' ? 'flow:<id>' : 'alerts'} scope`;
+  if (typeof access === 'string') return access;
+  return `viewer or a ${access.scope === 'flow' ? 'flow:<id>' : access.scope === 'dashboard' ? 'dashboard:<page>' : 'alerts'} scope`;
 }

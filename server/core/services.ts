@@ -100,6 +100,8 @@ export interface AlertService {
    */
   record(decision: AlertDecision): Alert;
   get(alertId: string): Alert | undefined;
+  /** Alerts newest first by firing time, narrowed to one flow and state when given (a dashboard's alert list). */
+  list(query: { flow?: string; state?: AlertState; limit: number }): Alert[];
   /** Calls `listener` after each hand action on an alert of this node, until the returned function is called. */
   watch(flowId: string, nodeId: string, listener: (alert: Alert) => void): () => void;
 }

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { NodeServices } from './services.js';
+import type { WidgetPlacement } from './widget.js';
 
 /**
  * A record is a plain JSON object, usually one reading. Records are treated as immutable once
@@ -70,6 +71,11 @@ export interface NodeContext {
   /** Shows a value in the editor's debug sidebar (throttled; never a data path). */
   debug(value: unknown): void;
   /**
+   * Pushes a live update (JSON) to whoever watches this node: a dashboard widget's new points or rows.
+   * Never a data path and not journaled; the caller throttles (a few updates per second at most).
+   */
+  publish(update: unknown): void;
+  /**
    * Sources only: journal the records. Resolves after the journal commit; only then may the
    * source acknowledge its sender. Rejects with `JournalFullError` past the journal quota.
    * The records belong to the journal from then on: never change them afterwards. They must be
@@ -138,5 +144,10 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
   refusesReferences?: string;
   /** Retry defaults for this node type, merged over the runtime defaults. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Nodes that show on a dashboard page: where and how. The server lists a page's widgets through it;
+   * their data comes from the instance's `queries` and their live updates from `ctx.publish`.
+   */
+  widget?(config: Static<S>): WidgetPlacement;
   create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;
 }

@@ -1,6 +1,7 @@
 import type { FlowDocument } from '../core/flow-format.js';
 import type { Alert, AlertState, AlertTransition } from '../core/services.js';
 import type { DataRecord, NodeStatus } from '../core/types.js';
+import type { WidgetPlacement } from '../core/widget.js';
 
 export type { Alert, AlertState, AlertTransition, AlertTransitionKind } from '../core/services.js';
 
@@ -118,4 +119,19 @@ export interface AlertQuery {
   from?: number;
   to?: number;
   limit: number;
+}
+
+/** A dashboard widget of a running flow: where it shows, and its node's status (a series cap, an error). */
+export interface WidgetInfo extends WidgetPlacement {
+  flowId: string;
+  nodeId: string;
+  status: NodeStatus & { at: number };
+}
+
+/** What a widget node pushed with `ctx.publish`: the runtime emits it as `widget`. */
+export interface WidgetEvent {
+  flowId: string;
+  nodeId: string;
+  at: number;
+  data: unknown;
 }

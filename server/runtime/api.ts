@@ -6,6 +6,7 @@ import type { AuthStore } from '../auth/auth-store.js';
 import type { CollabStore } from '../store/collab-store.js';
 import type {
   Alert, AlertDetail, AlertQuery, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
+  WidgetInfo,
 } from './api-types.js';
 
 export type * from './api-types.js';
@@ -16,7 +17,7 @@ export type * from './api-types.js';
  */
 export interface RuntimeApi {
   readonly registry: NodeRegistry;
-  /** Emits `status` (StatusEvent) and `debug` (DebugMessage). */
+  /** Emits `status` (StatusEvent), `debug` (DebugMessage) and `widget` (WidgetEvent). */
   readonly events: EventEmitter;
   /** The shared (Yjs) drafts of the editor, persisted next to the flows. */
   readonly collab: CollabStore;
@@ -53,6 +54,10 @@ export interface RuntimeApi {
   debugMessages(flowId: string): DebugMessage[];
   /** Runs a node's named read-only query (see `NodeInstance.queries`). */
   queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown;
+  /** The dashboard widgets of every running flow (nodes whose type declares `widget`). */
+  widgets(): WidgetInfo[];
+  /** One running node's widget, or undefined when the node is not a widget of a running flow. */
+  widget(flowId: string, nodeId: string): WidgetInfo | undefined;
   /** The handler a running node registered for `/ingest/<path>`, if any. */
   ingress(path: string): IngressHandler | undefined;
 

@@ -6,7 +6,7 @@ import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
 import type { AppendOptions, DataRecord, Logger, NodeContext, NodeInstance } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
-import type { DebugMessage, NodeCounters, StatusEvent } from './api.js';
+import type { DebugMessage, NodeCounters, StatusEvent, WidgetEvent, WidgetInfo } from './api.js';
 import { DebugRing } from './debug-ring.js';
 import { Executor } from './executor.js';
 import { NodeCell } from './node-cell.js';
@@ -159,6 +159,19 @@ export class FlowRuntime {
     return Object.keys(this.cells.get(nodeId)?.instance.queries ?? {});
   }
 
+  /** The nodes of this flow that declare a dashboard widget, with where they show. */
+  widgets(): WidgetInfo[] {
+    return [...this.options.flow.nodes.keys()].flatMap((id) => this.widget(id) ?? []);
+  }
+
+  widget(nodeId: string): WidgetInfo | undefined {
+    const compiled = this.options.flow.nodes.get(nodeId);
+    const placement = compiled?.node.definition.widget?.(compiled.config as never);
+    if (!compiled || !placement) return undefined;
+    const status = this.cells.get(nodeId)?.counters.status ?? { state: 'idle' as const, at: Date.now() };
+    return { ...placement, title: placement.title || compiled.name || nodeId, flowId: this.flow.doc.id, nodeId, status: { ...status } };
+  }
+
   debugMessages(): DebugMessage[] {
     return this.debug.list();
   }
@@ -182,6 +195,10 @@ export class FlowRuntime {
       },
       status: (status) => cell()?.setStatus(status),
       debug: (value) => this.debug.push({ flowId, nodeId, at: Date.now(), value: this.options.redactor.redactValue(value) }),
+      publish: (data) => {
+        const event: WidgetEvent = { flowId, nodeId, at: Date.now(), data };
+        this.options.events.emit('widget', event);
+      },
       append: (records: DataRecord[], opts?: AppendOptions) => {
         const port = opts?.port ?? 'out';
         if (!outputs.includes(port)) return Promise.reject(new Error(`node "${nodeId}" has no output port "${port}"`));

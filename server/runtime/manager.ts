@@ -23,7 +23,7 @@ import { SecretStore } from '../store/secret-store.js';
 import { loadSecretsKey, type SecretsKey } from '../store/secrets-key.js';
 import type {
   Alert, AlertDetail, DeadLetter, DeadLetterState, DebugMessage, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
-  RuntimeApi, StoredRevision,
+  RuntimeApi, StoredRevision, WidgetInfo,
 } from './api.js';
 import { NotFoundError } from './errors.js';
 import { FlowRuntime } from './flow-runtime.js';
@@ -320,6 +320,15 @@ export class RuntimeManager implements RuntimeApi {
       throw new NotFoundError(`query "${name}" of node "${nodeId}" (it answers ${known.length ? known.join(', ') : 'no queries'})`);
     }
     return query(params);
+  }
+
+  widgets(): WidgetInfo[] {
+    return [...this.entries.values()].flatMap((e) => (e.state === 'running' ? e.runtime?.widgets() ?? [] : []));
+  }
+
+  widget(flowId: string, nodeId: string): WidgetInfo | undefined {
+    const entry = this.entries.get(flowId);
+    return entry?.state === 'running' ? entry.runtime?.widget(nodeId) : undefined;
   }
 
   ingress(path: string): IngressHandler | undefined {

@@ -20,6 +20,7 @@ export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     status: () => undefined,
     debug: () => undefined,
+    publish: () => undefined,
     append: () => Promise.reject(new Error('this node is not a source')),
     sourceState: () => undefined,
     ...overrides,

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import '../decorators.js';
+
+const DASHBOARD_HTML = 'dashboard.html';
 
 export interface HomeOptions {
   /** The built editor; when absent, `/` answers a small page listing the flows. */
@@ -12,6 +15,13 @@ export interface HomeOptions {
 export const homeRoutes: FastifyPluginAsyncTypebox<HomeOptions> = async (app, options) => {
   if (options.editorDir && existsSync(options.editorDir)) {
     await app.register(fastifyStatic, { root: resolve(options.editorDir), prefix: '/' });
+    // The dashboard is its own light page; like the editor's files it is public, the data it loads is not.
+    if (existsSync(join(options.editorDir, DASHBOARD_HTML))) {
+      const page = async (_request: unknown, reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile(DASHBOARD_HTML);
+      app.get('/dashboards', { schema: { hide: true } }, page);
+      app.get('/dashboards/', { schema: { hide: true } }, page);
+      app.get('/dashboards/:page', { schema: { hide: true } }, page);
+    }
     return;
   }
   // It lists the flows, so it is for viewers; the built editor's files (above) are public.

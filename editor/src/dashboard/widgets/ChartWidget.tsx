@@ -1,0 +1,147 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { ChartData } from '../chart-data';
+import { timeChartOptions } from '../chart-options';
+import { useWidgetContext } from '../context';
+import { useElementSize } from '../useElementSize';
+import { type ChartOptions, type ChartUpdate, type RangeAnswer, type WidgetInfo } from '../types';
+import { HistogramChart } from './HistogramChart';
+
+/** Past this many points per pixel of width in one series, a live chart fetches its range again (downsampled). */
+const REFETCH_POINTS_PER_PX = 4;
+
+export function ChartWidget({ widget }: { widget: WidgetInfo }) {
+  const options = widget.options as ChartOptions;
+  if (options.look.kind === 'histogram') return <HistogramChart widget={widget} options={options} />;
+  return <TimeChart widget={widget} options={options} />;
+}
+
+/** The time range drawn: live (ending now, sliding) or a zoomed window fetched at full detail. */
+type View = { live: true; spanMs: number } | { live: false; from: number; to: number };
+
+function TimeChart({ widget, options }: { widget: WidgetInfo; options: ChartOptions }) {
+  const { api, live, rangeMs } = useWidgetContext();
+  const look = options.look;
+  const [box, measured] = useElementSize<HTMLDivElement>();
+  // The width follows the card; the height is fixed (the legend below it must not feed back into it).
+  const size = { width: measured.width, height: chartHeight(measured.width) };
+  const plotHost = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const plotKeys = useRef<string>('');
+  const data = useRef(new ChartData());
+  const [view, setView] = useState<View>({ live: true, spanMs: rangeMs ?? look.rangeMs });
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const [error, setError] = useState<string | null>(null);
+  const [drawn, setDrawn] = useState<{ points: number; last: number | null; fetched: number }>({ points: 0, last: null, fetched: 0 });
+  const fetchSeq = useRef(0);
+
+  useEffect(() => setView({ live: true, spanMs: rangeMs ?? look.rangeMs }), [rangeMs, look.rangeMs]);
+
+  const windowOf = (v: View): [number, number] => (v.live ? [Date.now() - v.spanMs, Date.now()] : [v.from, v.to]);
+
+  /** Draws what `data` holds: a new uPlot when the series change, setData otherwise. */
+  const draw = useCallback(() => {
+    const host = plotHost.current;
+    if (!host || size.width < 50) return;
+    const keys = data.current.keys();
+    const aligned = data.current.aligned(keys);
+    const [from, to] = windowOf(viewRef.current);
+    const signature = `${keys.join('\u0000')}|${size.width}|${size.height}`;
+    if (!plot.current || plotKeys.current !== signature) {
+      plot.current?.destroy();
+      const opts = timeChartOptions(look, keys, (k) => data.current.color(k), { width: size.width, height: size.height }, {
+        setSelect: [(u) => {
+          if (u.select.width < 4) return;
+          const a = u.posToVal(u.select.left, 'x');
+          const b = u.posToVal(u.select.left + u.select.width, 'x');
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          setView({ live: false, from: Math.round(a), to: Math.round(b) });
+        }],
+      });
+      plot.current = new uPlot(opts, aligned, host);
+      plotKeys.current = signature;
+      // Double-click: back to the live range.
+      plot.current.over.ondblclick = () => setView({ live: true, spanMs: rangeMs ?? look.rangeMs });
+    } else {
+      plot.current.setData(aligned, false);
+    }
+    plot.current.setScale('x', { min: from, max: to });
+    setDrawn((d) => ({ ...d, points: data.current.count(), last: data.current.lastTs() }));
+    // Depends on `size` and the look only; the view is read from the ref so live redraws stay cheap.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [size.width, size.height, look]);
+
+  const fetchRange = useCallback(async () => {
+    if (size.width < 50) return;
+    const seq = ++fetchSeq.current;
+    const [from, to] = windowOf(viewRef.current);
+    try {
+      const answer = await api.query<RangeAnswer>(widget.flowId, widget.nodeId, 'range', { from: Math.floor(from), to: Math.ceil(to) + 1, width: Math.round(size.width) });
+      if (seq !== fetchSeq.current) return;
+      data.current.replace(answer);
+      setError(null);
+      draw();
+      setDrawn((d) => ({ ...d, fetched: d.fetched + 1 }));
+    } catch (err) {
+      if (seq === fetchSeq.current) setError((err as Error).message);
+    }
+  }, [api, widget.flowId, widget.nodeId, size.width, draw]);
+
+  useEffect(() => {
+    void fetchRange();
+  }, [fetchRange, view]);
+
+  // Live: new points are appended (only while the view ends now), the window slides once a second.
+  useEffect(() => {
+    let frame = 0;
+    let pending = false;
+    const redraw = () => {
+      if (pending) return;
+      pending = true;
+      frame = requestAnimationFrame(() => {
+        pending = false;
+        const v = viewRef.current;
+        if (!v.live) return;
+        data.current.trim(Date.now() - v.spanMs);
+        if (data.current.longest() > REFETCH_POINTS_PER_PX * size.width) void fetchRange();
+        else draw();
+      });
+    };
+    const unlisten = live.listen(`${widget.flowId}/${widget.nodeId}`, (m) => {
+      if (m.type === 'resync') void fetchRange();
+      if (m.type !== 'widget' || !viewRef.current.live) return;
+      const update = m.data as ChartUpdate;
+      if (update.points && data.current.append(update.points)) redraw();
+    });
+    const slide = window.setInterval(redraw, 1000);
+    return () => {
+      unlisten();
+      window.clearInterval(slide);
+      cancelAnimationFrame(frame);
+    };
+  }, [live, widget.flowId, widget.nodeId, draw, fetchRange, size.width]);
+
+  useEffect(() => () => {
+    plot.current?.destroy();
+    plot.current = null;
+  }, []);
+
+  return (
+    <div className="sd-chart" ref={box} data-testid="chart" data-points={drawn.points} data-last-ts={drawn.last ?? ''} data-fetched={drawn.fetched}
+      data-live={view.live ? 'yes' : 'no'}>
+      <div ref={plotHost} />
+      {error ? <p className="sd-error" role="alert">{error}</p> : null}
+      {!error && drawn.fetched > 0 && drawn.points === 0 ? <p className="sd-empty">No points in this time range yet.</p> : null}
+      {!view.live ? (
+        <button type="button" className="sd-back sl-small" onClick={() => setView({ live: true, spanMs: rangeMs ?? look.rangeMs })}>
+          Zoomed in · back to live
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** Shorter on a phone, where charts stack. */
+export const chartHeight = (width: number) => (width < 520 ? 200 : 250);
