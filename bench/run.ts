@@ -1,5 +1,6 @@
 import { alertThroughput } from './alert.js';
 import { coreThroughput } from './core.js';
+import { chartPointsPerSecond, dashboardPage } from './dashboard.js';
 import { editorOpen500 } from './editor.js';
 import { ftpThroughput } from './ftp.js';
 import { functionThroughput } from './function.js';
@@ -28,6 +29,9 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | Figu
   { name: 'questdb.rows_per_s', unit: 'rows/s', run: () => questdbThroughput(2_000_000, 50_000) },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
   { name: 'editor.open_500_nodes_ms', unit: 'ms', run: editorOpen500 },
+  { name: 'dashboard.points_per_s', unit: 'points/s', run: () => chartPointsPerSecond(3_000_000) },
+  // Prints dashboard.open_518k_points_ms and dashboard.live_long_tasks.
+  { name: 'dashboard.page', unit: '', run: () => dashboardPage(30) },
   { name: 'h2h', unit: '', run: h2hBench },
 ];
 

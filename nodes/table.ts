@@ -124,7 +124,11 @@ Example (silent sensors): \`{ "key": ["sensor"], "where": [{ "field": "rule", "i
         return undefined;
       }
       const key = keyOfRecord(r);
-      if (key === undefined) return `${cfg.key.join(', ')}: a row needs its key (strings, numbers or booleans), got ${showValue(keyOf.map((g) => g(r)))}`;
+      if (key === undefined) {
+        const i = keyOf.findIndex((get) => { const v = get(r); return v === undefined || v === null || typeof v === 'object'; });
+        const v = keyOf[i]!(r);
+        return `${cfg.key[i]}: ${v === undefined ? 'missing' : `got ${showValue(v)}`}; a row needs its key (strings, numbers or booleans)`;
+      }
       if (remove(r)) rows.delete(key);
       else put(key, pick(r));
       return undefined;

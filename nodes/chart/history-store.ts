@@ -277,8 +277,7 @@ export class HistoryStore {
           m4.addSummary(c);
           return;
         }
-        const run = this.read(c);
-        for (let i = 0; i < run.n; i++) m4.add(run.ts[i]!, run.v[i]!);
+        this.points(c, (ts, v) => m4.add(ts, v));
       });
       const d = m4.result();
       if (d.points > 0 || wanted) series.push({ key: s.key, color: colorOf(s), ...d });
@@ -294,16 +293,13 @@ export class HistoryStore {
     let hi = -Infinity;
     if (s) {
       this.each(s, q.from, q.to, (c) => {
-        const run = this.read(c);
         const inRange: number[] = [];
-        for (let i = 0; i < run.n; i++) {
-          const t = run.ts[i]!;
-          if (t < q.from || t >= q.to) continue;
-          const v = run.v[i]!;
+        this.points(c, (t, v) => {
+          if (t < q.from || t >= q.to) return;
           inRange.push(v);
           if (v < lo) lo = v;
           if (v > hi) hi = v;
-        }
+        });
         values.push(Float64Array.from(inRange));
       });
     }
@@ -340,9 +336,16 @@ export class HistoryStore {
     for (let i = lo; i < chunks.length && chunks[i]!.firstTs < to; i++) fn(chunks[i]!);
   }
 
-  /** A chunk's points without keeping them in memory (a query must not grow the store). */
-  private read(c: Chunk): PointRun {
-    return c.run ?? PointRun.decode(this.stmt.data.get(c.id) as Buffer, c.firstTs, c.n);
+  /** Calls `fn` with each point of a chunk, read in place from memory or the file (a query must not grow the store). */
+  private points(c: Chunk, fn: (ts: number, v: number) => void): void {
+    if (c.run) {
+      const { ts, v, n } = c.run;
+      for (let i = 0; i < n; i++) fn(ts[i]!, v[i]!);
+      return;
+    }
+    const { values, offsets } = PointRun.view(this.stmt.data.get(c.id) as Buffer, c.n);
+    const base = c.firstTs;
+    for (let i = 0; i < c.n; i++) fn(base + offsets[i]!, values[i]!);
   }
 
   close(): void {

@@ -127,6 +127,7 @@ Example: \`{ "dashboard": { "page": "site-a", "group": "Noise", "width": 8 }, "v
       },
       flush() {
         commit();
+        report(true);
       },
       stop() {
         throttle.stop();

@@ -106,11 +106,7 @@ export class PointRun {
   }
 
   static decode(data: Uint8Array, firstTs: number, n: number): PointRun {
-    if (data.byteLength !== n * 12) throw new Error(`a history chunk of ${n} points holds ${data.byteLength} bytes instead of ${n * 12}`);
-    // SQLite's buffers need not be 8-byte aligned: copy into one that is.
-    const own = new Uint8Array(data);
-    const values = new Float64Array(own.buffer, 0, n);
-    const offsets = new Int32Array(own.buffer, n * 8, n);
+    const { values, offsets } = PointRun.view(data, n);
     const run = new PointRun(Math.max(16, n));
     for (let i = 0; i < n; i++) {
       run.ts[i] = firstTs + offsets[i]!;
@@ -118,6 +114,14 @@ export class PointRun {
     }
     run.n = n;
     return run;
+  }
+
+  /** The stored values and time offsets of a chunk, read in place (a query reads chunks without keeping them). */
+  static view(data: Uint8Array, n: number): { values: Float64Array; offsets: Int32Array } {
+    if (data.byteLength !== n * 12) throw new Error(`a history chunk of ${n} points holds ${data.byteLength} bytes instead of ${n * 12}`);
+    // SQLite's buffers need not be 8-byte aligned: copy into one that is when this one is not.
+    const own = data.byteOffset % 8 === 0 ? data : new Uint8Array(data);
+    return { values: new Float64Array(own.buffer, own.byteOffset, n), offsets: new Int32Array(own.buffer, own.byteOffset + n * 8, n) };
   }
 
   private grow(): void {

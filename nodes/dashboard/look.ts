@@ -29,11 +29,20 @@ export function seriesDash(index: number): number[] {
   return index >= SERIES_PALETTE.length ? [5, 3] : [];
 }
 
-export const LINE_WIDTH = 1.5;
+/** One pixel, as Grafana draws: dense series stay readable, and browsers draw hairlines fastest. */
+export const LINE_WIDTH = 1;
 export const LIMIT_LINE = { width: 1.5, dash: [6, 4] } as const;
 export const GRID_COLOR = '#e6e9ef';
 export const AXIS_COLOR = '#6b7688';
 export const FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+
+/**
+ * How often a live chart redraws: when new points have moved it by about a pixel (a 5-minute chart four times
+ * a second, a 24-hour chart) but at least every 5 s, so a new point shows within seconds on any range.
+ */
+export function redrawEveryMs(spanMs: number, widthPx: number): number {
+  return Math.min(5000, Math.max(250, spanMs / Math.max(1, widthPx)));
+}
 
 /** A horizontal line at a limit, e.g. "75 dB(A) day limit". */
 export interface LimitLine {
@@ -193,10 +202,23 @@ export function timeTicks(from: number, to: number, maxTicks: number, timeZone?:
   return { ticks, stepMs };
 }
 
+/** Making a formatter costs far more than using one (ICU): each kind is made once per zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: string, timeZone: string | undefined, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone ?? ''}|${JSON.stringify(o)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone, ...o });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** The zone's offset from UTC at `at`, in ms (positive east of Greenwich). */
 export function zoneOffsetMs(at: number, timeZone?: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  const parts = formatter('en-US', timeZone, {
+    hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
   }).formatToParts(new Date(at));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
@@ -206,7 +228,7 @@ export function zoneOffsetMs(at: number, timeZone?: string): number {
 /** A tick's label: seconds, minutes, hours or dates, whichever the step calls for (24-hour clock). */
 export function timeLabel(ts: number, stepMs: number, timeZone?: string): string {
   const d = new Date(ts);
-  const fmt = (o: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat('en-GB', { timeZone, ...o }).format(d);
+  const fmt = (o: Intl.DateTimeFormatOptions) => formatter('en-GB', timeZone, o).format(d);
   if (stepMs < 60_000) return fmt({ hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   if (stepMs < 86_400_000) {
     const hm = fmt({ hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -219,8 +241,8 @@ export function timeLabel(ts: number, stepMs: number, timeZone?: string): string
 /** A point in time for tooltips and tables: `14 Mar 14:05:09`. */
 export function formatTime(ts: number, timeZone?: string): string {
   if (!Number.isFinite(ts)) return '–';
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  return formatter('en-GB', timeZone, {
+    day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   }).format(new Date(ts));
 }
 

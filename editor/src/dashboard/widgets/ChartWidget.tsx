@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { ChartData } from '../chart-data';
 import { timeChartOptions } from '../chart-options';
+import { redrawEveryMs } from '../../../../nodes/dashboard/look';
 import { useWidgetContext } from '../context';
 import { useElementSize } from '../useElementSize';
 import { type ChartOptions, type ChartUpdate, type RangeAnswer, type WidgetInfo } from '../types';
@@ -93,33 +94,38 @@ function TimeChart({ widget, options }: { widget: WidgetInfo; options: ChartOpti
     void fetchRange();
   }, [fetchRange, view]);
 
-  // Live: new points are appended (only while the view ends now), the window slides once a second.
+  // Live: new points are appended while the view ends now; the chart redraws once they moved it by about a
+  // pixel (redrawEveryMs), so a 24-hour chart does not redraw the day for a sub-pixel change.
   useEffect(() => {
-    let frame = 0;
-    let pending = false;
+    let timer = 0;
+    let lastDraw = 0;
     const redraw = () => {
-      if (pending) return;
-      pending = true;
-      frame = requestAnimationFrame(() => {
-        pending = false;
-        const v = viewRef.current;
-        if (!v.live) return;
-        data.current.trim(Date.now() - v.spanMs);
-        if (data.current.longest() > REFETCH_POINTS_PER_PX * size.width) void fetchRange();
-        else draw();
-      });
+      timer = 0;
+      lastDraw = performance.now();
+      const v = viewRef.current;
+      if (!v.live) return;
+      data.current.trim(Date.now() - v.spanMs);
+      if (data.current.longest() > REFETCH_POINTS_PER_PX * size.width) void fetchRange();
+      else draw();
+    };
+    const schedule = () => {
+      const v = viewRef.current;
+      if (timer || !v.live) return;
+      const every = redrawEveryMs(v.spanMs, size.width);
+      timer = window.setTimeout(() => requestAnimationFrame(redraw), Math.max(0, lastDraw + every - performance.now()));
     };
     const unlisten = live.listen(`${widget.flowId}/${widget.nodeId}`, (m) => {
       if (m.type === 'resync') void fetchRange();
       if (m.type !== 'widget' || !viewRef.current.live) return;
       const update = m.data as ChartUpdate;
-      if (update.points && data.current.append(update.points)) redraw();
+      if (update.points && data.current.append(update.points)) schedule();
     });
-    const slide = window.setInterval(redraw, 1000);
+    // The window slides on even when no point comes: a silent sensor's line ends before "now".
+    const slide = window.setInterval(schedule, 5000);
     return () => {
       unlisten();
       window.clearInterval(slide);
-      cancelAnimationFrame(frame);
+      window.clearTimeout(timer);
     };
   }, [live, widget.flowId, widget.nodeId, draw, fetchRange, size.width]);
 
