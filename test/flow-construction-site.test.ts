@@ -217,6 +217,19 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
   for (const k of extra) assert.ok(Number(k.split('|')[2]) + MIN > (k.includes('pm10') ? dustCut : fileCut), `unexpected row ${k}`);
   t.diagnostic(`site_rollups: ${expected.length} closed windows checked (${expected.filter((m) => m.quantity === 'laeq').length} noise, ${expected.filter((m) => m.quantity === 'ppv').length} vibration, ${expected.filter((m) => m.quantity === 'pm10').length} dust), ${extra.length} later ones`);
 
+  // The dashboard's charts hold every closed window of their quantity (a window corrected by late readings shows its last value).
+  for (const [chart, quantity, field] of [['noise-chart', 'laeq', 'value_mean'], ['vibration-chart', 'ppv', 'value_max'], ['dust-chart', 'pm10', 'value_mean']] as const) {
+    const want = [...rows.values()].filter((r) => r.quantity === quantity)
+      .map((r) => `${String(r.sensor)}@${Number((r.ts as bigint) / 1_000_000n)}=${String(r[field])}`).sort();
+    await waitFor(`${chart} shows the ${want.length} ${quantity} windows`, async () => {
+      const res = await app.inject({ url: `/api/dashboards/construction-site/widgets/${FLOW}/${chart}/query/range?from=${DAY}&to=${DAY + 86_400_000}&width=4000` });
+      const series = (res.json() as { result: { series: { key: string; ts: number[]; values: (number | null)[] }[] } }).result.series;
+      // A null is where the line breaks (noise-n2 is quiet between its day and its night upload).
+      const drawn = series.flatMap((s) => s.ts.flatMap((ts, i) => (s.values[i] === null ? [] : [`${s.key}@${ts}=${s.values[i]}`]))).sort();
+      return JSON.stringify(drawn) === JSON.stringify(want);
+    });
+  }
+
   // Alerts: the same transitions as the rules computed here from the same readings.
   const want = expectedTransitions(expected);
   const got = () => {

@@ -91,6 +91,23 @@ test('France hourly temperature: API every 10 s → validate → region lookup �
   assert.equal(names.get('11'), 'Île-de-France');
   assert.equal(names.get('93'), "Provence-Alpes-Côte d'Azur");
 
+  // The dashboard: each region's hourly means on the chart, and per region its latest hour with the change since 3 hours earlier.
+  const widget = async <T>(nodeId: string, query: string, params: { [k: string]: string } = {}) => {
+    const res = await app.inject({ url: `/api/dashboards/france/widgets/${FLOW}/${nodeId}/query/${query}?${new URLSearchParams(params)}` });
+    assert.equal(res.statusCode, 200, res.body);
+    return (res.json() as { result: T }).result;
+  };
+  await waitFor('every hourly mean on the chart', async () => {
+    const range = await widget<{ series: { key: string; ts: number[]; values: (number | null)[] }[] }>('hourly-chart', 'range', { from: String(START - HOUR), to: String(START + (HOURS + 2) * HOUR), width: '4000' });
+    const drawn = range.series.flatMap((s) => s.ts.flatMap((ts, i) => (s.values[i] === null ? [] : [`${s.key}@${ts}=${s.values[i]}`]))).sort();
+    return JSON.stringify(drawn) === JSON.stringify(stored.map((r) => `${String(r.region)}@${Number((r.ts as bigint) / 1_000_000n)}=${String(r.temperature_mean)}`).sort());
+  });
+  const latestHour = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) if ((latestHour.get(r.region_code)?.window_start ?? -1) < r.window_start) latestHour.set(r.region_code, r);
+  const table = await widget<{ rows: { region: string; temperature_mean: number; temperature_mean_diff3: number | null }[] }>('change-table', 'rows');
+  assert.deepEqual(table.rows.map((r) => [r.region, r.temperature_mean, r.temperature_mean_diff3]).sort(),
+    [...latestHour.values()].map((r) => [names.get(r.region_code), r.value_mean, r.value_mean_diff3]).sort());
+
   // Two polls: the cursor advanced to the newest timestamp of the first answer.
   const since = api.requests.map((r) => Number(/since=(\d+)/.exec(r.url)![1]));
   assert.equal(since[0], 0);

@@ -120,6 +120,23 @@ test('sensor-health, as shipped: heartbeats → silence alerts after 10 minutes,
     assert.deepEqual([r.heartbeat_min, r.heartbeat_max], [BigInt(e.first) * 1000n, BigInt(e.last) * 1000n], 'timestamp columns in microseconds');
     assert.equal(r.battery_min, e.battery);
   }
+  // The dashboard shows the same figures: the share silent, the silent sensors, the mean time between heartbeats.
+  const widget = async <T>(nodeId: string, query: string) => {
+    const res = await app.inject({ url: `/api/dashboards/sensor-health/widgets/${FLOW}/${nodeId}/query/${query}` });
+    assert.equal(res.statusCode, 200, res.body);
+    return (res.json() as { result: T }).result;
+  };
+  const share = await widget<{ tiles: { value: number; level: string }[]; matched: number; keys: number }>('silent-share', 'state');
+  assert.deepEqual([share.tiles[0]!.value, share.matched, share.keys, share.tiles[0]!.level], [silentNow / 10, silentNow, 10, 'critical']);
+  const silentRows = await widget<{ rows: { sensor: string; site: string; firedAt: number }[] }>('silent-sensors', 'rows');
+  assert.deepEqual(silentRows.rows.map((r) => [r.sensor, r.site, r.firedAt]),
+    expected.filter((e) => e.resolvedAt === null).sort((a, b) => a.firedAt - b.firedAt).map((e) => [e.sensor, site, e.firedAt]));
+  const latest = new Map<string, number | null>();
+  for (const r of [...rows].sort((a, b) => a.start - b.start)) latest.set(r.sensor, r.interval);
+  const intervals = [...latest.values()].filter((v): v is number => v !== null);
+  const meanInterval = await widget<{ tiles: { value: number }[] }>('heartbeat-interval', 'state');
+  assert.ok(Math.abs(meanInterval.tiles[0]!.value - intervals.reduce((a, b) => a + b, 0) / intervals.length) < 1e-6, `mean time between heartbeats ${meanInterval.tiles[0]!.value}`);
+
   const s8 = rows.filter((r) => r.sensor === name(8)).map((r) => Math.round(r.interval! / 1000));
   t.diagnostic(`mean seconds between heartbeats, s0..s9 in hour 1: ${rows.filter((r) => r.start === T).map((r) => Math.round(r.interval! / 100) / 10).join(', ')}; s8 per hour: ${s8.join(', ')}`);
   await end();

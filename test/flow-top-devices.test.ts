@@ -88,4 +88,28 @@ test('top-devices, as shipped: top 10 devices by temperature and by pressure ove
     const d3 = histograms[3]!;
     t.diagnostic(`${node} histogram of device-3: ${d3.count} readings, non-empty buckets ${d3.buckets.filter((b) => b.count > 0).map((b) => `[${b.from},${b.to}):${b.count}`).join(' ')}`);
   }
+
+  // The dashboard: a top 10 per window and quantity (the latest ranking the node emitted), and a histogram of a chosen device.
+  const widget = async <T>(nodeId: string, name: string, params: { [k: string]: string } = {}) => {
+    const res = await app.inject({ url: `/api/dashboards/top-devices/widgets/${FLOW}/${nodeId}/query/${name}?${new URLSearchParams(params)}` });
+    assert.equal(res.statusCode, 200, res.body);
+    return (res.json() as { result: T }).result;
+  };
+  for (const [quantity, node] of [['temperature', 'top-temperature'], ['pressure', 'top-pressure']] as const) {
+    for (const window of ['minute', 'hour', 'all']) {
+      await waitFor(`the ${quantity} table of the ${window} is the node's ranking`, async () => {
+        const [table, answer] = await Promise.all([widget<{ rows: Ranked[] }>(`top-${quantity}-${window}`, 'rows'), nodeQuery<TopAnswer>(app, FLOW, node, 'top', { window })]);
+        return JSON.stringify(table.rows) === JSON.stringify(answer.top.map(({ rank, sensor, value, ts }) => ({ rank, sensor, value, ts })));
+      });
+    }
+  }
+  const to = Date.now() - 5000;
+  const from = to - 3_600_000;
+  await waitFor('the histogram widget counts device-3\'s readings of the range', async () => {
+    const journal = (await app.inject({ url: `/api/flows/${FLOW}/journal?limit=100000` })).body.trim().split('\n').map((l) => JSON.parse(l) as JournalExport);
+    const own = journal.filter((e) => e.kind === 'data' && e.node === 'temperatures').flatMap((e) => e.records as Reading[])
+      .filter((r) => r.sensor === 'device-3' && r.ts >= from && r.ts < to).map((r) => r.temperature as number);
+    const h = await widget<Histogram>('temperature-histogram', 'histogram', { series: 'device-3', from: String(from), to: String(to) });
+    return h.count === own.length && h.count >= 60 && h.buckets.reduce((n, b) => n + b.count, 0) + h.below + h.above === own.length;
+  });
 });

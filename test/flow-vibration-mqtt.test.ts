@@ -148,6 +148,21 @@ test('vibration-mqtt, as shipped: MQTT readings with GPS → validate → 1-minu
       c.rule === 'strong' ? 'critical' : 'info']).sort(),
   );
 
+  // The dashboard: each sensor's peak PPV per minute on the chart (every point, zoomed to the run), the alerts in its list.
+  const widget = async <T>(nodeId: string, query: string, params: { [k: string]: string } = {}) => {
+    const res = await app.inject({ url: `/api/dashboards/vibration/widgets/${FLOW}/${nodeId}/query/${query}?${new URLSearchParams(params)}` });
+    assert.equal(res.statusCode, 200, res.body);
+    return (res.json() as { result: T }).result;
+  };
+  await waitFor('every closed minute on the chart', async () => {
+    const range = await widget<{ series: { key: string; ts: number[]; values: (number | null)[] }[] }>('ppv-chart', 'range', { from: String(T), to: String(T + 30 * MIN), width: '4000' });
+    const drawn = range.series.filter((s) => Object.values(sensorOf).includes(s.key as never))
+      .flatMap((s) => s.ts.flatMap((ts, i) => (s.values[i] === null ? [] : [`${s.key}@${ts}=${s.values[i]}`]))).sort();
+    return JSON.stringify(drawn) === JSON.stringify(rows.map((e) => `${e.sensor}@${e.start}=${e.max}`).sort());
+  });
+  const listed = await widget<{ alerts: Alert[] }>('alert-list', 'alerts');
+  assert.deepEqual(listed.alerts.filter((a) => mine.some((m) => m.id === a.id)).map((a) => a.id).sort(), mine.map((a) => a.id).sort());
+
   // The commands each sensor received, in order.
   const expectedCommands = changes.map((c) => ({
     topic: `sites/${site}/sensors/${c.sensor}/commands`,

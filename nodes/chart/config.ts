@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConfigProblem } from '../../server/core/types.js';
+import { ConditionSchema, conditionsProblems } from '../dashboard/condition.js';
 import { DashboardPlacementSchema, WidgetTitle } from '../dashboard/placement.js';
 import { LiveInterval } from '../dashboard/live.js';
 import type { ChartLook } from '../dashboard/look.js';
@@ -26,6 +27,10 @@ export const ChartConfigSchema = Type.Object({
   seriesField: Type.String({
     default: 'sensor', maxLength: 200, title: 'Series field',
     description: 'Field whose value names the series (one line per sensor); empty: one series per value field.',
+  }),
+  where: Type.Array(ConditionSchema, {
+    default: [], maxItems: 10, title: 'Only records where',
+    description: 'Records that do not meet these are ignored, not refused: one quantity of a rollup of several, e.g. `[{ "field": "quantity", "in": ["laeq"] }]`.',
   }),
   tsField: Type.String({ default: 'ts', minLength: 1, title: 'Time field', description: 'Event time: epoch milliseconds, or ISO 8601 with its zone.' }),
   unit: Type.String({ default: '', maxLength: 40, title: 'Unit', description: 'Shown on the axis and beside values, e.g. "dB(A)" or "°C".' }),
@@ -73,7 +78,7 @@ export function chartLook(cfg: ChartConfig): ChartLook {
 }
 
 export function checkChart(cfg: ChartConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = conditionsProblems(cfg.where, '/where');
   if (cfg.yMin !== undefined && cfg.yMax !== undefined && cfg.yMin >= cfg.yMax) problems.push({ path: '/yMax', message: `must be above yMin (${cfg.yMin})` });
   const h = cfg.histogram;
   if (h.min !== undefined && h.max !== undefined && h.min >= h.max) problems.push({ path: '/histogram/max', message: `must be above histogram.min (${h.min})` });

@@ -32,6 +32,7 @@ that keeps its history on the server.
 **Series.** Each reading gives one point per \`values\` field, in the series named by its \`seriesField\`
 (\`sensor\`: one line per sensor; with several value fields, one per sensor and field, e.g. "s1 peak"). The
 time is \`tsField\` (epoch ms, or ISO 8601 with a zone), kept to the millisecond. A null value is a gap.
+\`where\` keeps only the records meeting its conditions (one quantity of a rollup of several).
 
 **History.** The widget keeps \`retentionDays\` of points in its own store in the node's data directory,
 committed (and fsynced) at every checkpoint barrier of the flow. A point at a time the series already has

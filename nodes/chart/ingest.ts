@@ -1,5 +1,6 @@
 import type { DataRecord } from '../../server/core/types.js';
 import { fieldGetter, showValue, type FieldGetter } from '../lib/field-path.js';
+import { compileConditions, type Test } from '../dashboard/condition.js';
 import { notANumber, numberOf, outOfRange, refused, timeOf } from '../dashboard/reading.js';
 import { retentionMs, type ChartConfig } from './config.js';
 import type { HistoryStore } from './history-store.js';
@@ -27,6 +28,7 @@ export class ChartIngest {
   private readonly getSeries: FieldGetter | undefined;
   private readonly values: { get: FieldGetter; field: string; suffix: string }[];
   private readonly cappedNames = new Set<string>();
+  private readonly where: Test;
   readonly counts: IngestCounts = { points: 0, refused: 0, capped: 0, cappedSeries: 0, lastReason: null };
 
   constructor(
@@ -36,6 +38,7 @@ export class ChartIngest {
     private readonly onPoint: (key: string, ts: number, v: number) => void,
   ) {
     this.getTs = fieldGetter(cfg.tsField);
+    this.where = cfg.where.length ? compileConditions(cfg.where) : () => true;
     this.getSeries = cfg.seriesField ? fieldGetter(cfg.seriesField) : undefined;
     const several = cfg.values.length > 1;
     this.values = cfg.values.map((v) => ({
@@ -48,6 +51,7 @@ export class ChartIngest {
     const invalid: DataRecord[] = [];
     const keep = retentionMs(this.cfg);
     for (const r of batch) {
+      if (!this.where(r)) continue;
       const reason = this.one(r, now, keep);
       if (reason === undefined) continue;
       invalid.push(refused(r, reason, this.nodeId));
