@@ -48,18 +48,28 @@ function DashboardPage({ page, token }: { page: string; token: string | null }) 
   useEffect(() => {
     document.title = `${page} · Sluice dashboard`;
     const abort = new AbortController();
+    let started = false;
+    let dropped = false;
     const load = () => client.layout(abort.signal).then((a) => {
       setAnswer(a);
       setError(null);
+      // The socket opens once the page is known to be visible: a refused page opens none.
+      if (!started) {
+        started = true;
+        live.start();
+      }
     }, (err: unknown) => {
       if (!abort.signal.aborted) setError({ status: err instanceof HttpError ? err.status : 0, message: (err as Error).message });
     });
     void load();
-    live.start();
     const unState = live.onState((s) => {
       setLiveState(s);
+      if (s === 'closed') dropped = true;
       // Back after a restart or a redeploy: the page's widgets may have changed.
-      if (s === 'open') void load();
+      if (s === 'open' && dropped) {
+        dropped = false;
+        void load();
+      }
     });
     return () => {
       abort.abort();

@@ -72,6 +72,12 @@ export class ChartData {
     return n;
   }
 
+  firstTs(): number | null {
+    let t: number | null = null;
+    for (const s of this.series.values()) if (s.ts.length && (t === null || s.ts[0]! < t)) t = s.ts[0]!;
+    return t;
+  }
+
   lastTs(): number | null {
     let t: number | null = null;
     for (const s of this.series.values()) if (s.ts.length && (t === null || s.ts[s.ts.length - 1]! > t)) t = s.ts[s.ts.length - 1]!;

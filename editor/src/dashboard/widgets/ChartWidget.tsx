@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { ChartData } from '../chart-data';
@@ -23,7 +23,9 @@ type View = { live: true; spanMs: number } | { live: false; from: number; to: nu
 
 function TimeChart({ widget, options }: { widget: WidgetInfo; options: ChartOptions }) {
   const { api, live, rangeMs } = useWidgetContext();
-  const look = options.look;
+  // The page's layout is fetched again after a reconnect: an equal look must not rebuild the chart.
+  const lookJson = JSON.stringify(options.look);
+  const look = useMemo(() => JSON.parse(lookJson) as ChartOptions['look'], [lookJson]);
   const [box, measured] = useElementSize<HTMLDivElement>();
   // The width follows the card; the height is fixed (the legend below it must not feed back into it).
   const size = { width: measured.width, height: chartHeight(measured.width) };
@@ -35,7 +37,7 @@ function TimeChart({ widget, options }: { widget: WidgetInfo; options: ChartOpti
   const viewRef = useRef(view);
   viewRef.current = view;
   const [error, setError] = useState<string | null>(null);
-  const [drawn, setDrawn] = useState<{ points: number; last: number | null; fetched: number }>({ points: 0, last: null, fetched: 0 });
+  const [drawn, setDrawn] = useState<{ points: number; first: number | null; last: number | null; fetched: number }>({ points: 0, first: null, last: null, fetched: 0 });
   const fetchSeq = useRef(0);
 
   useEffect(() => setView({ live: true, spanMs: rangeMs ?? look.rangeMs }), [rangeMs, look.rangeMs]);
@@ -69,7 +71,7 @@ function TimeChart({ widget, options }: { widget: WidgetInfo; options: ChartOpti
       plot.current.setData(aligned, false);
     }
     plot.current.setScale('x', { min: from, max: to });
-    setDrawn((d) => ({ ...d, points: data.current.count(), last: data.current.lastTs() }));
+    setDrawn((d) => ({ ...d, points: data.current.count(), first: data.current.firstTs(), last: data.current.lastTs() }));
     // Depends on `size` and the look only; the view is read from the ref so live redraws stay cheap.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [size.width, size.height, look]);
@@ -135,7 +137,7 @@ function TimeChart({ widget, options }: { widget: WidgetInfo; options: ChartOpti
   }, []);
 
   return (
-    <div className="sd-chart" ref={box} data-testid="chart" data-points={drawn.points} data-last-ts={drawn.last ?? ''} data-fetched={drawn.fetched}
+    <div className="sd-chart" ref={box} data-testid="chart" data-points={drawn.points} data-first-ts={drawn.first ?? ''} data-last-ts={drawn.last ?? ''} data-fetched={drawn.fetched}
       data-live={view.live ? 'yes' : 'no'}>
       <div ref={plotHost} />
       {error ? <p className="sd-error" role="alert">{error}</p> : null}
