@@ -148,6 +148,9 @@ test('a viewer sees the alerts widget but cannot acknowledge; an editor acknowle
   const editorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await signInContext(editorContext, base, runtime.auth, 'editor', 'eddie');
   const editor = await editorContext.newPage();
+  // The editor links each flow's tab to its dashboard pages.
+  await editor.goto(`${base}/#/flows/site`);
+  assert.equal(await editor.getByTestId('tab-dashboard').getAttribute('href', { timeout: LONG }), '/dashboards/site');
   await editor.goto(`${base}/dashboards/site`);
   const row = editor.locator(`[data-testid="alert"][data-state="firing"]`).first();
   await row.getByRole('button', { name: 'Acknowledge…' }).click({ timeout: LONG });

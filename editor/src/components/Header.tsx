@@ -22,6 +22,7 @@ export function Header() {
       {status ? <Figures status={status} /> : <div className="sl-figures" />}
       {loadError ? <div className="sl-load-error" role="alert" title={loadError}>{loadError}</div> : null}
       <ConnectionIndicator />
+      <a className="sl-docs-link" href="/dashboards/" target="_blank" rel="noreferrer">Dashboards</a>
       <a className="sl-docs-link" href="/api/docs" target="_blank" rel="noreferrer">API docs</a>
       <UserMenu />
     </header>

@@ -50,9 +50,9 @@ export class ChartData {
     }
   }
 
-  /** Series keys in colour order (first appearance). */
+  /** Series keys by name, numbers in names by value (sensor-2 before sensor-10); colours stay by first appearance. */
   keys(): string[] {
-    return [...this.series].sort(([, a], [, b]) => a.color - b.color).map(([k]) => k);
+    return [...this.series.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   }
 
   color(key: string): number {

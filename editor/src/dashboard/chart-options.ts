@@ -34,10 +34,7 @@ export function timeChartOptions(look: ChartLook, keys: readonly string[], color
         stroke: AXIS_COLOR, font: FONT, grid: { stroke: GRID_COLOR, width: 1 }, ticks: { stroke: GRID_COLOR },
         size: 56, label: look.unit || undefined, labelFont: FONT, labelSize: 16,
         splits: (_u, _i, min, max) => valueTicks(min, max, maxY),
-        values: (_u, splits) => {
-          const d = decimalsFor(niceStep((splits.at(-1)! - splits[0]!) / Math.max(1, splits.length - 1)));
-          return splits.map((v) => formatNumber(v, d));
-        },
+        values: numberLabels,
       },
     ],
     series: [
@@ -94,6 +91,12 @@ export function drawLimits(u: uPlot, look: Pick<ChartLook, 'limits'>): void {
   ctx.restore();
 }
 
+/** Tick labels as look.ts writes numbers, with the decimals the step needs. */
+function numberLabels(_u: uPlot, splits: number[]): string[] {
+  const d = decimalsFor(niceStep((splits.at(-1)! - splits[0]!) / Math.max(1, splits.length - 1)));
+  return splits.map((v) => formatNumber(v, d));
+}
+
 /** uPlot options for a histogram of one series: bars over value buckets. */
 export function histogramOptions(look: ChartLook, unit: string, size: { width: number; height: number }, hooks: uPlot.Hooks.Arrays): uPlot.Options {
   return {
@@ -103,8 +106,8 @@ export function histogramOptions(look: ChartLook, unit: string, size: { width: n
     legend: { live: true },
     scales: { x: { time: false }, y: { range: (_u, _min, max) => yRange({ ...look, kind: 'histogram', limits: [] }, 0, max) } },
     axes: [
-      { stroke: AXIS_COLOR, font: FONT, grid: { show: false }, label: unit || undefined, labelFont: FONT, labelSize: 16 },
-      { stroke: AXIS_COLOR, font: FONT, grid: { stroke: GRID_COLOR, width: 1 }, size: 48, label: 'readings', labelFont: FONT, labelSize: 16 },
+      { stroke: AXIS_COLOR, font: FONT, grid: { show: false }, label: unit || undefined, labelFont: FONT, labelSize: 16, values: numberLabels },
+      { stroke: AXIS_COLOR, font: FONT, grid: { stroke: GRID_COLOR, width: 1 }, size: 48, label: 'readings', labelFont: FONT, labelSize: 16, values: numberLabels },
     ],
     series: [
       { label: unit ? `value (${unit})` : 'value', value: (_u, v) => (v === null ? '–' : formatNumber(v, look.decimals ?? 2)) },

@@ -53,7 +53,7 @@ export function HistogramChart({ widget, options }: { widget: WidgetInfo; option
   useEffect(() => {
     if (!host.current || !answer || measured.width < 50) return;
     const size = { width: measured.width, height: chartHeight(measured.width) };
-    const data: uPlot.AlignedData = [answer.buckets.map((b) => (b.from + b.to) / 2), answer.buckets.map((b) => b.count)];
+    const data: uPlot.AlignedData = [answer.buckets.map((b) => (b.from + b.to) / 2), answer.buckets.map((b) => (b.count === 0 ? null : b.count))];
     plot.current?.destroy();
     plot.current = new uPlot(histogramOptions(look, look.unit, size, {}), data, host.current);
   }, [answer, measured.width, look]);

@@ -20,9 +20,14 @@ export function StatWidget({ widget }: { widget: WidgetInfo }) {
         </div>
       ))}
       {single && (o.reduce === 'share' || o.reduce === 'count') ? (
-        <p className="sd-tile-note">{data.matched} of {data.keys} {o.keyField || 'keys'}</p>
-      ) : single && o.reduce !== 'last' ? <p className="sd-tile-note">{o.reduce} of {data.keys} {o.keyField || 'keys'}</p> : null}
+        <p className="sd-tile-note">{data.matched} of {plural(data.keys, o.keyField || 'key')}</p>
+      ) : single && o.reduce !== 'last' ? <p className="sd-tile-note">{o.reduce} over {plural(data.keys, o.keyField || 'key')}</p> : null}
       {data.hidden > 0 ? <p className="sd-tile-note">and {data.hidden} more</p> : null}
     </div>
   );
+}
+
+/** `12 sensors`, `1 sensor`. */
+function plural(n: number, noun: string): string {
+  return `${n.toLocaleString('en')} ${noun}${n === 1 || noun.endsWith('s') ? '' : 's'}`;
 }
