@@ -53,7 +53,6 @@ export async function renderFlowPictures(files: string[], outDir: string): Promi
       if (cannot) process.stderr.write(`${shipped.id}: no dashboard data: ${cannot}\n`);
       const fed = feed && !cannot ? feed : undefined;
       const doc = fed?.prepare?.(shipped) ?? shipped;
-      await fed?.before?.(peers, doc);
       const { mode, reason } = await show(runtime, doc);
       if (mode === 'deployed') await fed?.feed(runtime, peers);
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });

@@ -23,8 +23,6 @@ export interface Feed {
   env(peers: Peers): Promise<{ [name: string]: string }>;
   /** A change the picture needs (e.g. a free FTP port instead of 2121). */
   prepare?(doc: FlowDocument): FlowDocument;
-  /** Runs before the deploy (e.g. readings queued for the flow's persistent MQTT session). */
-  before?(peers: Peers, doc: FlowDocument): Promise<void>;
   /** Sends the readings; resolves once the flow had time to turn them into its widgets' data. */
   feed(runtime: RuntimeManager, peers: Peers): Promise<void>;
   /** Why this flow cannot be fed here (missing reference data), if so. */
@@ -33,13 +31,19 @@ export interface Feed {
 
 export interface Peers {
   mqttUrl: string;
+  /** While set, the broker does not forward the packets it answers true for (readings sent before a flow listened). */
+  holdBack?: (clientId: string, payload: Buffer) => boolean;
   questdbUrl: string;
   /** Serves `handler` on a free port of its own; answers its base URL. */
   http(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string>;
 }
 
 export async function startPeers(): Promise<{ peers: Peers; close(): Promise<void> }> {
-  const broker = await MqttBroker.start({ host: '127.0.0.1', port: 0 });
+  const holding: { peers?: Peers } = {};
+  const broker = await MqttBroker.start({
+    host: '127.0.0.1', port: 0,
+    aedes: { authorizeForward: (client, packet) => (client && holding.peers?.holdBack?.(client.id, packet.payload as Buffer) ? null : packet) },
+  });
   const ilp = await startIlpServer();
   const servers: ReturnType<typeof createServer>[] = [];
   const peers: Peers = {
@@ -52,6 +56,7 @@ export async function startPeers(): Promise<{ peers: Peers; close(): Promise<voi
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
   };
+  holding.peers = peers;
   return {
     peers,
     close: async () => {
@@ -68,6 +73,12 @@ const HOUR = 60 * MIN;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** A smooth wobble in [-1, 1] that differs per sensor: readings that look measured, not random. */
 const wave = (t: number, k: number, periodMs: number) => Math.sin((2 * Math.PI * t) / periodMs + k * 1.7) * 0.7 + Math.sin((2 * Math.PI * t) / (periodMs / 3.1) + k) * 0.3;
+
+async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !check(); await sleep(50)) {
+    if (Date.now() > deadline) throw new Error('a picture\'s flow did not get ready in time');
+  }
+}
 
 async function publishAll(url: string, messages: { topic: string; payload: unknown }[]): Promise<void> {
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
@@ -86,30 +97,42 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * The demo's five sensors over the past 14 minutes, as its simulator would have published them (5 a second),
- * queued for the flow's persistent session before it deploys: they arrive before its own simulator's first.
+ * The demo's five sensors over the past 14 minutes, from the demo's own simulator model (so the history runs
+ * on into its live readings), one message per sensor holding its readings as a JSON array (the flow reads
+ * arrays). Until they are in, the broker holds back the simulator's live readings from the flow's
+ * subscription, as if it had subscribed a moment later: a live reading first would make every older one late.
  */
 const demo: Feed = {
   env: async (p) => ({ SLUICE_MQTT_URL: p.mqttUrl }),
-  async before(p, doc) {
+  async feed(runtime, p) {
+    const doc = runtime.getDeployed('demo')!.doc;
     const spec = doc.nodes.find((n) => n.type === 'simulate')!.config as unknown as ReadingSpec;
-    // The demo's own simulator model, so the history runs on into its live readings without a jump.
     const model = new ReadingFactory({ ...spec, malformedRatio: 0 }, 0);
-    const session = await mqtt.connectAsync(p.mqttUrl, { clientId: 'sluice-demo-subscribe', clean: false, reconnectPeriod: 0 });
-    await session.subscribeAsync('demo/sensors/+/readings', { qos: 1 });
-    await session.endAsync();
     const now = Date.now();
-    const messages: { topic: string; payload: unknown }[] = [];
+    const bySensor = new Map<string, unknown[]>();
     let seq = 1e9;
-    for (let t = now - 14 * MIN; t < now - 2 * SEC; t += SEC) {
+    for (let t = now - 14 * MIN; t < now; t += SEC) {
       for (let k = 0; k < spec.sensors; k++, seq++) {
         const r = model.make(seq, t);
-        messages.push({ topic: `demo/sensors/${String(r.sensor)}/readings`, payload: r });
+        const list = bySensor.get(String(r.sensor)) ?? [];
+        list.push(r);
+        bySensor.set(String(r.sensor), list);
       }
     }
+    const messages = [...bySensor].map(([sensor, readings]) => ({ topic: `demo/sensors/${sensor}/readings`, payload: readings }));
+    await waitUntil(() => /subscribed/.test(runtime.status('demo')?.nodes.subscribe?.status.text ?? ''));
+    let owed = messages.length;
+    p.holdBack = (clientId, payload) => {
+      if (clientId !== 'sluice-demo-subscribe') return false;
+      if (payload[0] === 0x5b) owed--;
+      else if (owed > 0) return true;
+      if (owed <= 0) p.holdBack = undefined;
+      return false;
+    };
     await publishAll(p.mqttUrl, messages);
+    await sleep(8000);
+    p.holdBack = undefined;
   },
-  feed: () => sleep(8000),
 };
 
 /** Twelve sensors' heartbeats over 2 h 10 min: two silent now, one silent for a while an hour ago. */
@@ -166,12 +189,14 @@ const vibration: Feed = {
 
 const SITE_SECRETS = { site_ftp_noise: 'noise-pw', site_ftp_vibration: 'vibration-pw', site_vendor_api_key: 'vendor-key', site_questdb_token: 'questdb-token' };
 
-/** Twenty hours of a construction site's boundary: two noise loggers and a vibration logger over FTP, two dust monitors from the vendor's API. */
+/** A construction site's boundary: 20 hours of two noise loggers and a vibration logger over FTP, 5.5 hours of two dust monitors from the vendor's API. */
 const constructionSite: Feed = {
   async env(p) {
     const now = Date.now();
-    const dust = ['dust-north', 'dust-south'].flatMap((sensor, k) => Array.from({ length: 20 * 360 }, (_, i) => {
-      const ts = now - 20 * HOUR + i * 10 * SEC;
+    // Five and a half hours: the vendor's API answers each device's backlog in one poll, device after device, and the
+    // flow corrects windows up to 6 h behind the newest reading (older ones would be late).
+    const dust = ['dust-north', 'dust-south'].flatMap((sensor, k) => Array.from({ length: 33 * 60 }, (_, i) => {
+      const ts = now - 330 * MIN + i * 10 * SEC;
       const plume = k === 0 && ts > now - 150 * MIN && ts < now - 115 * MIN;
       return { sensor, ts, quantity: 'pm10', value: Math.round((plume ? 230 + 15 * wave(ts, k, 7 * MIN) : 60 + 25 * wave(ts, k, 50 * MIN) + (k ? -15 : 0)) * 10) / 10 };
     }));
@@ -202,16 +227,20 @@ const constructionSite: Feed = {
       const peak = Math.abs(s - (now - 95 * MIN)) < 2 * SEC ? 6.1 : Math.abs(s - (now - 40 * MIN)) < SEC ? 3.4 : 0;
       vib.push([s, 'vib-v1', 'ppv', peak || Math.round((0.7 + 0.3 * wave(s, 2, 20 * MIN) + ((s / SEC) % 7) / 40) * 1000) / 1000]);
     }
-    for (const [user, password, name, content] of [
-      ['noise-loggers', SITE_SECRETS.site_ftp_noise, 'noise.csv', rows(noise)],
-      ['vibration-loggers', SITE_SECRETS.site_ftp_vibration, 'vibration.csv', rows(vib)],
-    ] as const) {
-      const client = await ftpClient(port, user, password);
-      try {
-        await client.uploadFrom(Readable.from([Buffer.from(content)]), `${name}.tmp`);
-        await client.rename(`${name}.tmp`, name);
-      } finally {
-        client.close();
+    // As the loggers do: each uploads its last stretch in turn (hourly here), so neither falls behind the other's watermark.
+    for (let from = now - 20 * HOUR; from <= now; from += HOUR) {
+      const hour = (list: typeof noise) => list.filter(([ts]) => ts >= from && ts < from + HOUR);
+      for (const [user, password, name, content] of [
+        ['noise-loggers', SITE_SECRETS.site_ftp_noise, `noise-${from}.csv`, rows(hour(noise))],
+        ['vibration-loggers', SITE_SECRETS.site_ftp_vibration, `vibration-${from}.csv`, rows(hour(vib))],
+      ] as const) {
+        const client = await ftpClient(port, user, password);
+        try {
+          await client.uploadFrom(Readable.from([Buffer.from(content)]), `${name}.tmp`);
+          await client.rename(`${name}.tmp`, name);
+        } finally {
+          client.close();
+        }
       }
     }
     await sleep(8000);
