@@ -43,7 +43,8 @@ Commands:
             Without --password-stdin a password is generated and printed once.
   token     create --scope SCOPE [--scope ...] [--name NAME] [--expires 90d] [--rate N] | list | revoke ID
             [--data ./data]. Scopes: viewer, editor, admin, or external read-only scopes flow:<id>,
-            alerts, alerts:<flowId> (rate-limited, default 60 requests/minute). The token is printed once.
+            alerts, alerts:<flowId>, dashboard:<page> (rate-limited, default 60 requests/minute). The token is
+            printed once.
 
 deploy and export send --token, else SLUICE_TOKEN, as a bearer token.
 
