@@ -162,5 +162,22 @@ test('a viewer sees the alerts widget but cannot acknowledge; an editor acknowle
   assert.deepEqual([acked.acknowledgedBy, acked.acknowledgeNote], ['eddie', 'on my way']);
   // The viewer's page hears of it live.
   await until('the acknowledgement on the viewer\'s page', async () => (await viewer.locator('[data-testid="alert"][data-state="acknowledged"]').count()) > 0 || undefined);
+
+  // Dragging across a chart zooms it in: finer data for the narrower range, live updates paused until "back to live".
+  await until('points on the editor\'s chart', async () => (await chartState(editor, 'site/temps')).points > 0 || undefined);
+  const before = await chartState(editor, 'site/temps');
+  const box = (await editor.locator('[data-widget="site/temps"] .u-over').boundingBox())!;
+  // The flow started seconds ago: its points are at the right end of the chart's five minutes.
+  await editor.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
+  await editor.mouse.down();
+  await editor.mouse.move(box.x + box.width - 2, box.y + box.height / 2, { steps: 8 });
+  await editor.mouse.up();
+  const zoomed = await until('the zoomed chart', async () => {
+    const s = await chartState(editor, 'site/temps');
+    return s.live === 'no' && s.fetched > before.fetched && s;
+  });
+  assert.ok(zoomed.points > 0 && zoomed.first >= before.first, `the zoomed range holds the newest points (${zoomed.points} from ${zoomed.first}; before from ${before.first})`);
+  await editor.getByRole('button', { name: /back to live/ }).click();
+  await until('live again', async () => (await chartState(editor, 'site/temps')).live === 'yes' || undefined);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
 });
