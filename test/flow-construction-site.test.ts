@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { AlertDetail } from '../server/runtime/api.js';
 import type { Alert } from '../server/core/services.js';
 import { startIlpServer, type Row } from './fixtures/ilp-server.js';
 import { openApp } from './helpers/api-app.js';
-import { ftpClient, ftpPort } from './helpers/ftp.js';
+import { ftpPort, uploadRenamed } from './helpers/ftp.js';
 import { sendJson, startHttpServer } from './helpers/http-server.js';
-import { setEnv, shippedFlow, validateOffline } from './helpers/shipped-flow.js';
+import { setEnv, shippedFlow, validateOffline, widgetQuery } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'construction-site-monitoring';
@@ -120,16 +119,8 @@ function expectedTransitions(all: Minute[]): { [alert: string]: string[] } {
 
 // ---- peers ----
 
-async function upload(port: number, user: string, password: string, name: string, content: string): Promise<void> {
-  const client = await ftpClient(port, user, password);
-  try {
-    // The loggers' convention the flow relies on (completion "rename"): upload under .tmp, rename when complete.
-    await client.uploadFrom(Readable.from([Buffer.from(content)]), `${name}.tmp`);
-    await client.rename(`${name}.tmp`, name);
-  } finally {
-    client.close();
-  }
-}
+/** The loggers' convention the flow relies on (completion "rename"): upload under .tmp, rename when complete. */
+const upload = uploadRenamed;
 
 async function listAlerts(app: FastifyInstance): Promise<Alert[]> {
   const res = await app.inject({ url: `/api/alerts?flow=${FLOW}&limit=1000` });
@@ -222,8 +213,8 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
     const want = [...rows.values()].filter((r) => r.quantity === quantity)
       .map((r) => `${String(r.sensor)}@${Number((r.ts as bigint) / 1_000_000n)}=${String(r[field])}`).sort();
     await waitFor(`${chart} shows the ${want.length} ${quantity} windows`, async () => {
-      const res = await app.inject({ url: `/api/dashboards/construction-site/widgets/${FLOW}/${chart}/query/range?from=${DAY}&to=${DAY + 86_400_000}&width=4000` });
-      const series = (res.json() as { result: { series: { key: string; ts: number[]; values: (number | null)[] }[] } }).result.series;
+      const { series } = await widgetQuery<{ series: { key: string; ts: number[]; values: (number | null)[] }[] }>(app, 'construction-site', FLOW, chart, 'range',
+        { from: String(DAY), to: String(DAY + 86_400_000), width: '4000' });
       // A null is where the line breaks (noise-n2 is quiet between its day and its night upload).
       const drawn = series.flatMap((s) => s.ts.flatMap((ts, i) => (s.values[i] === null ? [] : [`${s.key}@${ts}=${s.values[i]}`]))).sort();
       return JSON.stringify(drawn) === JSON.stringify(want);

@@ -7,7 +7,7 @@ import { openApp } from './helpers/api-app.js';
 import { HOUR, HOURS, START, assertRows, communes, expectedRows, readings, sortRows } from './helpers/france-readings.js';
 import { sendJson, startHttpServer } from './helpers/http-server.js';
 import { franceDataDir } from './helpers/shared-data.js';
-import { setEnv, shippedFlow, validateOffline } from './helpers/shipped-flow.js';
+import { setEnv, shippedFlow, validateOffline, widgetQuery } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'france-hourly-temperature';
@@ -92,11 +92,7 @@ test('France hourly temperature: API every 10 s → validate → region lookup �
   assert.equal(names.get('93'), "Provence-Alpes-Côte d'Azur");
 
   // The dashboard: each region's hourly means on the chart, and per region its latest hour with the change since 3 hours earlier.
-  const widget = async <T>(nodeId: string, query: string, params: { [k: string]: string } = {}) => {
-    const res = await app.inject({ url: `/api/dashboards/france/widgets/${FLOW}/${nodeId}/query/${query}?${new URLSearchParams(params)}` });
-    assert.equal(res.statusCode, 200, res.body);
-    return (res.json() as { result: T }).result;
-  };
+  const widget = <T>(nodeId: string, name: string, params: { [k: string]: string } = {}) => widgetQuery<T>(app, 'france', FLOW, nodeId, name, params);
   await waitFor('every hourly mean on the chart', async () => {
     const range = await widget<{ series: { key: string; ts: number[]; values: (number | null)[] }[] }>('hourly-chart', 'range', { from: String(START - HOUR), to: String(START + (HOURS + 2) * HOUR), width: '4000' });
     const drawn = range.series.flatMap((s) => s.ts.flatMap((ts, i) => (s.values[i] === null ? [] : [`${s.key}@${ts}=${s.values[i]}`]))).sort();

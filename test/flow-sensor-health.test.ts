@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import type { Alert } from '../server/core/services.js';
 import { client } from './helpers/mqtt-broker.js';
-import { deployMqttQuestDbFlow, flowStatus, nodeQuery } from './helpers/shipped-flow.js';
+import { deployMqttQuestDbFlow, flowStatus, nodeQuery, widgetQuery } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'sensor-health';
@@ -121,11 +121,7 @@ test('sensor-health, as shipped: heartbeats → silence alerts after 10 minutes,
     assert.equal(r.battery_min, e.battery);
   }
   // The dashboard shows the same figures: the share silent, the silent sensors, the mean time between heartbeats.
-  const widget = async <T>(nodeId: string, query: string) => {
-    const res = await app.inject({ url: `/api/dashboards/sensor-health/widgets/${FLOW}/${nodeId}/query/${query}` });
-    assert.equal(res.statusCode, 200, res.body);
-    return (res.json() as { result: T }).result;
-  };
+  const widget = <T>(nodeId: string, name: string, params: { [k: string]: string } = {}) => widgetQuery<T>(app, 'sensor-health', FLOW, nodeId, name, params);
   const share = await widget<{ tiles: { value: number; level: string }[]; matched: number; keys: number }>('silent-share', 'state');
   assert.deepEqual([share.tiles[0]!.value, share.matched, share.keys, share.tiles[0]!.level], [silentNow / 10, silentNow, 10, 'critical']);
   const silentRows = await widget<{ rows: { sensor: string; site: string; firedAt: number }[] }>('silent-sensors', 'rows');

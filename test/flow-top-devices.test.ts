@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { JournalExport } from '../server/runtime/api-types.js';
 import { openApp } from './helpers/api-app.js';
-import { deployFlow, nodeQuery, shippedFlow } from './helpers/shipped-flow.js';
+import { deployFlow, nodeQuery, shippedFlow, widgetQuery } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'top-devices';
@@ -90,11 +90,7 @@ test('top-devices, as shipped: top 10 devices by temperature and by pressure ove
   }
 
   // The dashboard: a top 10 per window and quantity (the latest ranking the node emitted), and a histogram of a chosen device.
-  const widget = async <T>(nodeId: string, name: string, params: { [k: string]: string } = {}) => {
-    const res = await app.inject({ url: `/api/dashboards/top-devices/widgets/${FLOW}/${nodeId}/query/${name}?${new URLSearchParams(params)}` });
-    assert.equal(res.statusCode, 200, res.body);
-    return (res.json() as { result: T }).result;
-  };
+  const widget = <T>(nodeId: string, name: string, params: { [k: string]: string } = {}) => widgetQuery<T>(app, 'top-devices', FLOW, nodeId, name, params);
   for (const [quantity, node] of [['temperature', 'top-temperature'], ['pressure', 'top-pressure']] as const) {
     for (const window of ['minute', 'hour', 'all']) {
       await waitFor(`the ${quantity} table of the ${window} is the node's ranking`, async () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import type { Alert } from '../server/core/services.js';
 import { client } from './helpers/mqtt-broker.js';
-import { deployMqttQuestDbFlow, flowStatus } from './helpers/shipped-flow.js';
+import { deployMqttQuestDbFlow, flowStatus, widgetQuery } from './helpers/shipped-flow.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'vibration-mqtt';
@@ -149,11 +149,7 @@ test('vibration-mqtt, as shipped: MQTT readings with GPS → validate → 1-minu
   );
 
   // The dashboard: each sensor's peak PPV per minute on the chart (every point, zoomed to the run), the alerts in its list.
-  const widget = async <T>(nodeId: string, query: string, params: { [k: string]: string } = {}) => {
-    const res = await app.inject({ url: `/api/dashboards/vibration/widgets/${FLOW}/${nodeId}/query/${query}?${new URLSearchParams(params)}` });
-    assert.equal(res.statusCode, 200, res.body);
-    return (res.json() as { result: T }).result;
-  };
+  const widget = <T>(nodeId: string, name: string, params: { [k: string]: string } = {}) => widgetQuery<T>(app, 'vibration', FLOW, nodeId, name, params);
   await waitFor('every closed minute on the chart', async () => {
     const range = await widget<{ series: { key: string; ts: number[]; values: (number | null)[] }[] }>('ppv-chart', 'range', { from: String(T), to: String(T + 30 * MIN), width: '4000' });
     const drawn = range.series.filter((s) => Object.values(sensorOf).includes(s.key as never))

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import mqtt from 'mqtt';
 import type { FlowDocument } from '../../server/core/flow-format.js';
 import type { RuntimeManager } from '../../server/runtime/manager.js';
@@ -10,7 +9,7 @@ import { MqttBroker } from '../../server/services/mqtt-broker.js';
 import { ReadingFactory, type ReadingSpec } from '../../nodes/lib/sim-readings.js';
 import { startIlpServer } from '../../test/fixtures/ilp-server.js';
 import { communes } from '../../test/helpers/france-readings.js';
-import { ftpClient, ftpPort } from '../../test/helpers/ftp.js';
+import { ftpPort, uploadRenamed } from '../../test/helpers/ftp.js';
 import { franceDataDir } from '../../test/helpers/shared-data.js';
 
 /**
@@ -234,13 +233,7 @@ const constructionSite: Feed = {
         ['noise-loggers', SITE_SECRETS.site_ftp_noise, `noise-${from}.csv`, rows(hour(noise))],
         ['vibration-loggers', SITE_SECRETS.site_ftp_vibration, `vibration-${from}.csv`, rows(hour(vib))],
       ] as const) {
-        const client = await ftpClient(port, user, password);
-        try {
-          await client.uploadFrom(Readable.from([Buffer.from(content)]), `${name}.tmp`);
-          await client.rename(`${name}.tmp`, name);
-        } finally {
-          client.close();
-        }
+        await uploadRenamed(port, user, password, name, content);
       }
     }
     await sleep(8000);

@@ -26,6 +26,17 @@ export async function upload(port: number, name: string, content: string | Buffe
   }
 }
 
+/** An upload as loggers do it for `completion: "rename"`: under `<name>.tmp`, renamed once complete. */
+export async function uploadRenamed(port: number, user: string, password: string, name: string, content: string | Buffer): Promise<void> {
+  const client = await ftpClient(port, user, password);
+  try {
+    await client.uploadFrom(Readable.from([Buffer.from(content)]), `${name}.tmp`);
+    await client.rename(`${name}.tmp`, name);
+  } finally {
+    client.close();
+  }
+}
+
 /** A bare FTP control connection: send a command, read the reply (for what clients refuse to do). */
 export class RawFtp {
   private buffer = '';

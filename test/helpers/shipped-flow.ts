@@ -102,3 +102,10 @@ export async function deployMqttQuestDbFlow(t: TestContext, flowId: string, mqtt
   };
   return { app, broker, ilp, end };
 }
+
+/** A dashboard widget's data as its page's viewers get it: `GET /api/dashboards/<page>/widgets/<flow>/<node>/query/<name>`. */
+export async function widgetQuery<T>(app: FastifyInstance, page: string, flowId: string, nodeId: string, name: string, params: { [k: string]: string } = {}): Promise<T> {
+  const res = await app.inject({ url: `/api/dashboards/${page}/widgets/${flowId}/${nodeId}/query/${name}?${new URLSearchParams(params)}` });
+  assert.equal(res.statusCode, 200, res.body);
+  return (res.json() as { result: T }).result;
+}
