@@ -36,7 +36,7 @@ test('validate accepts the demo flow offline; what depends on a reference is lis
   const unchecked = (i: number, node: string) =>
     `note: not checked offline, it depends on a reference: /nodes/${i}/config/url (node ${node}): expected string to match '^(mqtts?|wss?)://'`;
   assert.deepEqual(lines(r.stdout), [
-    'ok: demo (8 nodes, 6 wires)', unchecked(1, 'publish'), unchecked(2, 'subscribe'),
+    'ok: demo (11 nodes, 9 wires)', unchecked(1, 'publish'), unchecked(2, 'subscribe'),
     'note: not checked offline, assumed set on the server: ${env:SLUICE_MQTT_URL}',
   ]);
 });
