@@ -1,5 +1,19 @@
 import type { NodeDefinition } from '../server/core/types.js';
 import alert from './alert.js';
+import catchNode from './catch.js';
+import change from './change.js';
+import csv from './csv/index.js';
+import delay from './delay.js';
+import inject from './inject.js';
+import join from './join.js';
+import json from './json.js';
+import nodeRedPlaceholder from './node-red-placeholder.js';
+import note from './note.js';
+import range from './range.js';
+import split from './split.js';
+import switchNode from './switch.js';
+import trigger from './trigger.js';
+import httpResponse from './http-response.js';
 import apiPoller from './api-poller.js';
 import debug from './debug.js';
 import ftpReceiver from './ftp-receiver.js';
@@ -18,7 +32,9 @@ import webhook from './webhook.js';
 
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
-  mqttIn, ftpReceiver, httpIn, apiPoller, simulate,
+  mqttIn, ftpReceiver, httpIn, apiPoller, simulate, inject,
   validate, regionLookup, rollup, alert, topK, functionNode,
-  questdb, postgres, mqttOut, webhook, debug,
+  change, switchNode, range, json, csv, split, join, delay, trigger, catchNode,
+  questdb, postgres, mqttOut, webhook, httpResponse, debug,
+  note, nodeRedPlaceholder,
 ];

@@ -12,7 +12,8 @@ export type Batch = readonly DataRecord[];
 /** What a node emits for one input batch or tick: records per output port. */
 export type Outputs = { [port: string]: readonly DataRecord[] | undefined };
 
-export type NodeCategory = 'source' | 'process' | 'sink';
+/** `note`: a node that only documents the canvas (no ports, nothing at run time). */
+export type NodeCategory = 'source' | 'process' | 'sink' | 'note';
 
 export interface RetryPolicy {
   /** Total attempts including the first one; 1 means no retry. */
