@@ -60,6 +60,8 @@ export interface Logger {
 export interface NodeContext {
   readonly flowId: string;
   readonly nodeId: string;
+  /** The node's name in the flow document (its id when it has none). */
+  readonly nodeName: string;
   readonly log: Logger;
   /** A directory private to this node in the data directory (created on demand). */
   readonly dataDir: string;
