@@ -1,6 +1,6 @@
 import vm from 'node:vm';
 import type { ConfigProblem } from '../../server/core/types.js';
-import { CODE_FILENAME } from './user-code.js';
+import { CODE_FILENAME, toScript } from './user-code.js';
 
 /**
  * Node-RED's function node on top of the sandbox: the user writes a Node-RED function body (`msg` in
@@ -136,7 +136,7 @@ export function checkNodeRedCode(body: string, initialize: string): ConfigProble
     return [{ path: '/code', message: '`await` is not supported: the sandbox runs code synchronously so that the time limit covers it' }];
   }
   try {
-    new vm.Script(nodeRedSource(body, initialize), { filename: CODE_FILENAME });
+    new vm.Script(toScript(nodeRedSource(body, initialize))!, { filename: CODE_FILENAME });
     return [];
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
