@@ -16,6 +16,8 @@ export interface ImportOptions {
   flowId?: string;
   /** The label of nodes that are on no tab (exports of a few nodes), e.g. the file's name. */
   name?: string;
+  /** Flow ids already in use (the server's flows): the import picks others rather than overwrite them. */
+  takenIds?: Iterable<string>;
 }
 
 export interface ImportResult {
@@ -41,7 +43,7 @@ export function translateNodeRed(body: unknown, options: ImportOptions = {}): Im
   const report: ImportReport = { flows: [], nodes: [], secrets: [], problems: [], counts: { translated: 0, approximated: 0, needsHand: 0 } };
   const secrets = new Map<string, SecretNeeded>();
   const tabs = chooseTabs(parts, options);
-  const usedIds = new Set<string>();
+  const usedIds = new Set<string>(options.takenIds ?? []);
   const flows = tabs.map((tab) => {
     const flowId = uniqueId(options.flowId && tabs.length === 1 ? options.flowId : slug(str(tab.label) || options.name || 'node-red-import', 'node-red-import'), usedIds);
     return translateTab(tab, flowId, parts, report, secrets);
