@@ -19,7 +19,8 @@ export default defineNode({
   outputs: { out: 'the failed records, each with error { message, source: { id, type, name } }' },
   config,
   docs: `Turns what nodes' \`error\` ports send into the failed records themselves, each with an \`error\` field
-(Node-RED's catch node): \`{ ...record, "error": { "message": "…", "source": { "id", "type", "name" } } }\`.
+(Node-RED's catch node): \`{ ...record, "error": { "message": "…", "source": { "id", "type", "name", "count": 1 } } }\`
+(an \`error\` field the record had already is kept as \`_error\`).
 
 Wire the \`error\` ports of the nodes to watch into it, then handle the records like any others (alert, store,
 retry by hand). Every node with an input has an \`error\` port: records it failed on after its last retry, or
@@ -36,7 +37,10 @@ Example: a Node-RED import wires the error ports of every node a catch node cove
           const id = typeof failed.node === 'string' ? failed.node : '';
           const known = cfg.sources[id];
           const message = typeof failed.error === 'string' ? failed.error : typeof failed.reason === 'string' ? failed.reason : 'failed';
-          return { ...(inner ?? failed), error: { message, source: { id, type: known?.type ?? '', name: known?.name ?? '' } } };
+          const base = inner ?? failed;
+          // As Node-RED: an `error` the record already had is kept as `_error`; `count` is 1 (Sluice has no error loops).
+          const kept = base.error !== undefined && inner ? { _error: base.error } : {};
+          return { ...base, ...kept, error: { message, source: { id, type: known?.type ?? '', name: known?.name ?? '', count: 1 } } };
         });
         return { out };
       },

@@ -111,6 +111,8 @@ function __nrRun(records, ctx) {
     try {
       emit(__nrBody(msg, nodeFor(msg), context, flow, global, env, RED));
     } catch (e) {
+      // As Node-RED: the message that failed carries the thrown value as msg.error (its JSON form).
+      if (e !== null && typeof e === 'object') { try { msg.error = JSON.parse(JSON.stringify(e)); } catch (x) { msg.error = {}; } }
       errors.push({ record: copy(msg), error: describe(e), node: ctx.nodeId, attempts: 1 });
     }
   }

@@ -12,14 +12,14 @@ const ImportQuery = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 256, description: 'Node-RED exports: the label for nodes on no tab (e.g. the file name).' })),
 }, { additionalProperties: false });
 
-const Report = Type.Unsafe<unknown>({ type: 'object', description: 'Per Node-RED node: translated, approximated or needs a hand, with notes; secrets to set; problems (see server/node-red/report.ts).' });
+const Report = Type.Unsafe<unknown>({ type: 'object', additionalProperties: true, description: 'Per Node-RED node: translated, approximated or needs a hand, with notes; secrets to set; problems (see server/node-red/report.ts).' });
 const Imported = Type.Object({
   flowId: Type.String({ description: 'The first (or only) flow made.' }),
   revision: Type.Integer(),
   flows: Type.Optional(Type.Array(RevisionRef, { description: 'Node-RED exports: every flow made, one per tab.' })),
   report: Type.Optional(Report),
 });
-const Preview = Type.Object({ flows: Type.Array(Type.Unsafe<unknown>({ type: 'object' })), report: Report });
+const Preview = Type.Object({ flows: Type.Array(Type.Unsafe<unknown>({ type: 'object', additionalProperties: true })), report: Report });
 
 /** Import stores documents as new draft revisions; it never deploys. */
 export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
