@@ -5,6 +5,7 @@ import { ftpThroughput } from './ftp.js';
 import { functionThroughput } from './function.js';
 import { h2hBench, type Figures } from './h2h.js';
 import { mqttLimit, mqttThroughput } from './mqtt.js';
+import { nodeRedImportBench } from './nodered-import.js';
 import { postgresThroughput } from './postgres.js';
 import { questdbThroughput } from './questdb.js';
 import { regionLookups } from './region.js';
@@ -28,6 +29,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | Figu
   { name: 'questdb.rows_per_s', unit: 'rows/s', run: () => questdbThroughput(2_000_000, 50_000) },
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
   { name: 'editor.open_500_nodes_ms', unit: 'ms', run: editorOpen500 },
+  { name: 'nodered_import', unit: '', run: nodeRedImportBench },
   { name: 'h2h', unit: '', run: h2hBench },
 ];
 
