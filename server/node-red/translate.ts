@@ -29,6 +29,7 @@ export interface ImportResult {
 const MAX_NODES = 2000;
 const MAX_WIRES = 10_000;
 const JUNCTIONS = new Set(['junction', 'link in']);
+const SCALE = { x: 1.5, y: 2.2 };
 
 interface Wire { from: string; port: string; to: string }
 
@@ -117,9 +118,12 @@ function translateTab(tab: NrNode, flowId: string, parts: ExportParts, report: I
     sid.set(n.id, id);
     const x = Number(n.x ?? 0);
     const y = Number(n.y ?? 0);
+    // Sluice nodes are larger than Node-RED's (about 170 × 80 against 120 × 30) and placed by their corner,
+    // not their centre: the layout is spread so that neighbours do not overlap.
+    if (isNote && typeof config.width === 'number') Object.assign(config, { width: Math.round(config.width * SCALE.x), height: Math.round(Number(config.height) * SCALE.y) });
     sluice.push({
       id, type, ...(n.name ? { name: str(n.name).slice(0, 256) } : {}), config,
-      position: isNote ? { x, y } : { x: Math.max(0, Math.round(x - 60)), y: Math.max(0, Math.round(y - 15)) },
+      position: isNote ? { x: Math.round(x * SCALE.x), y: Math.round(y * SCALE.y) } : { x: Math.max(0, Math.round(x * SCALE.x - 85)), y: Math.max(0, Math.round(y * SCALE.y - 40)) },
     });
     return id;
   };

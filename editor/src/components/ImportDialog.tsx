@@ -2,7 +2,6 @@ import { useState, type DragEvent } from 'react';
 import { api } from '../api';
 import { replaceFlow } from '../collab/edits';
 import { flowHref } from '../hooks/useFlowSelection';
-import { reloadFlows } from '../hooks/useServerData';
 import { editableSession, useEditorStore } from '../store';
 import type { FlowDocument, NodeRedImportReport } from '../types';
 import { ImportReport } from './ImportReport';
@@ -58,7 +57,8 @@ export function ImportDialog() {
     const store = useEditorStore.getState();
     try {
       const saved = await api.importFlow(doc);
-      reloadFlows();
+      // The new flow must be in the list before the hash names it, or the selection falls back to the first tab.
+      store.setFlows(await api.flows());
       const more = (saved.flows?.length ?? 1) > 1 ? ` and ${saved.flows!.length - 1} more` : '';
       store.setNotice(`Imported as flow ${saved.flowId}${more} (draft revision ${saved.revision})`);
       window.location.hash = flowHref(saved.flowId);
