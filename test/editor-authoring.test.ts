@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { packageRoot } from '../server/cli/package-root.js';
 import type { RuntimeManager } from '../server/runtime/manager.js';
 import type { TestContext } from './helpers/api-app.js';
-import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor } from './helpers/editor-page.js';
+import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor, wireByMenu } from './helpers/editor-page.js';
 import { waitFor } from './helpers/wait.js';
 
 /** A real server with the built editor and one empty flow, and a browser. */
@@ -21,17 +21,7 @@ const openPage = async (browser: Browser, url: string) => openEditorPage(await b
 
 const nodeIds = async (page: Page) => (await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).sort();
 
-/**
- * Wires `from`'s `out` port to `to` through the properties panel's Connect menu, the keyboard path.
- * Wires drawn with the pointer are the subject of editor-canvas.test.ts.
- */
-async function wire(page: Page, from: string, to: string): Promise<void> {
-  await node(page, from).click();
-  const props = page.getByTestId('properties');
-  await props.getByLabel('Output port').selectOption('out');
-  await props.getByLabel('Target input').selectOption({ value: `${to}\u0000in` });
-  await props.getByRole('button', { name: 'Connect' }).click();
-}
+const wire = wireByMenu;
 
 test('drag simulate → validate → debug from the palette, wire, configure, deploy, see records in the debug sidebar', async (t) => {
   const { url, runtime, browser } = await setup(t);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { packageRoot } from '../server/cli/package-root.js';
-import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor } from './helpers/editor-page.js';
+import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor, wireByMenu } from './helpers/editor-page.js';
 import { waitFor } from './helpers/wait.js';
 
 /** A greenhouse flow as Node-RED exports it: a contrib node in the middle, a comment and a group around two nodes. */
@@ -25,13 +25,7 @@ async function shot(page: Page, name: string, t: { diagnostic(m: string): void }
   t.diagnostic(`screenshot: ${path}`);
 }
 
-async function wire(page: Page, from: string, to: string): Promise<void> {
-  await node(page, from).click();
-  const props = page.getByTestId('properties');
-  await props.getByLabel('Output port').selectOption('out');
-  await props.getByLabel('Target input').selectOption({ value: `${to}\u0000in` });
-  await props.getByRole('button', { name: 'Connect' }).click();
-}
+const wire = wireByMenu;
 
 test('import a Node-RED export in the editor: read the report, replace the placeholder, deploy', async (t) => {
   const { base, runtime, browser } = await serveEditor(t);
