@@ -83,6 +83,7 @@ function uniqueId(base: string, used: Set<string>): string {
 
 function translateTab(tab: NrNode, flowId: string, parts: ExportParts, report: ImportReport, secrets: Map<string, SecretNeeded>): FlowDocument {
   const problems = report.problems;
+  if (tab.disabled === true) problems.push({ nodeId: tab.id, message: `the tab "${str(tab.label)}" is disabled in Node-RED; it is imported as a draft all the same (deploy it only when you mean it to run)` });
   const nodes = expandSubflows(parts.byTab.get(tab.id) ?? [], parts, problems);
   const onTab = new Map(nodes.map((n) => [n.id, n]));
   // Wires to a subflow instance go to its input junction.

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
  * a free loopback port, the editor and admin API off. Says `ready` with its URL once every MQTT broker
  * connection is up (argv[3] = "wait"), then fires inject nodes when the parent asks.
  */
+// `node --test dist/test/` also loads this file: only a parent's fork has a channel to talk over.
+if (!process.send) process.exit(0);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const require = createRequire(join(ROOT, 'bench/nodered/package.json'));
 const RED = require('node-red') as {
