@@ -179,3 +179,15 @@ test('sluice import-node-red writes one document per tab and the report; sluice 
   assert.match(v.stdout, /this is a Node-RED export \(59 nodes on 2 tabs\), not a Sluice flow document; translate it with\n {2}sluice import-node-red .*flows\.json --out DIR/);
   assert.ok(Object.keys(TABLE).includes('mqtt in'));
 });
+
+test('the tab chosen (by id or label) is imported alone; an unknown tab is refused with the list of tabs', async (t) => {
+  const { app } = await openApp(t);
+  const two = largeExport(60, 2);
+  const one = (await app.inject({ method: 'POST', url: '/api/import?tab=Line%202', payload: two })).json() as { flows: { flowId: string }[] };
+  assert.deepEqual(one.flows.map((f) => f.flowId), ['line-2']);
+  const byId = (await app.inject({ method: 'POST', url: '/api/import?tab=big-tab-0&flowId=first-line', payload: two })).json() as { flowId: string };
+  assert.equal(byId.flowId, 'first-line');
+  const unknown = await app.inject({ method: 'POST', url: '/api/import?tab=Line%209', payload: two });
+  assert.equal(unknown.statusCode, 422);
+  assert.equal((unknown.json() as { message: string }).message, 'no tab "Line 9" in the export; its tabs: "Line 1" (big-tab-0), "Line 2" (big-tab-1)');
+});

@@ -17,6 +17,8 @@ export function ImportDialog() {
   const [text, setText] = useState('');
   const [answer, setAnswer] = useState<{ ok: boolean; text: string } | null>(null);
   const [preview, setPreview] = useState<{ doc: unknown; report: NodeRedImportReport } | null>(null);
+  /** Several tabs: all of them (one flow each), or the one chosen. */
+  const [tab, setTab] = useState('');
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -53,10 +55,10 @@ export function ImportDialog() {
     await save(doc);
   };
 
-  const save = async (doc: unknown) => {
+  const save = async (doc: unknown, onlyTab?: string) => {
     const store = useEditorStore.getState();
     try {
-      const saved = await api.importFlow(doc);
+      const saved = await api.importFlow(doc, onlyTab);
       // The new flow must be in the list before the hash names it, or the selection falls back to the first tab.
       store.setFlows(await api.flows());
       const more = (saved.flows?.length ?? 1) > 1 ? ` and ${saved.flows!.length - 1} more` : '';
@@ -69,14 +71,23 @@ export function ImportDialog() {
   };
 
   if (preview) {
-    const n = preview.report.flows.length;
+    const tabs = preview.report.flows;
+    const n = tab ? 1 : tabs.length;
     return (
       <Modal title="Import a Node-RED export" testId="import-dialog">
         <ImportReport report={preview.report} />
+        {tabs.length > 1 ? (
+          <label className="sl-import-tab">Import{' '}
+            <select aria-label="Tabs to import" value={tab} onChange={(e) => setTab(e.target.value)}>
+              <option value="">every tab, one flow each</option>
+              {tabs.map((t) => <option key={t.tab} value={t.tab}>only “{t.label || t.tab}”</option>)}
+            </select>
+          </label>
+        ) : null}
         {answer ? <p className="sl-field-error" role="alert" data-testid="import-answer">{answer.text}</p> : null}
         <footer className="sl-modal-foot">
           <button type="button" onClick={() => setPreview(null)}>Back</button>
-          <button type="button" className="sl-primary" onClick={() => void save(preview.doc)}>{n === 1 ? 'Import as a draft' : `Import ${n} drafts`}</button>
+          <button type="button" className="sl-primary" onClick={() => void save(preview.doc, tab || undefined)}>{n === 1 ? 'Import as a draft' : `Import ${n} drafts`}</button>
         </footer>
       </Modal>
     );
