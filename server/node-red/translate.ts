@@ -98,6 +98,8 @@ function translateTab(tab: NrNode, flowId: string, parts: ExportParts, report: I
   const inputs = new Set<string>();
   const junctions = new Set<string>();
   const catches: NrNode[] = [];
+  /** link out → the link in nodes it reaches (Node-RED keeps them in `links`, not in `wires`). */
+  const linked = new Map<string, string[]>();
   const entries = new Map<string, NodeReport>();
   const tickNeeds: number[] = [];
   const secretFor = (nodeId: string) => (name: string, what: string) => {
@@ -155,7 +157,7 @@ function translateTab(tab: NrNode, flowId: string, parts: ExportParts, report: I
       if (str(n.mode) === 'return') { placeholder(n, 'a link out in "return" mode answers a link call, which wires cannot express'); continue; }
       if (away.length > 0) { placeholder(n, `it links to ${away.map((l) => `"${l}"`).join(', ')} on another tab, which becomes another Sluice flow: wire the flows through MQTT, or put both in one tab`); continue; }
       junctions.add(n.id);
-      n.wires = [links];
+      linked.set(n.id, links);
       entry(n, { status: 'translated', becomes: 'wires', sluiceIds: [], notes: [] });
       continue;
     }
@@ -178,13 +180,13 @@ function translateTab(tab: NrNode, flowId: string, parts: ExportParts, report: I
     if (need) tickNeeds.push(need);
     const mapped = t.ports;
     ports.set(n.id, (i) => mapped?.[i] ?? portName(i));
-    if (!isNote && t.type !== 'inject' && t.type !== 'mqtt-in' && t.type !== 'http-in') inputs.add(n.id);
+    if (!isNote && !t.source) inputs.add(n.id);
     entry(n, { status: t.status, becomes: t.type, sluiceIds: [id], notes: t.notes });
   }
 
   // Node-RED wires, through junctions and links, as edges between real nodes.
   const edges: Edge[] = [];
-  for (const n of nodes) (n.wires ?? []).forEach((targets, port) => { for (const t of targets) edges.push({ from: n.id, port, to: target(t) }); });
+  for (const n of nodes) (linked.has(n.id) ? [linked.get(n.id)!] : n.wires ?? []).forEach((targets, port) => { for (const t of targets) edges.push({ from: n.id, port, to: target(t) }); });
   const wires: Wire[] = [];
   for (const e of dissolveJunctions(edges, (id) => junctions.has(id))) {
     const from = sid.get(e.from);

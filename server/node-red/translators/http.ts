@@ -1,5 +1,5 @@
 import { str, type NrNode } from '../model.js';
-import { done, needsHand, type Translation } from './types.js';
+import { done, needsHand, source, type Translation } from './types.js';
 
 /** http in: the same path under /ingest/, answered by the flow's http response, without authentication as in Node-RED. */
 export function httpIn(n: NrNode): Translation {
@@ -9,7 +9,7 @@ export function httpIn(n: NrNode): Translation {
   if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) return needsHand(`method ${method} is not supported`);
   const notes = [`served at /ingest/${url} (not /${url}), without authentication as in Node-RED: set a token to require one`];
   if (n.upload === true) notes.push('file uploads (multipart) are not parsed');
-  return done('http-in', { path: url, methods: [method], reply: 'flow', public: true }, notes);
+  return source('http-in', { path: url, methods: [method], reply: 'flow', public: true }, notes);
 }
 
 /** http response: status and headers as configured, the payload as the body. */

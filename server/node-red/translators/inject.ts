@@ -1,6 +1,6 @@
 import { bool, num, str, type NrNode } from '../model.js';
 import { convertValue } from './typed-input.js';
-import { done, needsHand, type Translation } from './types.js';
+import { needsHand, source, type Translation } from './types.js';
 
 /** inject: its properties become the record's fields; once, repeat and crontab become the schedule. */
 export function inject(n: NrNode): Translation {
@@ -21,7 +21,7 @@ export function inject(n: NrNode): Translation {
   const repeat = str(n.repeat);
   const crontab = str(n.crontab).trim();
   if (crontab !== '' && crontab.split(/\s+/).length !== 5) return needsHand(`the schedule "${crontab}" is not a five-field cron expression`);
-  return done('inject', {
+  return source('inject', {
     fields, once: bool(n.once), onceDelayMs: Math.round(num(n.onceDelay, 0.1) * 1000),
     repeatMs: crontab === '' && repeat !== '' ? Math.round(num(repeat, 0) * 1000) : 0, cron: crontab,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',

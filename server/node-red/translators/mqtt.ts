@@ -1,5 +1,5 @@
 import { bool, num, slug, str, type NrNode } from '../model.js';
-import { done, needsHand, type TranslateContext, type Translation } from './types.js';
+import { done, needsHand, source, type TranslateContext, type Translation } from './types.js';
 
 /**
  * The connection settings of an mqtt-broker config node. Credentials become secret references named after
@@ -39,7 +39,7 @@ export function mqttIn(n: NrNode, ctx: TranslateContext): Translation {
   const datatype = str(n.datatype, 'auto-detect');
   if (datatype === 'buffer') notes.push('a Buffer payload becomes its base64 text');
   if (/[{}]/.test(topic)) notes.push('braces in the topic name a field in Sluice topics');
-  return done('mqtt-in', { ...conn, topics: [topic], qos: Math.min(2, Math.max(0, Math.floor(num(n.qos, 2)))), format: 'message', messagePayload: PAYLOADS[datatype] ?? 'auto-detect' }, notes);
+  return source('mqtt-in', { ...conn, topics: [topic], qos: Math.min(2, Math.max(0, Math.floor(num(n.qos, 2)))), format: 'message', messagePayload: PAYLOADS[datatype] ?? 'auto-detect' }, notes);
 }
 
 /** mqtt out: the payload of each record to its topic (the node's, or the record's `topic`). */

@@ -18,6 +18,8 @@ export type Translation =
     notes: string[];
     /** Sluice port of each Node-RED output, by index (default `out`, `out2`, …). */
     ports?: string[];
+    /** A source: it takes no input (wires into it are reported, not kept). */
+    source?: boolean;
   }
   | { status: 'needs-hand'; reason: string };
 
@@ -25,6 +27,11 @@ export type Translator = (node: NrNode, ctx: TranslateContext) => Translation;
 
 export function needsHand(reason: string): Translation {
   return { status: 'needs-hand', reason };
+}
+
+/** A source's translation: like `done`, and wires into it are refused. */
+export function source(type: string, config: { [key: string]: unknown }, notes: string[]): Translation {
+  return { ...done(type, config, notes), source: true } as Translation;
 }
 
 /** `translated` when nothing needed saying, else `approximated` with what differs. */
