@@ -6,7 +6,7 @@ const TRANSFORM = 'export function process(records) {\n  return records.map((r) 
 
 /** Records per second through one function node's sandbox (copy in, transform, copy out), batches of `batchSize`. */
 export async function functionThroughput(records: number, batchSize: number): Promise<number> {
-  const node = await fn.create({ code: TRANSFORM, outputs: [], memoryMb: 64, timeoutMs: 1000 }, nodeContext({ flowId: 'bench', nodeId: 'fn' }));
+  const node = await fn.create({ code: TRANSFORM, outputs: [], dialect: 'sluice', initialize: '', memoryMb: 64, timeoutMs: 1000 }, nodeContext({ flowId: 'bench', nodeId: 'fn' }));
   const batches = Array.from({ length: Math.ceil(records / batchSize) }, (_, b) => batch(b * batchSize, batchSize));
   try {
     for (const b of batches.slice(0, 10)) await node.process!(b, { offset: 0, ts: Date.now() });

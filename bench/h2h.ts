@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import type { ChildArgs } from './h2h/child-link.js';
 import { ownBroker } from './h2h/own-broker.js';
 import { SystemChild, procMb, type System } from './h2h/system-child.js';
 import type { Broker } from './mqtt.js';
+import { installNodeRed } from '../test/helpers/node-red.js';
 
 /**
  * `npm run bench -- h2h`: Sluice against Node-RED 4.1 (and a bare mqtt.js subscriber, the limit) on the same
@@ -15,7 +16,6 @@ import type { Broker } from './mqtt.js';
  */
 export type Figures = { [name: string]: { value: number; unit: string } };
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PUBLISHER = fileURLToPath(new URL('./mqtt-publisher.js', import.meta.url));
 const PER_MESSAGE = 10;
 const READINGS = 1_000_000;
@@ -31,14 +31,6 @@ const INPROC = { sluice: 2_000_000, sandboxed: 300_000, nodered: 100_000 };
 
 const say = (line: string) => process.stderr.write(`h2h: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Node-RED lives in bench/nodered with its own package.json and lock file, installed on first use. */
-function ensureNodeRed(): void {
-  if (existsSync(join(ROOT, 'bench/nodered/node_modules/node-red/package.json'))) return;
-  say('installing Node-RED into bench/nodered (first use)');
-  const r = spawnSync('npm', ['ci', '--prefix', join(ROOT, 'bench/nodered'), '--no-audit', '--no-fund'], { stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) throw new Error(`npm ci --prefix bench/nodered failed with ${r.status ?? r.signal}`);
-}
 
 function args(system: System, b: Broker, dir: string, over: Partial<ChildArgs>): ChildArgs {
   return {
@@ -174,7 +166,7 @@ const SYSTEMS = (process.env.SLUICE_H2H_SYSTEMS?.split(',').map((p) => p.trim())
 const show = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? round(x, 1) : x));
 
 export async function h2hBench(): Promise<Figures> {
-  ensureNodeRed();
+  installNodeRed(say);
   const figures: Figures = {};
   // All MQTT runs use a Mosquitto of the bench's own, configured for "nothing lost" (see ownBroker): with the
   // default max_queued_messages (1000) of 127.0.0.1:1883, a flat-out publisher makes the broker drop readings

@@ -6,6 +6,7 @@ import { ftpThroughput } from './ftp.js';
 import { functionThroughput } from './function.js';
 import { h2hBench, type Figures } from './h2h.js';
 import { mqttLimit, mqttThroughput } from './mqtt.js';
+import { nodeRedImportBench } from './nodered-import.js';
 import { postgresThroughput } from './postgres.js';
 import { questdbThroughput } from './questdb.js';
 import { regionLookups } from './region.js';
@@ -32,6 +33,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | Figu
   { name: 'dashboard.points_per_s', unit: 'points/s', run: () => chartPointsPerSecond(3_000_000) },
   // Prints dashboard.open_518k_points_ms and dashboard.live_long_tasks.
   { name: 'dashboard.page', unit: '', run: () => dashboardPage(30) },
+  { name: 'nodered_import', unit: '', run: nodeRedImportBench },
   { name: 'h2h', unit: '', run: h2hBench },
 ];
 

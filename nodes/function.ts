@@ -4,6 +4,7 @@ import { defineNode } from '../server/core/define-node.js';
 import type { ConfigProblem, Outputs } from '../server/core/types.js';
 import { readEnvelope, toOutputs } from './function/envelope.js';
 import { SandboxHost } from './function/sandbox-host.js';
+import { checkNodeRedCode, nodeRedSource } from './function/node-red-compat.js';
 import { checkCode, MISSING_PROCESS, toScript } from './function/user-code.js';
 
 const DEFAULT_CODE = `export function process(records, ctx) {
@@ -19,12 +20,17 @@ const config = Type.Object({
   outputs: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }), {
     default: [], uniqueItems: true, description: 'Extra output ports the code may return records on, besides `out`, e.g. ["hot", "cold"].',
   }),
+  dialect: Type.Union([Type.Literal('sluice'), Type.Literal('node-red')], {
+    title: 'Code style', default: 'sluice',
+    description: '`sluice`: `export function process(records, ctx)` per batch; `node-red`: the body of a Node-RED function, run once per record with `msg`, `node`, `context`, `flow`, `global` (see the docs).',
+  }),
+  initialize: Type.String({ title: 'On start (node-red)', default: '', maxLength: 1_000_000, description: 'node-red: code run once before the first record after each start, with `node`, `context`, `flow`, `global`.' }),
   memoryMb: Type.Integer({ default: 64, minimum: 8, maximum: 4096, description: 'Heap limit of the sandbox in MB.' }),
   timeoutMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'Wall-time limit of one call of `process` in ms.' }),
 }, { additionalProperties: false });
 
-function checkConfig(cfg: { code: string; outputs: string[] }): ConfigProblem[] {
-  const problems = checkCode(cfg.code);
+function checkConfig(cfg: { code: string; outputs: string[]; dialect: string; initialize: string }): ConfigProblem[] {
+  const problems = cfg.dialect === 'node-red' ? checkNodeRedCode(cfg.code, cfg.initialize) : checkCode(cfg.code);
   cfg.outputs.forEach((port, i) => {
     if (port === ERROR_PORT) problems.push({ path: `/outputs/${i}`, message: `"${ERROR_PORT}" is the port of failed batches; choose another name` });
   });
@@ -74,14 +80,29 @@ throws, or returns something invalid sends the whole batch to \`error\` with the
 column in your code for exceptions); the sandbox is rebuilt and the next batch runs normally. Top-level code
 runs once when the node starts and again after a rebuild, so keep it free of side effects that matter.
 
+**Node-RED code** (\`"dialect": "node-red"\`, what an import of a Node-RED function node gives): \`code\` is the
+body of a Node-RED function, run once per record in order with \`msg\` (the record, plus \`_msgid\`):
+\`return msg\` sends it on \`out\`; \`return [a, b]\` sends \`a\` on \`out\` and \`b\` on \`out2\` (declare \`"outputs":
+["out2"]\`), \`[[a1, a2], b]\` several per output, \`null\` nothing; \`node.send(msgs)\` sends at once (before
+what is returned). \`node.warn\`/\`log\`/\`error\` write to the debug sidebar; \`node.error(text, msg)\` and an
+exception send that record to \`error\` with the message (as Node-RED's catch nodes see it), and the rest of
+the batch goes on. \`node.status({ text })\` sets the node's status. \`context\`, \`flow\` and \`global\` \`get\`/
+\`set\`/\`keys\` (callbacks allowed) keep JSON values in the node's checkpointed state: they survive restarts, but
+\`flow\` and \`global\` are this node's own, not shared with other nodes. \`env.get\` knows \`NR_NODE_ID\`,
+\`NR_NODE_NAME\` and \`NR_FLOW_ID\` only. \`initialize\` runs before the first record after each start. Not
+available: timers (\`setTimeout\`), Promises and \`await\`, \`require\` and external modules, Buffers.
+
 **Deploy** refuses code that does not parse (with line and column) or has no \`export function process\`,
 and any \`\${secret:…}\` or \`\${env:…}\` reference in the config: the sandbox process starts with an empty
 environment and sees only this node's code, so no secret can reach it.`,
 
   async create(cfg, ctx) {
-    const script = toScript(cfg.code);
+    const nodeRed = cfg.dialect === 'node-red';
+    const script = toScript(nodeRed ? nodeRedSource(cfg.code, cfg.initialize) : cfg.code);
     if (script === undefined) throw new Error(MISSING_PROCESS);
-    const ports = new Set(['out', ...cfg.outputs]);
+    // Node-RED code fails one message at a time (a throw, node.error(text, msg)): those records leave by `error`.
+    const ports = new Set(['out', ...cfg.outputs, ...(nodeRed ? [ERROR_PORT] : [])]);
+    const nodeRedInfo = nodeRed ? { nodeRed: { name: ctx.nodeName === ctx.nodeId ? '' : ctx.nodeName, outputs: 1 + cfg.outputs.length } } : {};
     const host = new SandboxHost({ script, memoryMb: cfg.memoryMb, timeoutMs: cfg.timeoutMs });
     await host.start();
     let state: unknown = {};
@@ -90,12 +111,15 @@ environment and sees only this node's code, so no secret can reach it.`,
       async process(batch, meta): Promise<Outputs> {
         const reply = await host.run({
           records: JSON.stringify(batch),
-          meta: JSON.stringify({ flowId: ctx.flowId, nodeId: ctx.nodeId, offset: meta.offset, ts: meta.ts }),
+          meta: JSON.stringify({ flowId: ctx.flowId, nodeId: ctx.nodeId, offset: meta.offset, ts: meta.ts, ...nodeRedInfo }),
           state: JSON.stringify(state),
         });
         if ('failure' in reply) throw new Error(reply.failure);
         const answer = readEnvelope(reply.envelope);
-        for (const line of answer.logs) ctx.debug({ console: line.level, text: line.text });
+        for (const line of answer.logs) {
+          if (nodeRed && line.level === 'info' && line.text.startsWith('status: ')) ctx.status({ state: 'running', text: line.text.slice(8) });
+          else ctx.debug({ console: line.level, text: line.text });
+        }
         if (answer.dropped > 0) ctx.debug({ console: 'warn', text: `${answer.dropped} more console lines of this batch were not shown` });
         if (!answer.ok) throw new Error(answer.error);
         const outputs = toOutputs(answer.result, ports);

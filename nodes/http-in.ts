@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { defineNode } from '../server/core/define-node.js';
@@ -8,10 +8,15 @@ import type { DataRecord } from '../server/core/types.js';
 import { CsvConfig, MaxRecordBytes, TimestampConfig, parseOptions } from './lib/record-format.js';
 import { parseStream, type RecordFormat, type RowIssue } from './lib/records/index.js';
 import { isJournalFull } from './lib/source-appender.js';
+import { bodyPayload, requestFields } from './http/request-message.js';
 
 const config = Type.Object({
-  path: Type.String({ default: '', pattern: '^[A-Za-z0-9._~/-]*$', description: 'Served at `/ingest/<path>`; empty = `<flow id>/<node id>`. Unique per server.' }),
-  token: Type.String({ minLength: 16, description: 'Bearer token senders must present: use a secret reference, e.g. `${secret:vendor_webhook}`.' }),
+  path: Type.String({ title: 'Path', default: '', pattern: '^[A-Za-z0-9._~/:-]*$', description: 'Served at `/ingest/<path>`; empty = `<flow id>/<node id>`. Unique per server. A segment `:name` matches any one segment (the flow sees it in `req.params.name`).' }),
+  token: Type.Optional(Type.String({ title: 'Bearer token', minLength: 16, description: 'Bearer token senders must present: use a secret reference, e.g. `${secret:vendor_webhook}`.' })),
+  public: Type.Boolean({ title: 'No authentication', default: false, description: 'Serve the path without a token, as Node-RED serves its HTTP in nodes: anyone who reaches the server may call it.' }),
+  methods: Type.Array(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m))), { title: 'Methods', default: ['POST', 'PUT'], minItems: 1, uniqueItems: true, description: 'Methods answered; others get 405.' }),
+  reply: Type.Union([Type.Literal('accepted'), Type.Literal('flow')], { title: 'Answer', default: 'accepted', description: '`accepted`: 202 once the records are journaled; `flow`: the request becomes one record `{ payload, req, res }` and an `http-response` node of the flow answers it.' }),
+  replyTimeoutMs: Type.Integer({ title: 'Reply timeout (ms)', default: 30_000, minimum: 100, maximum: 600_000, description: '`flow`: answer 504 when no http-response node answered within this time.' }),
   maxBodyBytes: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1, maximum: 1024 ** 3, description: 'Largest body, after gzip decoding; a bigger one is answered 413.' }),
   csv: CsvConfig,
   timestamp: Type.Optional(TimestampConfig),
@@ -69,30 +74,96 @@ export default defineNode({
 
 A body is all or nothing: its records are one journal entry.
 
+**Answered by the flow** (\`reply: "flow"\`, Node-RED's HTTP in → … → HTTP response): each request, of the
+\`methods\` served (GET too), becomes one record \`{ payload, req: { method, url, path, query, params, headers,
+cookies }, res: { reply } }\` (\`payload\`: the query for GET, else the body: JSON parsed, a form as an object,
+text as text). It is journaled first; an \`http-response\` node further on answers it; without an answer
+within \`replyTimeoutMs\` the sender gets 504. A request journaled just before a crash is processed after the
+restart, but its sender has gone: nothing answers it (send it again; at least once). \`public: true\` serves the
+path without a token, as Node-RED does.
+
 Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/x-ndjson" --data-binary @readings.ndjson http://127.0.0.1:8840/ingest/site-a\``,
+
+  check: (cfg) => (cfg.token === undefined && !cfg.public
+    ? [{ path: '/token', message: 'set a token (a secret reference, e.g. "${secret:vendor_webhook}") or "public": true to serve the path without one' }]
+    : []),
 
   create(cfg, ctx) {
     const path = cfg.path || `${ctx.flowId}/${ctx.nodeId}`;
-    const token = digest(cfg.token);
+    const token = cfg.token === undefined ? undefined : digest(cfg.token);
+    const methods = new Set(cfg.methods);
     let release: (() => void) | undefined;
     let accepted = 0;
+    let requests = 0;
 
-    async function handle(req: IngressRequest): Promise<IngressResponse> {
+    function refused(req: IngressRequest): IngressResponse | undefined {
+      if (!methods.has(req.method)) {
+        return { status: 405, headers: { allow: cfg.methods.join(', ') }, body: { error: 'method-not-allowed', message: `${req.method} is not served here; allowed: ${cfg.methods.join(', ')}` } };
+      }
+      if (!token) return undefined;
       const auth = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization'));
       if (!auth || !timingSafeEqual(digest(auth[1]!.trim()), token)) {
         return { status: 401, headers: { 'www-authenticate': 'Bearer' }, body: { error: 'unauthorized', message: 'a valid bearer token is required' } };
       }
+      return undefined;
+    }
+
+    async function handle(req: IngressRequest): Promise<IngressResponse> {
+      const refusal = refused(req);
+      if (refusal) return refusal;
+      return cfg.reply === 'flow' ? handleExchange(req) : handleRecords(req);
+    }
+
+    async function readBody(req: IngressRequest): Promise<AsyncIterable<Uint8Array> | IngressResponse> {
       const length = Number(header(req, 'content-length') || 0);
       if (length > cfg.maxBodyBytes) return tooLarge();
-      const mime = header(req, 'content-type').split(';')[0]!.trim().toLowerCase();
-      const format = FORMATS[mime];
-      if (!format) return { status: 415, body: { error: 'unsupported-media-type', message: `Content-Type must be one of ${Object.keys(FORMATS).join(', ')}` } };
       const encoding = header(req, 'content-encoding').toLowerCase();
       if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
         return { status: 415, body: { error: 'unsupported-encoding', message: 'Content-Encoding must be gzip or absent' } };
       }
       const raw = bounded(req.body, cfg.maxBodyBytes);
-      const body = encoding === 'gzip' ? bounded(Readable.from(raw).pipe(createGunzip()), cfg.maxBodyBytes) : raw;
+      return encoding === 'gzip' ? bounded(Readable.from(raw).pipe(createGunzip()), cfg.maxBodyBytes) : raw;
+    }
+
+    /** `reply: flow`: the request is one record; the answer is what an http-response node makes of it. */
+    async function handleExchange(req: IngressRequest): Promise<IngressResponse> {
+      const body = await readBody(req);
+      if ('status' in body) return body;
+      const chunks: Buffer[] = [];
+      let payload: unknown;
+      try {
+        for await (const c of body) chunks.push(Buffer.from(c));
+        payload = req.method === 'GET' ? { ...req.query } : bodyPayload(header(req, 'content-type'), Buffer.concat(chunks));
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return tooLarge();
+        return { status: 400, body: { error: 'unreadable', message: err instanceof Error ? err.message : String(err) } };
+      }
+      const id = `${ctx.flowId}/${ctx.nodeId}/${randomUUID()}`;
+      const answer = ctx.services.ingress.awaitReply(id, cfg.replyTimeoutMs);
+      try {
+        await ctx.append([{ payload, req: requestFields(req, path), res: { reply: id } } as DataRecord]);
+      } catch (err) {
+        ctx.services.ingress.reply(id, { status: 503 });
+        await answer;
+        if (isJournalFull(err)) return journalFull(err);
+        throw err;
+      }
+      requests++;
+      ctx.status({ state: 'running', text: `/ingest/${path} · ${requests} requests` });
+      return (await answer) ?? { status: 504, body: { error: 'no-reply', message: `the flow did not answer within ${cfg.replyTimeoutMs} ms (is an http-response node wired after this node?)` } };
+    }
+
+    function journalFull(err: unknown): IngressResponse {
+      ctx.status({ state: 'refused', text: (err as Error).message });
+      return { status: 503, headers: { 'retry-after': String(cfg.retryAfterS) }, body: { error: 'journal-full', message: 'the flow cannot take more data now: retry later' } };
+    }
+
+    async function handleRecords(req: IngressRequest): Promise<IngressResponse> {
+      const mime = header(req, 'content-type').split(';')[0]!.trim().toLowerCase();
+      const format = FORMATS[mime];
+      if (!format) return { status: 415, body: { error: 'unsupported-media-type', message: `Content-Type must be one of ${Object.keys(FORMATS).join(', ')}` } };
+      const body = await readBody(req);
+      if ('status' in body) return body;
       const records: DataRecord[] = [];
       const problems: RowIssue[] = [];
       try {
@@ -111,10 +182,7 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
       try {
         await ctx.append(records);
       } catch (err) {
-        if (isJournalFull(err)) {
-          ctx.status({ state: 'refused', text: (err as Error).message });
-          return { status: 503, headers: { 'retry-after': String(cfg.retryAfterS) }, body: { error: 'journal-full', message: 'the flow cannot take more data now: retry later' } };
-        }
+        if (isJournalFull(err)) return journalFull(err);
         throw err;
       }
       accepted += records.length;

@@ -12,7 +12,8 @@ const config = Type.Object({
   topics: Type.Array(Type.String({ minLength: 1 }), { default: ['sensors/{sensor}/data'], minItems: 1, description: 'Topic filters (`+`, `#`); a whole segment written `{name}` matches one level and puts it into the field `name`.' }),
   qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: 'Subscription QoS. 1 and 2 are acknowledged only after the journal commit.' }),
   clean: Type.Optional(Type.Boolean({ description: 'Clean session; default false (persistent session) for QoS 1 and 2, true for QoS 0.' })),
-  format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('text')], { default: 'json', description: 'json: an object or an array of objects; csv: lines of values in `csv.columns` order; text: the payload in `textField`.' }),
+  format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('text'), Type.Literal('message')], { default: 'json', description: 'json: an object or an array of objects; csv: lines of values in `csv.columns` order; text: the payload in `textField`; message: one record per message, `{ topic, payload, qos, retain }`, as Node-RED\'s MQTT in gives it.' }),
+  messagePayload: Type.Union([Type.Literal('auto-detect'), Type.Literal('text'), Type.Literal('json'), Type.Literal('base64')], { title: 'Message payload', default: 'auto-detect', description: 'format message: `auto-detect` parses JSON and keeps other text as text (Node-RED\'s default), `text`, `json` (other payloads go to `invalid`), or `base64`. Bytes that are not UTF-8 are kept as base64.' }),
   csv: Type.Object({
     columns: Type.Array(Type.String({ minLength: 1 }), { default: ['ts', 'sensor', 'value'], minItems: 1, description: 'Field names of the columns, in order.' }),
     separator: Type.String({ default: ',', minLength: 1, maxLength: 1, description: 'Column separator (no quoting: it must not occur inside values).' }),
@@ -41,15 +42,35 @@ function check(cfg: Config): ConfigProblem[] {
 
 /** What to journal for one message: its records by `out`, or the untouched payload by `invalid`. */
 function messageRecords(cfg: Config, ctx: NodeContext) {
+  if (cfg.format === 'message') return envelopeRecords(cfg, ctx);
   const parse = payloadParser({ format: cfg.format, columns: cfg.csv.columns, separator: cfg.csv.separator, textField: cfg.textField, maxBytes: cfg.maxPayloadBytes });
   const fieldsOf = topicFieldReader(cfg.topics.map(topicPattern));
-  return (topic: string, payload: Uint8Array): { records: DataRecord[]; port: 'out' | 'invalid' } => {
+  return (topic: string, payload: Uint8Array, _packet?: IPublishPacket): { records: DataRecord[]; port: 'out' | 'invalid' } => {
     const parsed = parse(payload);
     if ('reason' in parsed) {
       return { port: 'invalid', records: [{ reason: parsed.reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId }] };
     }
     const fields = fieldsOf(topic);
     return { port: 'out', records: fields ? parsed.records.map((r: Fields) => ({ ...r, ...fields })) : parsed.records };
+  };
+}
+
+/** format message: the whole MQTT message as one record, with the payload decoded as Node-RED's MQTT in does. */
+function envelopeRecords(cfg: Config, ctx: NodeContext) {
+  return (topic: string, payload: Uint8Array, packet?: IPublishPacket): { records: DataRecord[]; port: 'out' | 'invalid' } => {
+    const invalid = (reason: string) => ({ port: 'invalid' as const, records: [{ reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId }] });
+    if (payload.length > cfg.maxPayloadBytes) return invalid(`payload is ${payload.length} bytes, over maxPayloadBytes (${cfg.maxPayloadBytes})`);
+    const raw = rawPayload(payload);
+    let value: unknown = raw.payload;
+    if (raw.encoding === 'base64' || cfg.messagePayload === 'base64') value = Buffer.from(payload).toString('base64');
+    else if (cfg.messagePayload !== 'text') {
+      try {
+        value = JSON.parse(raw.payload);
+      } catch (err) {
+        if (cfg.messagePayload === 'json') return invalid(`not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    return { port: 'out', records: [{ topic, payload: value, qos: packet?.qos ?? 0, retain: packet?.retain ?? false }] };
   };
 }
 
@@ -74,7 +95,9 @@ records with \`sensor: "t-12"\` (topic fields overwrite payload fields of the sa
 
 **Formats.** \`json\`: one object = one record, an array of objects = one record each (an empty array
 journals nothing). \`csv\`: each line is one record, the values in \`csv.columns\` order; numbers become
-numbers, empty values are left out. \`text\`: \`{ [textField]: payload }\`.
+numbers, empty values are left out. \`text\`: \`{ [textField]: payload }\`. \`message\`: one record per
+message, \`{ topic, payload, qos, retain }\` as Node-RED's MQTT in makes it (\`messagePayload\`: \`auto-detect\`
+parses JSON payloads and keeps other text as text).
 
 **Invalid messages are kept.** A payload that is empty, larger than \`maxPayloadBytes\`, not UTF-8,
 BOM-prefixed (json/csv), not JSON, a JSON scalar, an array with a non-object, or a CSV line with the wrong
@@ -138,7 +161,7 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
     const journal = new MessageJournal(ctx, signal, cfg.retryMs, showStatus);
 
     const journalMessage = (packet: IPublishPacket): Promise<boolean> => {
-      const { records, port } = toRecords(packet.topic, packet.payload as Uint8Array);
+      const { records, port } = toRecords(packet.topic, packet.payload as Uint8Array, packet);
       return records.length === 0 ? Promise.resolve(true) : journal.append(records as DataRecord[], { port });
     };
 

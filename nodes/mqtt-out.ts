@@ -9,6 +9,7 @@ import { topicTemplate } from './mqtt/topic.js';
 const config = Type.Object({
   ...connectionConfig,
   topic: Type.String({ default: 'sensors/{sensor}/commands', minLength: 1, description: 'Topic of each message; `{field}` is replaced by the record\'s field (dotted paths allowed).' }),
+  topicField: Type.String({ title: 'Topic from field', default: '', maxLength: 1000, description: 'When set, each message goes to the whole topic in this field of the record (slashes allowed, wildcards not), e.g. `topic` as Node-RED\'s msg.topic; `topic` is then unused.' }),
   qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: '1 and 2: the batch is done only once the broker acknowledged every message (PUBACK, PUBCOMP).' }),
   retain: Type.Boolean({ default: false, description: 'Ask the broker to keep the last message of each topic for future subscribers.' }),
   payloadField: Type.String({ default: '', description: 'Empty = the whole record as JSON; otherwise that field alone (strings as they are, other values as JSON).' }),
@@ -24,6 +25,19 @@ function check(cfg: Config): ConfigProblem[] {
   } catch (err) {
     return [{ path: '/topic', message: (err as Error).message }];
   }
+}
+
+/** The topic is one field's value as it is (Node-RED's msg.topic): levels allowed, wildcards and NUL not. */
+function wholeTopic(field: string): { render(record: DataRecord): { topic: string } | { error: string } } {
+  const get = fieldGetter(field);
+  return {
+    render(record) {
+      const v = get(record);
+      if (typeof v !== 'string' || v === '') return { error: `topic field ${field} is ${v === '' ? 'empty' : v === undefined ? 'missing' : 'not a string'}` };
+      if (/[+#\u0000]/.test(v)) return { error: `topic field ${field} = ${JSON.stringify(v)} contains +, # or NUL` };
+      return { topic: v };
+    },
+  };
 }
 
 interface Message {
@@ -45,11 +59,11 @@ export default defineNode({
 **Config.** The connection settings of MQTT in (\`url\`, \`clientId\` (default \`sluice-<flow>-<node>\`),
 \`username\`, \`password\` as \`"\${secret:NAME}"\`, \`tls\`, \`reconnect\`), plus \`topic\`, \`qos\`,
 \`retain\` and \`payloadField\`. The topic is a template: \`sensors/{sensor}/commands/sample-frequency\`
-publishes each record to its own sensor's topic. A record whose topic field is missing, empty, or holds
+publishes each record to its own sensor's topic; \`topicField\` takes the whole topic from a field instead. A record whose topic field is missing, empty, or holds
 \`/\`, \`+\` or \`#\` goes to \`invalid\` with the reason; the others are published.
 
 **Payload.** By default the record as JSON. With \`payloadField\` set, only that field: a string as it
-is (\`"sleep"\`), anything else as JSON (\`{"hz": 10}\`).
+is (\`"sleep"\`), a missing or null field as an empty message, anything else as JSON (\`{"hz": 10}\`).
 
 **Delivery.** With QoS 1 (default) or 2, the batch is done only once the broker acknowledged every
 message (PUBACK, PUBCOMP). While the broker is unreachable, or if it does not acknowledge within
@@ -63,7 +77,7 @@ Example: commands to sensors, from records \`{ "sensor": "t-12", "command": "sle
 \`{ "url": "mqtt://broker:1883", "topic": "sensors/{sensor}/commands/{command}", "qos": 1, "payloadField": "command" }\``,
 
   create(cfg, ctx) {
-    const template = topicTemplate(cfg.topic);
+    const template = cfg.topicField ? wholeTopic(cfg.topicField) : topicTemplate(cfg.topic);
     const getPayload = cfg.payloadField === '' ? undefined : fieldGetter(cfg.payloadField);
     const clientId = cfg.clientId || defaultClientId(ctx.flowId, ctx.nodeId);
     const waiting = new Set<() => void>();
@@ -77,7 +91,8 @@ Example: commands to sensors, from records \`{ "sensor": "t-12", "command": "sle
     function payloadOf(record: DataRecord): string {
       if (!getPayload) return JSON.stringify(record);
       const v = getPayload(record);
-      return typeof v === 'string' ? v : JSON.stringify(v ?? null);
+      // A missing or null field is an empty message, as Node-RED publishes it.
+      return typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
     }
 
     /** The connected client, waiting for a connection until the deadline. */

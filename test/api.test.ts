@@ -96,7 +96,7 @@ test('flows: create, read, update, list revisions, export and delete round-trip'
   assert.deepEqual((await app.inject({ url: '/api/flows' })).json(), []);
 });
 
-test('import stores a Sluice document and refuses a Node-RED export with 422', async (t) => {
+test('import stores a Sluice document, and a Node-RED export as a new draft without overwriting an earlier one', async (t) => {
   const { app } = await openApp(t);
   const imported = await app.inject({ method: 'POST', url: '/api/import', payload: draft('imported') });
   assert.equal(imported.statusCode, 201);
@@ -104,18 +104,17 @@ test('import stores a Sluice document and refuses a Node-RED export with 422', a
 
   const nodeRed = [
     { id: 't1', type: 'tab', label: 'Flow 1' },
-    { id: 'n1', type: 'mqtt in', z: 't1', topic: 'sensors/#', wires: [['n2']] },
-    { id: 'n2', type: 'function', z: 't1', func: 'return msg;', wires: [[]] },
+    { id: 'n1', type: 'inject', z: 't1', props: [{ p: 'payload' }], payload: '1', payloadType: 'num', x: 100, y: 80, wires: [['n2']] },
+    { id: 'n2', type: 'debug', z: 't1', complete: 'payload', x: 300, y: 80, wires: [] },
   ];
-  for (const payload of [nodeRed, { rev: 'abc', flows: nodeRed }]) {
+  for (const [i, payload] of [nodeRed, { rev: 'abc', flows: nodeRed }].entries()) {
     const res = await app.inject({ method: 'POST', url: '/api/import', payload });
-    assert.equal(res.statusCode, 422);
-    const body = res.json() as { error: string; message: string };
-    assert.equal(body.error, 'node-red-import-unsupported');
-    assert.match(body.message, /^This is a Node-RED export; importing Node-RED flows is not supported yet — /);
-    assert.match(body.message, /function, mqtt in/);
+    assert.equal(res.statusCode, 201);
+    const body = res.json() as { flowId: string; report: { counts: { translated: number } } };
+    assert.equal(body.flowId, i === 0 ? 'flow-1' : 'flow-1-2', 'a second import does not overwrite the first');
+    assert.equal(body.report.counts.translated, 2);
   }
-  assert.deepEqual((await app.inject({ url: '/api/flows' })).json().map((f: { id: string }) => f.id), ['imported']);
+  assert.deepEqual((await app.inject({ url: '/api/flows' })).json().map((f: { id: string }) => f.id).sort(), ['flow-1', 'flow-1-2', 'imported']);
 });
 
 test('a body that is not JSON is an invalid flow located by line and column, even at 10 MB', async (t) => {

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { packageRoot } from '../server/cli/package-root.js';
 import type { RuntimeManager } from '../server/runtime/manager.js';
 import type { TestContext } from './helpers/api-app.js';
-import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor } from './helpers/editor-page.js';
+import { canvasNode as node, dragFromPalette, flowUrl, LONG, openEditorPage, serveEditor, wireByMenu } from './helpers/editor-page.js';
 import { waitFor } from './helpers/wait.js';
 
 /** A real server with the built editor and one empty flow, and a browser. */
@@ -21,17 +21,7 @@ const openPage = async (browser: Browser, url: string) => openEditorPage(await b
 
 const nodeIds = async (page: Page) => (await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).sort();
 
-/**
- * Wires `from`'s `out` port to `to` through the properties panel's Connect menu, the keyboard path.
- * Wires drawn with the pointer are the subject of editor-canvas.test.ts.
- */
-async function wire(page: Page, from: string, to: string): Promise<void> {
-  await node(page, from).click();
-  const props = page.getByTestId('properties');
-  await props.getByLabel('Output port').selectOption('out');
-  await props.getByLabel('Target input').selectOption({ value: `${to}\u0000in` });
-  await props.getByRole('button', { name: 'Connect' }).click();
-}
+const wire = wireByMenu;
 
 test('drag simulate → validate → debug from the palette, wire, configure, deploy, see records in the debug sidebar', async (t) => {
   const { url, runtime, browser } = await setup(t);
@@ -90,7 +80,7 @@ test('drag simulate → validate → debug from the palette, wire, configure, de
   assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [], 'the page logged no error besides the refused deploy');
 });
 
-test('export then import gives the same flow; a Node-RED export shows the server\'s answer', async (t) => {
+test('export then import gives the same flow; a Node-RED export shows the import\'s report first', async (t) => {
   const { url, runtime, browser } = await setup(t);
   runtime.saveDraft({
     sluice: 1, id: 'authored', name: 'Authored',
@@ -123,10 +113,10 @@ test('export then import gives the same flow; a Node-RED export shows the server
   await page.getByRole('button', { name: 'Import' }).click();
   await page.getByLabel('Flow JSON').fill(JSON.stringify([{ id: 'n1', type: 'tab', label: 'Flow 1' }, { id: 'n2', type: 'inject', z: 'n1', wires: [[]] }]));
   await page.getByTestId('import-dialog').getByRole('button', { name: 'Import' }).click();
-  const answer = page.getByTestId('import-answer');
-  await answer.waitFor({ timeout: LONG });
-  assert.match(await answer.textContent() ?? '', /422.*Node-RED/i);
-  assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), []);
+  const report = page.getByTestId('import-report');
+  await report.waitFor({ timeout: LONG });
+  assert.match(await report.textContent() ?? '', /1 translated/);
+  assert.deepEqual(errors, []);
 });
 
 test('keyboard only: add nodes from the palette search, connect them through the menu, deploy', async (t) => {

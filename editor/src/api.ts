@@ -1,5 +1,5 @@
 import { currentSession, setSession, type Role, type SessionInfo } from './auth/session';
-import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, Problem } from './types';
+import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, NodeRedImportReport, Problem } from './types';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly problems: Problem[] = []) {
@@ -79,7 +79,8 @@ export const api = {
   status: (id: string, signal?: AbortSignal) => getJson<FlowStatus>(`${flowPath(id)}/status`, signal),
   debug: (id: string, signal?: AbortSignal) => getJson<DebugMessage[]>(`${flowPath(id)}/debug`, signal),
   createFlow: (doc: FlowDocument) => request<{ flowId: string; revision: number }>('POST', '/api/flows', doc),
-  importFlow: (doc: unknown) => request<{ flowId: string; revision: number }>('POST', '/api/import', doc),
+  importFlow: (doc: unknown, tab?: string) => request<{ flowId: string; revision: number; flows?: { flowId: string; revision: number }[] }>('POST', tab ? `/api/import?tab=${encodeURIComponent(tab)}` : '/api/import', doc),
+  previewNodeRed: (doc: unknown) => request<{ flows: FlowDocument[]; report: NodeRedImportReport }>('POST', '/api/import?preview=true', doc),
   deploy: (id: string, doc: FlowDocument) => request<{ flowId: string; revision: number }>('POST', `${flowPath(id)}/deploy`, doc),
   secretNames: () => getJson<{ names: string[] }>('/api/secrets'),
   deadLetters: (id: string, signal?: AbortSignal) => getJson<DeadLetter[]>(`${flowPath(id)}/dead-letters?state=pending&limit=200`, signal),

@@ -10,10 +10,13 @@ export function toCanvas(doc: FlowDocument, catalog: ReadonlyMap<string, Catalog
 
   const nodes: CanvasNode[] = doc.nodes.map((n) => {
     const entry = catalog.get(n.type);
+    const note = entry?.category === 'note' ? noteOf(n.config) : undefined;
     return {
       id: n.id,
       type: 'sluice',
       position: n.position ?? layout?.get(n.id) ?? { x: 0, y: 0 },
+      // A note framing nodes (an imported Node-RED group) lies behind them.
+      ...(note?.width ? { zIndex: -1 } : {}),
       data: {
         label: n.name || n.id,
         type: n.type,
@@ -22,6 +25,7 @@ export function toCanvas(doc: FlowDocument, catalog: ReadonlyMap<string, Catalog
         inputs: withWired(entry?.inputs ?? [], wired.inputs.get(n.id)),
         outputs: withWired(entry?.outputs ?? [], wired.outputs.get(n.id)),
         ...(entry ? { docs: entry.docs } : {}),
+        ...(note ? { note } : {}),
       },
     };
   });
@@ -39,6 +43,14 @@ export function toCanvas(doc: FlowDocument, catalog: ReadonlyMap<string, Catalog
     };
   });
   return { nodes, edges };
+}
+
+function noteOf(config: { [key: string]: unknown } | undefined): { text: string; width?: number; height?: number } {
+  const c = config ?? {};
+  const size = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
+  const width = size(c.width);
+  const height = size(c.height);
+  return { text: typeof c.text === 'string' ? c.text : '', ...(width ? { width } : {}), ...(height ? { height } : {}) };
 }
 
 function wiredPorts(doc: FlowDocument): { inputs: Map<string, Set<string>>; outputs: Map<string, Set<string>> } {

@@ -37,9 +37,20 @@ export interface SluiceNodeData extends Record<string, unknown> {
   outputs: Port[];
   /** Absent when the type is not in the catalog (a node module that is no longer loaded). */
   docs?: string;
+  /** Nodes of the `note` category: the text to show (and, for a frame around nodes, its size). */
+  note?: { text: string; width?: number; height?: number };
 }
 
 export type SluiceFlowNode = Node<SluiceNodeData, 'sluice'>;
+
+/** What POST /api/import?preview=true answers for a Node-RED export (server/node-red/report.ts). */
+export interface NodeRedImportReport {
+  flows: { flowId: string; tab: string; label: string; nodes: number }[];
+  nodes: { id: string; type: string; name?: string; flowId?: string; status: 'translated' | 'approximated' | 'needs-hand'; becomes: string; sluiceIds: string[]; notes: string[] }[];
+  secrets: { name: string; what: string; usedBy: string[] }[];
+  problems: { nodeId: string | null; message: string }[];
+  counts: { translated: number; approximated: number; needsHand: number };
+}
 
 /** Every kind of canvas node; comments and groups will join this union. */
 export type CanvasNode = SluiceFlowNode;

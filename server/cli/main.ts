@@ -1,5 +1,6 @@
 import { deployCommand } from './commands/deploy.js';
 import { exportCommand } from './commands/export.js';
+import { importNodeRedCommand } from './commands/import-node-red.js';
 import { secretsCommand } from './commands/secrets.js';
 import { startCommand } from './commands/start.js';
 import { tokenCommand } from './commands/token.js';
@@ -15,6 +16,7 @@ const commands: { [name: string]: Command } = {
   deploy: deployCommand,
   export: exportCommand,
   validate: validateCommand,
+  'import-node-red': importNodeRedCommand,
   user: userCommand,
   token: tokenCommand,
   secrets: secretsCommand,

@@ -38,6 +38,9 @@ Commands:
             list [--server ${DEFAULT_SERVER}] [--token TOKEN]       names of the stored secrets (editor)
   validate  FILE [--nodes module.js ...]
             Check a flow document offline, as a deploy would (secret and env references are assumed set).
+  import-node-red FILE [--out DIR] [--tab TAB]
+            Translate a Node-RED export node for node: one Sluice flow document per tab (or the tab chosen)
+            into DIR (default .), and node-red-import-report.json saying what became of every node.
   user      add NAME [--role viewer|editor|admin] [--password-stdin] | list | remove NAME
             | set-role NAME ROLE | password NAME [--password-stdin]      [--data ./data]
             Without --password-stdin a password is generated and printed once.

@@ -15,6 +15,8 @@ export interface IngressRequest {
   /** The path below `/ingest/`, without query string. */
   path: string;
   query: { [key: string]: string };
+  /** The part of the URL after `?`, as sent (empty when none). */
+  search?: string;
   /** Lower-case header names, as Node's http module gives them. */
   headers: { [name: string]: string | string[] | undefined };
   /** The raw body as sent (still gzip-encoded when the sender compressed it); the handler bounds it. */
@@ -27,6 +29,8 @@ export interface IngressResponse {
   headers?: { [name: string]: string };
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is instead of `body` (with the `content-type` of `headers`, or text/html as Node-RED does). */
+  text?: string;
 }
 
 export type IngressHandler = (request: IngressRequest) => Promise<IngressResponse>;
@@ -37,6 +41,14 @@ export interface IngressService {
    * registering a path in use throws, naming `owner` of the path (e.g. `node "in" of flow "f"`).
    */
   register(path: string, owner: string, handler: IngressHandler): () => void;
+  /**
+   * For push sources that answer with what their flow computes (HTTP in replying through HTTP response):
+   * resolves with the reply given to `reply(id)`, or undefined after `timeoutMs`. Register before journaling
+   * the request, so a fast flow cannot answer before anyone waits.
+   */
+  awaitReply(id: string, timeoutMs: number): Promise<IngressResponse | undefined>;
+  /** Answers a waiting request; false when nobody waits any more (timed out, or the server restarted since). */
+  reply(id: string, response: IngressResponse): boolean;
 }
 
 export type AlertState = 'firing' | 'acknowledged' | 'resolved';

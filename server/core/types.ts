@@ -13,7 +13,8 @@ export type Batch = readonly DataRecord[];
 /** What a node emits for one input batch or tick: records per output port. */
 export type Outputs = { [port: string]: readonly DataRecord[] | undefined };
 
-export type NodeCategory = 'source' | 'process' | 'sink';
+/** `note`: a node that only documents the canvas (no ports, nothing at run time). */
+export type NodeCategory = 'source' | 'process' | 'sink' | 'note';
 
 export interface RetryPolicy {
   /** Total attempts including the first one; 1 means no retry. */
@@ -60,6 +61,8 @@ export interface Logger {
 export interface NodeContext {
   readonly flowId: string;
   readonly nodeId: string;
+  /** The node's name in the flow document (its id when it has none). */
+  readonly nodeName: string;
   readonly log: Logger;
   /** A directory private to this node in the data directory (created on demand). */
   readonly dataDir: string;

@@ -183,7 +183,7 @@ export class FlowRuntime {
     const dir = join(this.options.dir, 'nodes', nodeId);
     const cell = () => this.cells.get(nodeId);
     return {
-      flowId, nodeId, signal: this.abort.signal, services: this.options.services,
+      flowId, nodeId, nodeName: flow.nodes.get(nodeId)!.name, signal: this.abort.signal, services: this.options.services,
       get dataDir() {
         mkdirSync(dir, { recursive: true });
         return dir;

@@ -1,4 +1,4 @@
-import type { IngressHandler, IngressService } from '../core/services.js';
+import type { IngressHandler, IngressResponse, IngressService } from '../core/services.js';
 
 export class IngressConflictError extends Error {
   readonly code = 'INGRESS_PATH_TAKEN';
@@ -19,6 +19,9 @@ export function ingressPath(path: string): string {
  */
 export class IngressRegistry implements IngressService {
   private readonly routes = new Map<string, { owner: string; handler: IngressHandler }>();
+  /** Paths with `:name` segments (Node-RED's `/user/:id`), matched segment by segment after the exact ones. */
+  private readonly patterns = new Map<string, string[]>();
+  private readonly waiting = new Map<string, (response: IngressResponse | undefined) => void>();
 
   /** Returns the function that releases the path; `owner` names the node in conflict messages. */
   register(path: string, owner: string, handler: IngressHandler): () => void {
@@ -27,13 +30,41 @@ export class IngressRegistry implements IngressService {
     if (taken) throw new IngressConflictError(key, taken.owner);
     const route = { owner, handler };
     this.routes.set(key, route);
+    if (key.split('/').some((s) => s.startsWith(':'))) this.patterns.set(key, key.split('/'));
     return () => {
-      if (this.routes.get(key) === route) this.routes.delete(key);
+      if (this.routes.get(key) !== route) return;
+      this.routes.delete(key);
+      this.patterns.delete(key);
     };
   }
 
   handler(path: string): IngressHandler | undefined {
-    return this.routes.get(ingressPath(path))?.handler;
+    const key = ingressPath(path);
+    const exact = this.routes.get(key);
+    if (exact) return exact.handler;
+    const segments = key.split('/');
+    for (const [pattern, parts] of this.patterns) {
+      if (parts.length === segments.length && parts.every((p, i) => p.startsWith(':') ? segments[i] !== '' : p === segments[i])) return this.routes.get(pattern)?.handler;
+    }
+    return undefined;
+  }
+
+  awaitReply(id: string, timeoutMs: number): Promise<IngressResponse | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(undefined), timeoutMs);
+      const settle = (response: IngressResponse | undefined) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(response);
+      };
+      this.waiting.set(id, settle);
+    });
+  }
+
+  reply(id: string, response: IngressResponse): boolean {
+    const settle = this.waiting.get(id);
+    settle?.(response);
+    return settle !== undefined;
   }
 
   paths(): { path: string; owner: string }[] {

@@ -81,3 +81,15 @@ export async function dragWire(page: Page, from: ReturnType<typeof handle>, to: 
   await beforeRelease?.();
   await page.mouse.up();
 }
+
+/**
+ * Wires `from`'s `out` port to `to` through the properties panel's Connect menu, the keyboard path.
+ * Wires drawn with the pointer are the subject of editor-canvas.test.ts.
+ */
+export async function wireByMenu(page: Page, from: string, to: string): Promise<void> {
+  await canvasNode(page, from).click();
+  const props = page.getByTestId('properties');
+  await props.getByLabel('Output port').selectOption('out');
+  await props.getByLabel('Target input').selectOption({ value: `${to}\u0000in` });
+  await props.getByRole('button', { name: 'Connect' }).click();
+}

@@ -15,7 +15,7 @@ const registry = new NodeRegistry(builtinNodes);
  */
 export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
   return {
-    flowId: 'flow', nodeId: 'node', dataDir: '/nonexistent', signal: new AbortController().signal,
+    flowId: 'flow', nodeId: 'node', nodeName: overrides.nodeId ?? 'node', dataDir: '/nonexistent', signal: new AbortController().signal,
     services: { ingress: new IngressRegistry(), alerts: AlertStore.open(new Database(':memory:')) },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     status: () => undefined,
@@ -24,7 +24,7 @@ export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
     append: () => Promise.reject(new Error('this node is not a source')),
     sourceState: () => undefined,
     ...overrides,
-  };
+  } as NodeContext;
 }
 
 /** The config as a deploy would see it: defaults applied, then checked against the node's schema. */

@@ -1,5 +1,6 @@
 import { NodeToolbar, Position, useConnection, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { Markdown } from '../components/Markdown';
 import { formatCount } from '../format';
 import { currentStatus, useEditorStore } from '../store';
 import type { NodeCounters, SluiceFlowNode } from '../types';
@@ -26,6 +27,7 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
   // While a wire is being drawn the docs would cover the ports below the node.
   const connecting = useConnection((c) => c.inProgress);
   const category = CATEGORIES.has(data.category) ? data.category : 'other';
+  if (data.note) return <NoteView label={data.label} note={data.note} invalid={mine.length > 0} bind={hover.bind} />;
 
   return (
     <div
@@ -55,6 +57,19 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
       <NodeToolbar isVisible={hover.active && !connecting} position={Position.Bottom} offset={8}>
         <NodeDocs data={data} />
       </NodeToolbar>
+    </div>
+  );
+}
+
+/** A note of the canvas: text only, no ports; sized when it frames nodes (an imported Node-RED group). */
+function NoteView({ label, note, invalid, bind }: { label: string; note: NonNullable<SluiceFlowNode['data']['note']>; invalid: boolean; bind: object }) {
+  const framed = note.width !== undefined;
+  return (
+    <div
+      className={`sl-note${framed ? ' sl-note-frame' : ''}${invalid ? ' sl-node-invalid' : ''}`} data-testid="flow-note" {...bind}
+      style={framed ? { width: note.width, height: note.height } : undefined}
+    >
+      {note.text ? <Markdown source={note.text} /> : <em>{label}</em>}
     </div>
   );
 }

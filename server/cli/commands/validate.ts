@@ -4,6 +4,7 @@ import { NodeRegistry } from '../../core/registry.js';
 import { escapePointer, type SecretSource } from '../../core/secrets.js';
 import type { Problem } from '../../core/problems.js';
 import { builtinNodes } from '../../../nodes/index.js';
+import { nodeRedList } from '../../node-red/index.js';
 import { readFlowFile } from '../flow-file.js';
 import { loadNodeModules } from '../node-modules.js';
 import { problemLine, type Output } from '../output.js';
@@ -20,6 +21,14 @@ export async function validateCommand(args: string[], output: Output): Promise<n
   const file = await readFlowFile(positionals[0]!);
   if (!file.ok) {
     for (const p of file.problems) output.out(problemLine(p));
+    return 1;
+  }
+  const nodeRed = nodeRedList(file.doc);
+  if (nodeRed) {
+    const tabs = nodeRed.filter((n) => (n as { type: string }).type === 'tab').length;
+    output.out(`${positionals[0]}: this is a Node-RED export (${nodeRed.length} nodes${tabs ? ` on ${tabs} tabs` : ''}), not a Sluice flow document; translate it with`);
+    output.out(`  sluice import-node-red ${positionals[0]} --out DIR`);
+    output.out('then validate the files written to DIR (or use Import in the editor, or POST /api/import, which make drafts directly)');
     return 1;
   }
   const registry = new NodeRegistry([...builtinNodes, ...(await loadNodeModules(values.nodes ?? []))]);
