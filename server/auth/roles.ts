@@ -1,3 +1,5 @@
+import { isSafeName } from '../core/names.js';
+
 /** admin: users, tokens, secrets and everything below; editor: edit and deploy flows, alerts, dead letters; viewer: read. */
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,7 +20,6 @@ export function roleAtLeast(role: Role | null, needed: Role): boolean {
  */
 export type Scope = Role | `flow:${string}` | 'alerts' | `alerts:${string}`;
 
-const FLOW_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 export function parseScopes(list: string[]): { scopes: Scope[] } | { error: string } {
   if (list.length === 0) return { error: 'a token needs a scope: viewer, editor, admin, flow:<id>, alerts or alerts:<flowId>' };
@@ -29,7 +30,7 @@ export function parseScopes(list: string[]): { scopes: Scope[] } | { error: stri
   for (const s of list) {
     if (isRole(s) || s === 'alerts') continue;
     const m = /^(flow|alerts):(.*)$/.exec(s);
-    if (!m || !FLOW_ID.test(m[2]!)) return { error: `unknown scope "${s}"; expected viewer, editor, admin, flow:<id>, alerts or alerts:<flowId>` };
+    if (!m || !isSafeName(m[2])) return { error: `unknown scope "${s}"; expected viewer, editor, admin, flow:<id>, alerts or alerts:<flowId>` };
   }
   return { scopes: [...new Set(list)] as Scope[] };
 }
