@@ -3,11 +3,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { defineNode } from '../server/core/define-node.js';
+import { gzipCorruption, isZlibError } from '../server/core/gzip-words.js';
 import type { IngressRequest, IngressResponse } from '../server/core/services.js';
 import type { DataRecord } from '../server/core/types.js';
 import { CsvConfig, MaxRecordBytes, TimestampConfig, parseOptions } from './lib/record-format.js';
 import { parseStream, type RecordFormat, type RowIssue } from './lib/records/index.js';
-import { isJournalFull } from './lib/source-appender.js';
+import { isJournalFull, isRecordsNotJson } from './lib/source-appender.js';
 
 const config = Type.Object({
   path: Type.String({ default: '', pattern: '^[A-Za-z0-9._~/-]*$', description: 'Served at `/ingest/<path>`; empty = `<flow id>/<node id>`. Unique per server.' }),
@@ -102,6 +103,7 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
         });
       } catch (err) {
         if (err instanceof BodyTooLarge) return tooLarge();
+        if (isZlibError(err)) return { status: 400, body: { error: 'corrupt-gzip', message: gzipCorruption(err) } };
         return { status: 400, body: { error: 'unreadable', message: err instanceof Error ? err.message : String(err) } };
       }
       if (problems.length > 0) {
@@ -111,6 +113,8 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
       try {
         await ctx.append(records);
       } catch (err) {
+        // The same body would fail the same way: a 4xx, so the sender does not retry it forever.
+        if (isRecordsNotJson(err)) return { status: 400, body: { error: 'unparseable', message: `nothing was accepted: ${(err as Error).message}` } };
         if (isJournalFull(err)) {
           ctx.status({ state: 'refused', text: (err as Error).message });
           return { status: 503, headers: { 'retry-after': String(cfg.retryAfterS) }, body: { error: 'journal-full', message: 'the flow cannot take more data now: retry later' } };

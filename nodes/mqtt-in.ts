@@ -39,15 +39,18 @@ function check(cfg: Config): ConfigProblem[] {
   return problems;
 }
 
+/** A message set aside, as the `invalid` port keeps it: the reason and the untouched payload. */
+function invalidMessage(ctx: NodeContext, reason: string, topic: string, payload: Uint8Array): DataRecord {
+  return { reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId };
+}
+
 /** What to journal for one message: its records by `out`, or the untouched payload by `invalid`. */
 function messageRecords(cfg: Config, ctx: NodeContext) {
   const parse = payloadParser({ format: cfg.format, columns: cfg.csv.columns, separator: cfg.csv.separator, textField: cfg.textField, maxBytes: cfg.maxPayloadBytes });
   const fieldsOf = topicFieldReader(cfg.topics.map(topicPattern));
   return (topic: string, payload: Uint8Array): { records: DataRecord[]; port: 'out' | 'invalid' } => {
     const parsed = parse(payload);
-    if ('reason' in parsed) {
-      return { port: 'invalid', records: [{ reason: parsed.reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId }] };
-    }
+    if ('reason' in parsed) return { port: 'invalid', records: [invalidMessage(ctx, parsed.reason, topic, payload)] };
     const fields = fieldsOf(topic);
     return { port: 'out', records: fields ? parsed.records.map((r: Fields) => ({ ...r, ...fields })) : parsed.records };
   };
@@ -138,8 +141,10 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
     const journal = new MessageJournal(ctx, signal, cfg.retryMs, showStatus);
 
     const journalMessage = (packet: IPublishPacket): Promise<boolean> => {
-      const { records, port } = toRecords(packet.topic, packet.payload as Uint8Array);
-      return records.length === 0 ? Promise.resolve(true) : journal.append(records as DataRecord[], { port });
+      const payload = packet.payload as Uint8Array;
+      const { records, port } = toRecords(packet.topic, payload);
+      if (records.length === 0) return Promise.resolve(true);
+      return journal.append(records as DataRecord[], { port }, (reason) => ({ records: [invalidMessage(ctx, reason, packet.topic, payload)], options: { port: 'invalid' } }));
     };
 
     /** QoS 2: mqtt.js stores the message before sending PUBREC, so the journal commit goes there. */

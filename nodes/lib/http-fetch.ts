@@ -8,7 +8,12 @@ export interface HttpRequest {
   timeoutMs: number;
   /** The node's stop signal: aborting it cancels the request. */
   signal: AbortSignal;
+  /** Longest response body read (default MAX_RESPONSE_BYTES); a longer one fails without retry. */
+  maxBytes?: number;
 }
+
+/** A response body larger than this is not read to its end: it would be held in memory whole. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -60,12 +65,28 @@ export async function httpFetch(req: HttpRequest): Promise<HttpResponse> {
       method: req.method, headers: req.headers, body: req.body, redirect: 'manual',
       signal: AbortSignal.any([timeout, req.signal]),
     });
-    return { status: res.status, statusText: res.statusText, headers: res.headers, text: await res.text() };
+    return { status: res.status, statusText: res.statusText, headers: res.headers, text: await boundedText(res, req.maxBytes ?? MAX_RESPONSE_BYTES) };
   } catch (err) {
+    if (err instanceof HttpFailure) throw err;
     if (req.signal.aborted) throw new Stopped();
     if (timeout.aborted) throw new HttpFailure(`no complete answer within ${req.timeoutMs} ms`, true);
     throw new HttpFailure(`connection failed: ${networkReason(err)}`, true);
   }
+}
+
+/** The body as text, refused past `max` bytes (the same answer would be as large next time). */
+async function boundedText(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body) {
+    total += chunk.byteLength;
+    // Leaving the loop cancels the stream: the rest is never downloaded.
+    if (total > max) break;
+    chunks.push(chunk);
+  }
+  if (total > max) throw new HttpFailure(`HTTP ${res.status}: the response is larger than ${max} bytes; not read`, false, res.status);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** undici reports "fetch failed" and puts the socket error (ECONNRESET, ECONNREFUSED, …) in `cause`. */

@@ -8,7 +8,7 @@ import { checkJsonValue, PROTOTYPE_KEYS } from './json-text.js';
 import { schemaErrorMessage } from './names.js';
 import type { Problem } from './problems.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
-import { findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
+import { escapePointer, findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
 import { stableStringify } from './stable-json.js';
 import type { RetryPolicy } from './types.js';
 
@@ -92,8 +92,27 @@ function unsafeParts(doc: object, rawNodes: unknown[]): Omit<Problem, 'nodeId'>[
     const config = n !== null && typeof n === 'object' ? (n as { config?: unknown }).config : undefined;
     const fault = checkJsonValue(config, { forbiddenKeys: CONFIG_KEYS }).fault;
     if (fault) problems.push({ path: `/nodes/${i}/config${fault.path}`, message: fault.message });
+    else prototypeNames(config, `/nodes/${i}/config`, problems);
   });
   return problems;
+}
+
+/** `__proto__` as a segment of a field name or path (`"__proto__"`, `"a.__proto__"`, `"s/{__proto__}"`). */
+const NAMES_PROTOTYPE = /(^|[.{}/:[\]])__proto__($|[.{}/:[\]])/;
+
+/**
+ * Config strings that name `__proto__` as a field: nodes assign to the fields their config names
+ * (`rec[field] = …`), which would replace the prototype instead. Text with spaces (code, prose) is
+ * not a name. Depth is already bounded when this runs.
+ */
+function prototypeNames(value: unknown, path: string, problems: Omit<Problem, 'nodeId'>[]): void {
+  if (typeof value === 'string') {
+    if (!/\s/.test(value) && NAMES_PROTOTYPE.test(value)) problems.push({ path, message: `"${value}" names "__proto__", the object prototype, not a field` });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => prototypeNames(v, `${path}/${i}`, problems));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) prototypeNames(v, `${path}/${escapePointer(k)}`, problems);
+  }
 }
 
 function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: SecretSource, problems: Problem[]): CompiledNode | undefined {

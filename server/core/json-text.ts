@@ -56,6 +56,11 @@ export function parseJsonText(text: string, limits: JsonLimits = {}): JsonResult
     const offset = jsonErrorOffset(text);
     return { ok: false, fault: { message: `not valid JSON: ${oneLine((err as Error).message)}`, ...(offset >= 0 ? { offset } : {}) } };
   }
+  return checkParsed(text, value, limits);
+}
+
+/** The checks of `parseJsonText` for a value the caller parsed from `text` itself. */
+export function checkParsed(text: string, value: unknown, limits: JsonLimits = {}): JsonResult {
   const checked = checkJsonValue(value, limits);
   if (checked.fault) {
     const { fault } = checked;
@@ -64,8 +69,7 @@ export function parseJsonText(text: string, limits: JsonLimits = {}): JsonResult
     return { ok: false, fault: { message: fault.message, path: fault.path } };
   }
   // Rare: reparse with every out-of-range number turned into its marker, so its text survives.
-  if (checked.overflow) value = JSON.parse(keepOverflowingNumbers(text));
-  return { ok: true, value };
+  return { ok: true, value: checked.overflow ? JSON.parse(keepOverflowingNumbers(text)) : value };
 }
 
 interface Walk {
@@ -87,11 +91,14 @@ export function checkJsonValue(value: unknown, limits: JsonLimits = {}): { fault
   const fault = visit(value, 0, walk, trail);
   if (!fault) return { overflow: walk.overflow };
   const path = pointer(trail.reverse());
-  const message = fault.tooDeep ? depthFault(path, undefined, walk.max).message : fault.message;
-  return { fault: { ...fault, message, path }, overflow: walk.overflow };
+  const message = fault.key === undefined
+    ? depthFault(path, undefined, walk.max).message
+    : `the key "${fault.key}" at ${path} is not allowed (it would reach the object prototype)`;
+  return { fault: { message, path, ...(fault.key === undefined ? { tooDeep: true as const } : {}) }, overflow: walk.overflow };
 }
 
-type Found = { message: string; tooDeep?: true } | undefined;
+/** A forbidden key, or (no key) nesting past the limit. */
+type Found = { key?: string } | undefined;
 
 function visit(value: unknown, depth: number, walk: Walk, trail: string[]): Found {
   if (typeof value === 'number') {
@@ -99,7 +106,7 @@ function visit(value: unknown, depth: number, walk: Walk, trail: string[]): Foun
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  if (depth >= walk.max) return { message: '', tooDeep: true };
+  if (depth >= walk.max) return {};
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = visit(value[i], depth + 1, walk, trail);
@@ -114,7 +121,7 @@ function visit(value: unknown, depth: number, walk: Walk, trail: string[]): Foun
     if (!Object.hasOwn(value, key)) continue;
     if (walk.forbidden?.has(key)) {
       trail.push(key);
-      return { message: `the key "${key}" is not allowed (it would reach the object prototype)` };
+      return { key };
     }
     const found = visit((value as { [k: string]: unknown })[key], depth + 1, walk, trail);
     if (found) {

@@ -55,9 +55,8 @@ export class Redactor {
     try {
       if (value instanceof Error) return this.redact(value.message);
       if (Array.isArray(value)) return value.map((v) => this.walk(v, ancestors));
-      const out: { [k: string]: unknown } = {};
-      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.walk(v, ancestors);
-      return out;
+      // fromEntries defines properties: a `__proto__` key stays a key instead of becoming the prototype.
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redact(k), this.walk(v, ancestors)]));
     } finally {
       ancestors.delete(value);
     }
