@@ -7,29 +7,32 @@ import type { Logger } from './types.js';
 export const MIN_REDACTED_LENGTH = 4;
 export const REDACTED = '[redacted]';
 
+/** A base64 run shorter than this is not matched: it would hit text that merely looks alike. */
+const MIN_BASE64_RUN = 6;
+
 /**
  * Replaces every known secret value in text leaving the server (logs, node status and error texts,
- * debug messages, dead-letter reasons, API answers). It learns the values the server resolves; a value
- * is also matched URL-encoded and JSON-escaped, the forms in which connection URLs and JSON texts echo it.
+ * debug messages, dead-letter reasons, API answers). It learns the values the server resolves, and
+ * matches each in the encodings it takes on its way out: percent-encoded (encodeURIComponent,
+ * encodeURI, the URL class's own sets, `+` for a space in a query string; upper or lower hex, any mix
+ * of encoded and plain characters), JSON-escaped (once, or twice for JSON quoted inside JSON, `\uXXXX`
+ * included), and base64 wherever it sits inside a longer base64 text (an `Authorization: Basic` header
+ * holds `user:password`), in standard and URL-safe alphabets.
  */
 export class Redactor {
-  private readonly forms = new Set<string>();
+  private readonly values = new Set<string>();
   private pattern: RegExp | undefined;
 
   add(value: string): void {
-    if (value.length < MIN_REDACTED_LENGTH) return;
-    let changed = false;
-    for (const form of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) {
-      if (this.forms.has(form)) continue;
-      this.forms.add(form);
-      changed = true;
-    }
+    if (value.length < MIN_REDACTED_LENGTH || this.values.has(value)) return;
+    this.values.add(value);
     // Longest first, so a secret that contains another one is replaced whole.
-    if (changed) this.pattern = new RegExp([...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    const sources = [...this.values].sort((a, b) => b.length - a.length).map(encodedForms);
+    this.pattern = new RegExp(sources.join('|'), 'g');
   }
 
   get size(): number {
-    return this.forms.size;
+    return this.values.size;
   }
 
   redact(text: string): string {
@@ -71,4 +74,47 @@ export function redactingLogger(log: Logger, redactor: Redactor): Logger {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `C3` → `[Cc]3`: percent-encoders differ in the case of their hex digits. */
+function hexPattern(n: number, digits: number): string {
+  return [...n.toString(16).toUpperCase().padStart(digits, '0')].map((d) => (/[A-F]/.test(d) ? `[${d}${d.toLowerCase()}]` : d)).join('');
+}
+
+/** Every way one character of a secret may be written by the encoders text leaves the server through. */
+function characterForms(ch: string): string {
+  const forms = new Set<string>([escapeRegExp(ch)]);
+  if (!/[A-Za-z0-9]/.test(ch)) forms.add([...Buffer.from(ch, 'utf8')].map((b) => `%${hexPattern(b, 2)}`).join(''));
+  if (ch === ' ') forms.add('\\+');
+  if (ch === '/') forms.add('\\\\/');
+  const once = JSON.stringify(ch).slice(1, -1);
+  if (once !== ch) {
+    forms.add(escapeRegExp(once));
+    forms.add(escapeRegExp(JSON.stringify(once).slice(1, -1)));
+  }
+  // ASCII-only JSON writers escape everything else as \uXXXX (a surrogate pair beyond the BMP).
+  if (!/[\x20-\x7e]/.test(ch)) forms.add([...Array(ch.length).keys()].map((i) => `\\\\u${hexPattern(ch.charCodeAt(i), 4)}`).join(''));
+  return forms.size === 1 ? [...forms][0]! : `(?:${[...forms].join('|')})`;
+}
+
+/**
+ * The runs of base64 that only the secret decides, at each of the three alignments it can have inside
+ * a longer base64 text (for `user:password`, after `user:`).
+ */
+function base64Runs(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const runs: string[] = [];
+  for (const shift of [0, 1, 2]) {
+    const text = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    // Characters whose six bits all come from the secret: after the shifted bytes, before what follows.
+    const run = text.slice(Math.ceil((shift * 8) / 6), Math.floor(((shift + bytes.length) * 8) / 6));
+    if (run.length >= MIN_BASE64_RUN) runs.push(run, run.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...new Set(runs)];
+}
+
+/** One regular expression source matching the secret in any of its encodings. */
+function encodedForms(value: string): string {
+  const text = [...value].map(characterForms).join('');
+  return [text, ...base64Runs(value).map(escapeRegExp)].join('|');
 }
