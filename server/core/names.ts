@@ -41,7 +41,8 @@ function codePoint(ch: string): string {
 
 /** `"．" (U+FF0E, reads as "." once normalised)`: look-alikes are named by their NFKC form. */
 function showChar(ch: string): string {
-  const shown = ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f ? '' : `"${ch}" `;
+  // Invisible and direction-changing characters are named, never printed: they would garble the message.
+  const shown = /[\p{Cc}\p{Cf}\p{Z}\p{M}]/u.test(ch) && ch !== ' ' ? '' : `"${ch}" `;
   const folded = ch.normalize('NFKC');
   const alike = folded !== ch && /^[\x20-\x7e]+$/.test(folded) ? `, which reads as "${folded}" once normalised (NFKC)` : '';
   return `${shown}(${codePoint(ch)}${alike})`;
@@ -75,7 +76,7 @@ export function nameProblem(name: unknown): string | undefined {
       return `contains "%"${text === undefined ? '' : ` and decodes to "${text}"`}: names are never percent-encoded`;
     }
     if (!ALLOWED.test(ch)) {
-      const control = ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f || /\p{Cc}|\p{Cf}/u.test(ch);
+      const control = /[\p{Cc}\p{Cf}]/u.test(ch);
       return `contains ${control ? 'the control character ' : ''}${showChar(ch)}: ${RULE}`;
     }
   }

@@ -5,6 +5,7 @@ import type { Database as Db } from 'better-sqlite3';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { compileFlow, type CompiledFlow } from '../core/compile-flow.js';
 import { FlowDocumentSchema, type FlowDocument } from '../core/flow-format.js';
+import { checkJsonValue, PROTOTYPE_KEYS } from '../core/json-text.js';
 import { jsonLogger } from '../core/logger.js';
 import { nameProblem, PathEscapeError, resolveUnder, schemaErrorMessage } from '../core/names.js';
 import { Redactor, redactingLogger } from '../core/redactor.js';
@@ -218,6 +219,9 @@ export class RuntimeManager implements RuntimeApi {
   }
 
   saveDraft(doc: unknown): StoredRevision {
+    // Drafts come from the API, the CLI and shared editing: none may hold what a later step cannot encode.
+    const unsafe = checkJsonValue(doc, { forbiddenKeys: PROTOTYPE_KEYS }).fault;
+    if (unsafe) throw new FlowInvalidError([{ nodeId: null, path: unsafe.path, message: unsafe.message }]);
     const problems: Problem[] = [...checkFormat.Errors(doc)].map((e) => ({ nodeId: null, path: e.path, message: schemaErrorMessage(e) ?? e.message.charAt(0).toLowerCase() + e.message.slice(1) }));
     if (problems.length) throw new FlowInvalidError(problems);
     return this.store.saveDraft(doc as FlowDocument);
