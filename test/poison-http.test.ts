@@ -49,6 +49,8 @@ test('HTTP in: a body that can never be accepted gets a 4xx naming why, and the 
     ['NDJSON with a deep line between good ones', `{"sensor":"x","value":1}\n${deep(5000)}\n{"sensor":"y","value":2}\n`, 'application/x-ndjson', 2, /^nested 5000 levels deep/],
     ['a __proto__ key', '{"sensor":"x","value":1,"__proto__":{"admin":true}}', 'application/json', 1, /^the key "__proto__" at \/__proto__ is not allowed/],
     ['NDJSON with a nested __proto__', '{"sensor":"x","value":1}\n{"m":{"__proto__":1}}\n', 'application/x-ndjson', 2, /"__proto__" at \/m\/__proto__/],
+    // Found by the property test: the scanner stood still on a stray `}`, appending issues until memory ran out.
+    ['a stray closing brace in an array', '[{"sensor":"x","value":1}, }, {"sensor":"y","value":2}]', 'application/json', 1, /Unexpected token '}'/],
     ['a CSV header that is not UTF-8', Buffer.from('sensor,va\xfflue\nx,1\n', 'latin1'), 'text/csv', 1, /^invalid UTF-8 at byte 10 of the row/],
   ];
   for (const [what, body, type, line, reason] of unparseable) {

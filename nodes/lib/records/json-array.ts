@@ -108,7 +108,9 @@ export class JsonArrayParser extends ChunkedParser {
       } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
         depth++;
       } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-        if (depth === 0) return i;
+        // A stray closing bracket where an element starts is an element of its own (a broken one):
+        // an empty element would leave the scanner where it is, forever.
+        if (depth === 0) return i === start ? i + 1 : i;
         depth--;
         if (depth === 0 && nested) return i + 1;
       } else if (depth === 0 && (b === COMMA || (!nested && (isSpace(b))))) {

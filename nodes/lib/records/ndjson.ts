@@ -5,6 +5,7 @@ import { jsonShaper, type Shaper } from './shape.js';
 import type { JsonOptions, RecordSink } from './types.js';
 
 const LF = 0x0a;
+const JSON_BLANK = /^[ \t\r]*$/;
 const CR = 0x0d;
 
 /**
@@ -62,7 +63,8 @@ export class NdjsonParser extends ChunkedParser {
       return;
     }
     const text = buf.toString('utf8', start, stop);
-    if (text.trim() === '') return;
+    // Blank is JSON's whitespace only: a line of form feeds or no-break spaces is a bad line, not nothing.
+    if (JSON_BLANK.test(text)) return;
     let value: unknown;
     try {
       value = JSON.parse(text);
