@@ -7,6 +7,9 @@ import type { Logger } from './types.js';
 export const MIN_REDACTED_LENGTH = 4;
 export const REDACTED = '[redacted]';
 
+/** Characters the URL parser removes from a URL. */
+const URL_DROPS = /^[\t\n\r]$/;
+
 /** A base64 run shorter than this is not matched: it would hit text that merely looks alike. */
 const MIN_BASE64_RUN = 6;
 
@@ -82,11 +85,14 @@ function hexPattern(n: number, digits: number): string {
 }
 
 /** Every way one character of a secret may be written by the encoders text leaves the server through. */
-function characterForms(ch: string): string {
+function characterForms(ch: string, dropped: boolean): string {
   const forms = new Set<string>([escapeRegExp(ch)]);
   if (!/[A-Za-z0-9]/.test(ch)) forms.add([...Buffer.from(ch, 'utf8')].map((b) => `%${hexPattern(b, 2)}`).join(''));
   if (ch === ' ') forms.add('\\+');
   if (ch === '/') forms.add('\\\\/');
+  // The URL parser turns a backslash into a slash and drops tabs and line breaks (WHATWG URL).
+  if (ch === '\\') forms.add('/');
+  if (dropped && URL_DROPS.test(ch)) forms.add('');
   const once = JSON.stringify(ch).slice(1, -1);
   if (once !== ch) {
     forms.add(escapeRegExp(once));
@@ -115,6 +121,8 @@ function base64Runs(value: string): string[] {
 
 /** One regular expression source matching the secret in any of its encodings. */
 function encodedForms(value: string): string {
-  const text = [...value].map(characterForms).join('');
+  // Characters a URL parser may drop are optional, unless too little of the secret would be left to match.
+  const kept = [...value].filter((c) => !URL_DROPS.test(c)).length >= MIN_REDACTED_LENGTH;
+  const text = [...value].map((c) => characterForms(c, kept)).join('');
   return [text, ...base64Runs(value).map(escapeRegExp)].join('|');
 }
