@@ -53,6 +53,10 @@ const UPLOADS: Upload[] = [
   },
   { what: 'UTF-8 with a byte order mark', name: 'bom.csv', body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(CSV)]), out: ['a', 'b', 'c'], invalid: [] },
   {
+    what: 'a CSV with numbers beyond a double', name: 'big.csv', body: Buffer.from('ts,sensor,value,note\n2024-05-01T00:00:00Z,a,1e400,1e400\n2024-05-01T00:00:01Z,b,2,1e400\n'),
+    out: ['b'], invalid: [[2, /^"1e400" is beyond the range of a double-precision number$/]],
+  },
+  {
     what: 'a CSV with a __proto__ column', name: 'proto.csv', body: Buffer.from('ts,sensor,value,__proto__\n2024-05-01T00:00:00Z,a,1,x\n'),
     out: [], invalid: [[2, /the column name "__proto__" is not allowed/]],
   },
@@ -85,4 +89,5 @@ test('FTP: every row of a hostile file ends in out or invalid, with its line; po
   }
   const big = rows().find((r) => r.sensor === 'n3');
   assert.deepEqual(big!.value, { $number: '1e400' }, '1e400 is kept as its text, not turned into null');
+  assert.equal(rows().find((r) => r.note !== undefined)!.note, '1e400', 'a CSV cell that is not a numeric column stays its text');
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { DataRecord } from '../server/core/types.js';
 import { RecordsNotJsonError } from '../server/journal/errors.js';
 import { MessageJournal } from '../nodes/mqtt/ingest.js';
+import { payloadParser } from '../nodes/mqtt/payload.js';
 import { received } from './fixtures/test-nodes.js';
 import { client, testBroker, uniqueClientId, uniquePrefix } from './helpers/mqtt-broker.js';
 import { openRuntime } from './helpers/mqtt-flow.js';
@@ -91,4 +92,9 @@ test('a message whose records the journal cannot encode is journaled as set asid
   assert.equal(ok, true, 'acknowledged: the broker does not send it again');
   assert.ok(Date.now() - started < 1000, 'no retry wait');
   assert.deepEqual(appended, [{ port: 'invalid', records: [{ reason: 'records cannot be journaled as JSON: Do not know how to serialize a BigInt', payload: '{"big":1}' }] }]);
+});
+
+test('the CSV payload format keeps a number beyond a double as its text too', () => {
+  const parse = payloadParser({ format: 'csv', columns: ['ts', 'value'], separator: ',', textField: 'text', maxBytes: 1 << 20 });
+  assert.deepEqual(parse(Buffer.from('1,1e400\n2,-1e309\n3,4.5\n')), { records: [{ ts: 1, value: { $number: '1e400' } }, { ts: 2, value: { $number: '-1e309' } }, { ts: 3, value: 4.5 }] });
 });

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { parseJsonText, PROTOTYPE_KEYS } from '../../server/core/json-text.js';
+import { NUMBER_TEXT_KEY, parseJsonText, PROTOTYPE_KEYS } from '../../server/core/json-text.js';
 import { detectEncoding } from '../lib/records/encoding.js';
 
 export type PayloadFormat = 'json' | 'csv' | 'text';
@@ -74,12 +74,18 @@ function csvParser(columns: string[], separator: string): (text: string) => Pars
       for (let i = 0; i < columns.length; i++) {
         const v = values[i]!.trim();
         if (v === '') continue;
-        record[columns[i]!] = NUMBER.test(v) ? Number(v) : v;
+        record[columns[i]!] = NUMBER.test(v) ? numberOrText(v) : v;
       }
       records.push(record);
     }
     return { records };
   };
+}
+
+/** A number, or the marker keeping its text when a double cannot hold it (`1e400`): never Infinity, which JSON writes as null. */
+function numberOrText(text: string): number | { [NUMBER_TEXT_KEY]: string } {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : { [NUMBER_TEXT_KEY]: text };
 }
 
 function isObject(v: unknown): v is Fields {

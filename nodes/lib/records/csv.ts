@@ -296,6 +296,7 @@ export class CsvParser extends ChunkedParser {
     const comma = text.includes(',');
     const value = comma && this.options.decimalComma ? Number(text.replace(',', '.')) : Number(text);
     if (Number.isFinite(value) && text.trim() !== '') return value;
+    if (Math.abs(value) === Infinity) return `"${text}" is beyond the range of a double-precision number`;
     return comma && !this.options.decimalComma
       ? `"${text}" is not a number (decimal comma? set decimalComma)`
       : `"${text}" is not a number`;
