@@ -95,13 +95,17 @@ TLS with \`AUTH TLS\` (explicit FTPS); \`required\` refuses those that do not.
 
 **Formats.** CSV (delimiter, header or \`columns\`, \`decimalComma\`, \`numeric\` columns), a JSON array (or
 one object) and NDJSON, chosen by \`format\` or the file extension. \`timestamp\` turns the time field into
-epoch milliseconds (\`iso8601\` with a zone, \`epoch-s\`, \`epoch-ms\`, \`epoch-ns\`). A UTF-8 byte order mark is
-accepted. Files are streamed: a 1 GB file is never held in memory.
+epoch milliseconds (\`iso8601\` with a zone, \`epoch-s\`, \`epoch-ms\`, \`epoch-ns\`). Files are UTF-8 (a byte
+order mark is accepted) or UTF-16/UTF-32, recognised by their byte order mark or their NUL bytes and decoded
+(Excel's "Unicode text" is UTF-16). Files are streamed: a 1 GB file is never held in memory.
 
 **Bad rows** go to \`invalid\` as \`{ file, line, column, reason, raw, kind }\` (e.g. \`line 7, column "value":
 "21,5" is not a number (decimal comma? set decimalComma)\`); the good rows of the same file are ingested.
 A row longer than \`maxRecordBytes\` or an unterminated quote is one invalid entry, and reading resumes on the
-next line.
+next line. A JSON row nested deeper than 64 levels or holding a \`__proto__\` key is one invalid entry with its
+line; a number beyond a double (\`1e400\`) is kept as \`{"$number": "1e400"}\`. A CSV header that cannot be read
+(not text, a stray quote, a repeated or \`__proto__\` column) makes every row invalid with that reason: no data
+row is ever taken for the header.
 
 **When is a file ingested, and what does 226 mean.** The upload is written to a hidden partial file, fsynced
 and renamed; its records are journaled; only then does the server answer \`226\`. A failed upload (connection

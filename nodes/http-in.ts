@@ -62,13 +62,17 @@ export default defineNode({
 **Answers.**
 - \`202 {"accepted": n}\` once the n records are committed to the journal (not before).
 - \`400 {"error": "unparseable", "problems": [{ "line", "column", "reason" }]}\` when any row is bad
-  (broken JSON, bad quoting, invalid UTF-8, wrong column count, bad timestamp or number): **nothing** of
+  (broken JSON, JSON nested deeper than 64 levels or with a \`__proto__\` key, bad quoting, invalid UTF-8,
+  wrong column count, bad timestamp or number): **nothing** of
   the body is journaled, so the sender can fix and resend the whole body without creating duplicates.
   (The FTP receiver differs: a file cannot be sent back, so its bad rows go to \`invalid\` and the good ones are kept.)
+- \`400 {"error": "corrupt-gzip", "message": "the gzip body is corrupt: …"}\` for a gzip body that cannot be decompressed.
 - \`401\` for a missing or wrong token (compared in constant time), \`413\` past \`maxBodyBytes\`,
   \`415\` for another content type, \`503\` with \`Retry-After\` while the journal is full (a sink is down).
 
-A body is all or nothing: its records are one journal entry.
+A body is all or nothing: its records are one journal entry. Bodies in UTF-16 or UTF-32 (with a byte order
+mark, or recognised by their NUL bytes) are decoded; a number beyond a double (\`1e400\`) is kept as
+\`{"$number": "1e400"}\`.
 
 Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/x-ndjson" --data-binary @readings.ndjson http://127.0.0.1:8840/ingest/site-a\``,
 

@@ -79,11 +79,15 @@ records with \`sensor: "t-12"\` (topic fields overwrite payload fields of the sa
 journals nothing). \`csv\`: each line is one record, the values in \`csv.columns\` order; numbers become
 numbers, empty values are left out. \`text\`: \`{ [textField]: payload }\`.
 
-**Invalid messages are kept.** A payload that is empty, larger than \`maxPayloadBytes\`, not UTF-8,
-BOM-prefixed (json/csv), not JSON, a JSON scalar, an array with a non-object, or a CSV line with the wrong
-number of values is journaled by \`invalid\` as \`{ reason, topic, payload, encoding, bytes, node }\`:
+**Invalid messages are kept.** A payload that is empty, larger than \`maxPayloadBytes\`, not UTF-8 (UTF-16 and
+UTF-32 are named as such), BOM-prefixed (json/csv), not JSON, nested deeper than 64 levels, holding a
+\`__proto__\` key, a JSON scalar, an array with a non-object, or a CSV line with the wrong number of values
+(anything whose records the journal could not hold, too) is journaled by \`invalid\` as
+\`{ reason, topic, payload, encoding, bytes, node }\` and acknowledged: it never holds up the messages behind it.
 \`payload\` is the raw text, or base64 when \`encoding\` is \`"base64"\`. Example reasons:
-\`not valid JSON: Unterminated string in JSON at position 19\`, \`line 2: 3 values, expected 4 (ts,sensor,value,unit)\`.
+\`not valid JSON: Unterminated string in JSON at position 19\`, \`line 2: 3 values, expected 4 (ts,sensor,value,unit)\`,
+\`nested 10000 levels deep at /a/a/a/…; the limit is 64\`. A number beyond a double (\`1e400\`) is kept as
+\`{"$number": "1e400"}\`, not turned into null.
 
 **Delivery.** QoS 1 and 2 messages are acknowledged to the broker (PUBACK, PUBREC) only after the journal
 committed them; a crash in between makes the broker deliver them again (at least once: a keyed sink removes

@@ -90,7 +90,9 @@ by \`invalid\` as a new record \`{ record, reason, node }\` holding the original
 **Checks**, all reported at once in \`reason\` as \`<field>: <message>\` joined by \`; \`:
 - \`required\`: the field is present and not \`null\` (\`value: missing\`, \`value: null\`).
 - \`numeric\` and \`ranges\`: when present, the field is a finite number (\`value: expected a finite number, got "n/a"\`)
-  within \`min\`/\`max\` (\`value: 120 is above max 100\`). A range implies the numeric check.
+  within \`min\`/\`max\` (\`value: 120 is above max 100\`). A range implies the numeric check. A number a source
+  received beyond the range of a double arrives as \`{"$number": "1e400"}\` and is named
+  (\`value: 1e400 is beyond the range of a double-precision number\`).
 - \`timestamp\`: when present, the field is epoch milliseconds, at most \`maxFutureMs\` ahead of and
   \`maxAgeMs\` behind the batch's journal time (so a replay judges exactly as the first run did).
 - \`schema\`: a JSON Schema (types, properties, required, additionalProperties, items, enum, const,
