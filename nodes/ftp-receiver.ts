@@ -311,8 +311,8 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
     function scrubLetter(connection: Connection, letter: unknown): unknown {
       const root = roots.get(connection);
       nodeDirs ??= [ctx.dataDir, realpathOrSelf(ctx.dataDir)];
-      // The user's own root first (its paths become the client's `/…`), then the node's directory.
-      const known = [...(root ?? []), ...nodeDirs].map((path) => ({ path, shownAs: '' }));
+      // The user's own root (its paths become the client's `/…`), then the node's directory.
+      const known = [...(root ?? []), ...nodeDirs];
       if (typeof letter === 'string') return scrubServerPaths(letter, known);
       if (letter !== null && typeof letter === 'object' && typeof (letter as { message?: unknown }).message === 'string' && !(letter as { raw?: unknown }).raw) {
         return { ...letter, message: scrubServerPaths((letter as { message: string }).message, known) };

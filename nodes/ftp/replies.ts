@@ -52,13 +52,13 @@ export function inProtocolWords<T>(fn: () => T): T {
 }
 
 /**
- * Replaces each server directory of `roots` in a reply's text by what the client may see of it
- * (`/srv/…/users/site-a/x.csv` → `/x.csv` for the user's own root), longest first.
+ * Removes each server directory of `dirs` from a reply's text, longest first, so a path below the user's
+ * own root reads as the client's path (`/srv/…/users/site-a/x.csv` → `/x.csv`).
  */
-export function scrubServerPaths(text: string, roots: { path: string; shownAs: string }[]): string {
+export function scrubServerPaths(text: string, dirs: string[]): string {
   let out = text;
-  for (const { path, shownAs } of [...roots].sort((a, b) => b.path.length - a.path.length)) {
-    if (path.length > 1) out = out.split(path).join(shownAs);
+  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+    if (dir.length > 1) out = out.split(dir).join('');
   }
   return out;
 }

@@ -20,7 +20,6 @@ export function roleAtLeast(role: Role | null, needed: Role): boolean {
  */
 export type Scope = Role | `flow:${string}` | 'alerts' | `alerts:${string}`;
 
-
 export function parseScopes(list: string[]): { scopes: Scope[] } | { error: string } {
   if (list.length === 0) return { error: 'a token needs a scope: viewer, editor, admin, flow:<id>, alerts or alerts:<flowId>' };
   const roles = list.filter(isRole);

@@ -11,7 +11,7 @@
  *   into a prototype by plain assignment (`out[key] = …`), so the field vanishes or pollutes the copy;
  *   callers name the keys they refuse.
  */
-import { jsonErrorOffset, lineColumn } from './json-locate.js';
+import { jsonErrorOffset } from './json-locate.js';
 
 /** Deepest nesting accepted: far beyond any reading, far below where recursive code overflows. */
 export const MAX_JSON_DEPTH = 64;
@@ -186,10 +186,4 @@ function keepOverflowingNumbers(text: string): string {
 
 function oneLine(text: string): string {
   return text.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
-}
-
-/** `line 3, column 7` of an offset, for messages about a multi-line text. */
-export function describeOffset(text: string, offset: number): string {
-  const { line, column } = lineColumn(text, offset);
-  return `line ${line}, column ${column}`;
 }
