@@ -52,6 +52,11 @@ export default defineNode({
   inputs: {},
   outputs: { out: 'the records of each accepted body' },
   config,
+  // Clients resolve `.` and `..` in a URL before sending it: such a path would serve another node's URL.
+  check(cfg) {
+    const dots = cfg.path.split('/').find((s) => s === '.' || s === '..');
+    return dots === undefined ? [] : [{ path: '/path', message: `the segment "${dots}" is resolved away by HTTP clients: an ingest path is names separated by "/"` }];
+  },
   docs: `Receives records pushed over HTTP: vendors' webhooks, scripts, \`curl\`.
 
 \`POST\` (or \`PUT\`) to \`/ingest/<path>\` with \`Authorization: Bearer <token>\` and a body whose

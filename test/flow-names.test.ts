@@ -116,3 +116,19 @@ test('a flow stored under an unsafe id by an earlier version is not started and 
   assert.equal(await runtime.deleteFlow('..'), true, 'its rows can still be deleted');
   assert.ok(existsSync(join(dataDir, 'keep')) && existsSync(join(dataDir, 'sluice.db')));
 });
+
+test('other names that become paths or URLs: ingest path segments, QuestDB tables (a directory each on the QuestDB server)', async (t) => {
+  const { runtime } = await openApp(t);
+  const problems = (node: object) => {
+    const r = runtime.validate({ sluice: 1, id: 'f', nodes: [{ id: 'n', ...node }], wires: [] });
+    return r.ok ? [] : r.problems.map((p) => `${p.path} ${p.message}`);
+  };
+  for (const path of ['..', 'a/..', '../api', 'a/./b', '.']) {
+    assert.deepEqual(problems({ type: 'http-in', config: { path, token: 'a-long-enough-test-token-0123456789' } }).filter((p) => p.startsWith('/nodes/0/config/path')).length, 1, path);
+  }
+  assert.deepEqual(problems({ type: 'http-in', config: { path: 'site-a/readings.v2', token: 'a-long-enough-test-token-0123456789' } }), []);
+  for (const table of ['con', 'NUL', 'Com1', 'lpt9', 'aux']) {
+    assert.ok(problems({ type: 'questdb', config: { table, columns: { value: 'double' } } }).some((p) => /^\/nodes\/0\/config\/table .*reserved device name on Windows/.test(p)), table);
+  }
+  assert.deepEqual(problems({ type: 'questdb', config: { table: 'console', columns: { value: 'double' } } }), []);
+});

@@ -6,7 +6,7 @@ import { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
 import type { Client } from 'basic-ftp';
-import { PathEscapeError } from '../server/core/names.js';
+import { PathEscapeError } from '../server/core/data-paths.js';
 import type { RuntimeManager } from '../server/runtime/manager.js';
 import { builtinNodes } from '../nodes/index.js';
 import { JailFs } from '../nodes/ftp/jail-fs.js';

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, sep } from 'node:path';
 import { FileSystem } from 'ftp-srv';
-import { resolveUnder } from '../../server/core/names.js';
+import { resolveUnder } from '../../server/core/data-paths.js';
 import { inProtocolWords } from './replies.js';
 import type { UploadStream } from './upload-stream.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AuthInputError } from '../auth/auth-store.js';
-import { PathEscapeError } from '../core/names.js';
+import { PathEscapeError } from '../core/data-paths.js';
 import { FlowInvalidError } from '../core/problems.js';
 import { ConflictError, NotFoundError } from '../runtime/errors.js';
 import { ApiError } from './errors.js';

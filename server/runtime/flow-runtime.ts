@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { EventEmitter } from 'node:events';
 import type { CompiledFlow } from '../core/compile-flow.js';
-import { resolveUnder } from '../core/names.js';
+import { resolveUnder } from '../core/data-paths.js';
 import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
 import type { AppendOptions, DataRecord, Logger, NodeContext, NodeInstance } from '../core/types.js';
