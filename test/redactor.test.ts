@@ -39,7 +39,7 @@ test('the redacting logger cleans the message and every field before writing', (
 });
 
 test('a secret is redacted in every encoding it leaves by, and nothing of it remains', () => {
-  const secrets = ['my p@ssword 2024x', 'm\u00f6tley/cr\u00fce-pass', 'Pr0be"Secret&Value', 'back\\slash\ttab', '\u{1f321}-thermo-key'];
+  const secrets = ['my p@ssword 2024x', 'm\u00f6tley/cr\u00fce-pass', 'Pr0be"Secret&Value', 'back\\slash\ttab', '\u{1f321}-thermo-key', '!@# $%^&*(', 'ab!cd@ef'];
   const r = new Redactor();
   for (const s of secrets) r.add(s);
   for (const secret of secrets) {

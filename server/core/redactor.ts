@@ -25,13 +25,17 @@ const MIN_BASE64_RUN = 6;
 export class Redactor {
   private readonly values = new Set<string>();
   private pattern: RegExp | undefined;
+  /** A quick look for text that cannot hold any secret in any form, which is most text (see `anchors`). */
+  private prefilter: RegExp | undefined;
 
   add(value: string): void {
     if (value.length < MIN_REDACTED_LENGTH || this.values.has(value)) return;
     this.values.add(value);
     // Longest first, so a secret that contains another one is replaced whole.
-    const sources = [...this.values].sort((a, b) => b.length - a.length).map(encodedForms);
-    this.pattern = new RegExp(sources.join('|'), 'g');
+    const sorted = [...this.values].sort((a, b) => b.length - a.length);
+    this.pattern = new RegExp(sorted.map(encodedForms).join('|'), 'g');
+    const anchors = sorted.map(anchorsOf);
+    this.prefilter = anchors.every((a) => a !== undefined) ? new RegExp(anchors.flat().map(escapeRegExp).join('|')) : undefined;
   }
 
   get size(): number {
@@ -39,7 +43,8 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    return this.pattern ? text.replace(this.pattern, REDACTED) : text;
+    if (!this.pattern || (this.prefilter && !this.prefilter.test(text))) return text;
+    return text.replace(this.pattern, REDACTED);
   }
 
   /**
@@ -117,6 +122,16 @@ function base64Runs(value: string): string[] {
     if (run.length >= MIN_BASE64_RUN) runs.push(run, run.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return [...new Set(runs)];
+}
+
+/**
+ * Literal texts at least one of which every encoded form of the secret contains: its longest run of
+ * letters and digits (no encoder here changes those) and its base64 runs. Undefined when the secret has
+ * no such run of three characters: then every text is scanned in full.
+ */
+function anchorsOf(value: string): string[] | undefined {
+  const run = (value.match(/[A-Za-z0-9]+/g) ?? []).sort((a, b) => b.length - a.length)[0];
+  return run !== undefined && run.length >= 3 ? [run, ...base64Runs(value)] : undefined;
 }
 
 /** One regular expression source matching the secret in any of its encodings. */
