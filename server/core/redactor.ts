@@ -125,13 +125,20 @@ function base64Runs(value: string): string[] {
 }
 
 /**
- * Literal texts at least one of which every encoded form of the secret contains: its longest run of
- * letters and digits (no encoder here changes those) and its base64 runs. Undefined when the secret has
- * no such run of three characters: then every text is scanned in full.
+ * Literal texts at least one of which every encoded form of the secret contains: the longest run of
+ * letters and digits of the secret (no encoder here changes those) and of each of its base64 runs.
+ * Undefined when one of them is shorter than three characters: then every text is scanned in full.
  */
 function anchorsOf(value: string): string[] | undefined {
-  const run = (value.match(/[A-Za-z0-9]+/g) ?? []).sort((a, b) => b.length - a.length)[0];
-  return run !== undefined && run.length >= 3 ? [run, ...base64Runs(value)] : undefined;
+  // A base64 run's standard and URL-safe spellings share their longest run of letters and digits.
+  const anchors = [value, ...base64Runs(value)].map(longestAlphanumeric);
+  return anchors.every((a) => a.length >= 3) ? [...new Set(anchors)] : undefined;
+}
+
+function longestAlphanumeric(text: string): string {
+  let best = '';
+  for (const run of text.match(/[A-Za-z0-9]+/g) ?? []) if (run.length > best.length) best = run;
+  return best;
 }
 
 /** One regular expression source matching the secret in any of its encodings. */
