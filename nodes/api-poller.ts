@@ -136,7 +136,8 @@ records in ascending cursor order). One poll of one device is one journal append
 flow's journal quota: keep \`maxPages\` × page size well below it.
 
 **Errors.** 5xx, 408, 425, 429, timeouts and connection errors are retried with \`retry\` (status \`retrying\`).
-Any other status, a body that is not JSON, or retries exhausted: the device's cursor is kept, one record goes
+Any other status, a body that is not JSON (or is nested deeper than 64 levels, holds a \`__proto__\` key, or
+is larger than 64 MB, which is not read), or retries exhausted: the device's cursor is kept, one record goes
 to \`error\` (\`status\`, \`error\`, the first 500 characters of \`body\`, \`url\` with credential-looking query
 values masked) and the next poll tries again. Redirects are not followed; a next link to another origin is
 refused (the headers carry credentials). When the journal is full the poll is skipped, cursors are kept and

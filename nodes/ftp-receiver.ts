@@ -1,14 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, realpathSync } from 'node:fs';
 import { mkdir, readFile, rename, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import type { FtpSrv } from 'ftp-srv';
 import { defineNode } from '../server/core/define-node.js';
+import { SafeName } from '../server/core/names.js';
 import { FileIngestor, type FileToIngest } from './lib/file-ingest.js';
 import { CsvConfig, MaxRecordBytes, TimestampConfig, formatOfName, parseOptions } from './lib/record-format.js';
 import { isJournalFull } from './lib/source-appender.js';
 import type { JailFs, Refusal } from './ftp/jail-fs.js';
+import { scrubServerPaths } from './ftp/replies.js';
 import type { Connection } from './ftp/server.js';
 import { UploadStream, removePartials, syncDir, type StoredFile } from './ftp/upload-stream.js';
 
@@ -19,7 +21,7 @@ const config = Type.Object({
   pasvMin: Type.Integer({ default: 30000, minimum: 1024, maximum: 65535, description: 'Lowest passive data port.' }),
   pasvMax: Type.Integer({ default: 30100, minimum: 1024, maximum: 65535, description: 'Highest passive data port.' }),
   users: Type.Array(Type.Object({
-    name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9._-]+$', description: 'Login name; the user is jailed to `users/<name>/` in the node\'s data directory.' }),
+    name: SafeName({ description: 'Login name (letters, digits, `_`, `-`, `.`; not `.`, `..` or a device name); the user is jailed to `users/<name>/` in the node\'s data directory.' }),
     password: Type.String({ minLength: 1, description: 'Password: use a secret reference, e.g. `${secret:ftp_site_a}`.' }),
   }, { additionalProperties: false }), { minItems: 1, description: 'Accounts allowed to upload. There is no anonymous login.' }),
   tls: Type.Optional(Type.Object({
@@ -50,6 +52,14 @@ interface Counters {
 
 const MANIFEST = '.sha256';
 const ANONYMOUS = new Set(['anonymous', 'ftp']);
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -85,13 +95,17 @@ TLS with \`AUTH TLS\` (explicit FTPS); \`required\` refuses those that do not.
 
 **Formats.** CSV (delimiter, header or \`columns\`, \`decimalComma\`, \`numeric\` columns), a JSON array (or
 one object) and NDJSON, chosen by \`format\` or the file extension. \`timestamp\` turns the time field into
-epoch milliseconds (\`iso8601\` with a zone, \`epoch-s\`, \`epoch-ms\`, \`epoch-ns\`). A UTF-8 byte order mark is
-accepted. Files are streamed: a 1 GB file is never held in memory.
+epoch milliseconds (\`iso8601\` with a zone, \`epoch-s\`, \`epoch-ms\`, \`epoch-ns\`). Files are UTF-8 (a byte
+order mark is accepted) or UTF-16/UTF-32, recognised by their byte order mark or their NUL bytes and decoded
+(Excel's "Unicode text" is UTF-16). Files are streamed: a 1 GB file is never held in memory.
 
 **Bad rows** go to \`invalid\` as \`{ file, line, column, reason, raw, kind }\` (e.g. \`line 7, column "value":
 "21,5" is not a number (decimal comma? set decimalComma)\`); the good rows of the same file are ingested.
 A row longer than \`maxRecordBytes\` or an unterminated quote is one invalid entry, and reading resumes on the
-next line.
+next line. A JSON row nested deeper than 64 levels or holding a \`__proto__\` key is one invalid entry with its
+line; a number beyond a double (\`1e400\`) is kept as \`{"$number": "1e400"}\`. A CSV header that cannot be read
+(not text, a stray quote, a repeated or \`__proto__\` column) makes every row invalid with that reason: no data
+row is ever taken for the header.
 
 **When is a file ingested, and what does 226 mean.** The upload is written to a hidden partial file, fsynced
 and renamed; its records are journaled; only then does the server answer \`226\`. A failed upload (connection
@@ -123,7 +137,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
 
   async create(cfg, ctx) {
     // ftp-srv is loaded by the first FTP receiver deployed: a runtime without one does not carry it in memory.
-    const [{ JailFs }, { startFtpServer }] = await Promise.all([import('./ftp/jail-fs.js'), import('./ftp/server.js')]);
+    const [{ JailFs, jailRoot }, { startFtpServer }] = await Promise.all([import('./ftp/jail-fs.js'), import('./ftp/server.js')]);
     const counters: Counters = {
       files: 0, records: 0, invalid: 0, duplicates: 0, failedUploads: 0,
       refused: { traversal: 0, symlink: 0, anonymous: 0, password: 0, port: 0, tls: 0 },
@@ -135,6 +149,10 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
     });
     // What the next reply of a connection should say instead (452 for a full journal, the duplicate note).
     const replyNotes = new WeakMap<Connection, { code: number; replace: number; message: string }>();
+    /** Each logged-in connection's own directory: replies show paths relative to it, never server paths. */
+    const roots = new WeakMap<Connection, string[]>();
+    const usersDir = (): string => join(ctx.dataDir, 'users');
+    let nodeDirs: string[] | undefined;
     let server: FtpSrv | undefined;
     let port = 0;
     let lastStatus = 0;
@@ -177,12 +195,15 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
       }
     }
 
-    async function verifyManifest(connection: Connection, user: string, root: string, manifestClientPath: string, manifest: StoredFile): Promise<void> {
+    async function verifyManifest(connection: Connection, user: string, fs: JailFs, manifestClientPath: string, manifest: StoredFile): Promise<void> {
       const text = (await readFile(manifest.path, 'utf8')).trim();
       const m = /^([0-9a-f]{64})\s+\*?(.+)$/i.exec(text);
       if (!m) throw new Error('manifest must read "<sha256 hex>  <file name>"');
-      const dataClient = join(dirname(manifestClientPath), basename(m[2]!.trim()));
-      const dataPath = join(root, dataClient);
+      const named = m[2]!.trim();
+      // The manifest names a file next to it: a path in it would reach elsewhere.
+      if (named === '.' || named === '..' || /[/\\\0]/.test(named)) throw new Error(`the manifest must name a file next to it, not the path "${named}"`);
+      // Resolved by the jail like any client path (real paths checked, symlinks included).
+      const { clientPath: dataClient, fsPath: dataPath } = fs.resolve(posix.join(dirname(manifestClientPath), named));
       const actual = await sha256Of(dataPath).catch(() => undefined);
       if (!actual) throw new Error(`${basename(dataClient)} was not uploaded before its manifest`);
       if (actual.sha256 !== m[1]!.toLowerCase()) throw new Error(`${basename(dataClient)} does not match its manifest (got ${actual.size} bytes, sha256 ${actual.sha256})`);
@@ -198,8 +219,8 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
       }
     }
 
-    function jail(connection: Connection, user: string, root: string): JailFs {
-      return new JailFs(connection as never, root, {
+    function jail(connection: Connection, user: string): JailFs {
+      const fs: JailFs = new JailFs(connection as never, usersDir(), user, {
         refused: (kind, detail) => refuse(kind, detail, connection.ip),
         upload(fsPath, clientPath) {
           const name = basename(clientPath);
@@ -209,7 +230,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
             if (cfg.format === 'auto' && !formatOfName(name)) throw new Error(`cannot tell the format of ${name}: use .csv, .json or .ndjson`);
           }
           return new UploadStream(fsPath, cfg.maxFileBytes, (file) => admit(file.path, file.sha256), async (file) => {
-            if (manifest && cfg.completion === 'manifest') await verifyManifest(connection, user, root, clientPath, file);
+            if (manifest && cfg.completion === 'manifest') await verifyManifest(connection, user, fs, clientPath, file);
             else if (!manifest && !isTemp(name) && cfg.completion === 'close') await ingest(connection, fileFor(user, clientPath, file, name));
           });
         },
@@ -224,6 +245,7 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
           await ingest(connection, fileFor(user, to.clientPath, { path: to.fsPath, sha256 }, to.clientPath));
         },
       });
+      return fs;
     }
 
     async function login(connection: Connection, username: string, password: string): Promise<{ fs: unknown }> {
@@ -242,15 +264,24 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
         refuse('tls', username, connection.ip);
         throw new Error('TLS required: send AUTH TLS first');
       }
-      const root = join(ctx.dataDir, 'users', username);
+      let root: string;
+      try {
+        root = jailRoot(usersDir(), username);
+      } catch (err) {
+        // Only a config that bypassed the schema gets here: a user name that is a path never logs in.
+        refuse('traversal', username, connection.ip);
+        ctx.log.error('ftp user name is not a safe name: login refused', { user: username, error: (err as Error).message });
+        throw new Error('Authentication failed');
+      }
       await mkdir(root, { recursive: true });
+      roots.set(connection, [root, realpathOrSelf(root)]);
       connection.on('STOR', (error, path) => {
         if (error) {
           counters.failedUploads++;
           ctx.log.info('upload failed', { user: username, path, error: error.message });
         }
       });
-      return { fs: jail(connection, username, root) };
+      return { fs: jail(connection, username) };
     }
 
     function onConnect(connection: Connection): void {
@@ -272,8 +303,21 @@ Example: \`{ "port": 2121, "pasvUrl": "192.0.2.10", "users": [{ "name": "site-a"
           replyNotes.delete(connection);
           return reply(note.replace, note.message);
         }
-        return reply(options, ...letters);
+        return reply(options, ...letters.map((letter) => scrubLetter(connection, letter)));
       };
+    }
+
+    /** The last net under the protocol words: no reply text names a server path. */
+    function scrubLetter(connection: Connection, letter: unknown): unknown {
+      const root = roots.get(connection);
+      nodeDirs ??= [ctx.dataDir, realpathOrSelf(ctx.dataDir)];
+      // The user's own root (its paths become the client's `/…`), then the node's directory.
+      const known = [...(root ?? []), ...nodeDirs];
+      if (typeof letter === 'string') return scrubServerPaths(letter, known);
+      if (letter !== null && typeof letter === 'object' && typeof (letter as { message?: unknown }).message === 'string' && !(letter as { raw?: unknown }).raw) {
+        return { ...letter, message: scrubServerPaths((letter as { message: string }).message, known) };
+      }
+      return letter;
     }
 
     async function resumeInterrupted(): Promise<void> {

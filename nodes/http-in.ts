@@ -3,11 +3,12 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { defineNode } from '../server/core/define-node.js';
+import { gzipCorruption, isZlibError } from '../server/core/gzip-words.js';
 import type { IngressRequest, IngressResponse } from '../server/core/services.js';
-import type { DataRecord } from '../server/core/types.js';
+import type { ConfigProblem, DataRecord } from '../server/core/types.js';
 import { CsvConfig, MaxRecordBytes, TimestampConfig, parseOptions } from './lib/record-format.js';
 import { parseStream, type RecordFormat, type RowIssue } from './lib/records/index.js';
-import { isJournalFull } from './lib/source-appender.js';
+import { isJournalFull, isRecordsNotJson } from './lib/source-appender.js';
 import { bodyPayload, requestFields } from './http/request-message.js';
 
 const config = Type.Object({
@@ -66,13 +67,17 @@ export default defineNode({
 **Answers.**
 - \`202 {"accepted": n}\` once the n records are committed to the journal (not before).
 - \`400 {"error": "unparseable", "problems": [{ "line", "column", "reason" }]}\` when any row is bad
-  (broken JSON, bad quoting, invalid UTF-8, wrong column count, bad timestamp or number): **nothing** of
+  (broken JSON, JSON nested deeper than 64 levels or with a \`__proto__\` key, bad quoting, invalid UTF-8,
+  wrong column count, bad timestamp or number): **nothing** of
   the body is journaled, so the sender can fix and resend the whole body without creating duplicates.
   (The FTP receiver differs: a file cannot be sent back, so its bad rows go to \`invalid\` and the good ones are kept.)
+- \`400 {"error": "corrupt-gzip", "message": "the gzip body is corrupt: …"}\` for a gzip body that cannot be decompressed.
 - \`401\` for a missing or wrong token (compared in constant time), \`413\` past \`maxBodyBytes\`,
   \`415\` for another content type, \`503\` with \`Retry-After\` while the journal is full (a sink is down).
 
-A body is all or nothing: its records are one journal entry.
+A body is all or nothing: its records are one journal entry. Bodies in UTF-16 or UTF-32 (with a byte order
+mark, or recognised by their NUL bytes) are decoded; a number beyond a double (\`1e400\`) is kept as
+\`{"$number": "1e400"}\`.
 
 **Answered by the flow** (\`reply: "flow"\`, Node-RED's HTTP in → … → HTTP response): each request, of the
 \`methods\` served (GET too), becomes one record \`{ payload, req: { method, url, path, query, params, headers,
@@ -84,9 +89,14 @@ path without a token, as Node-RED does.
 
 Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/x-ndjson" --data-binary @readings.ndjson http://127.0.0.1:8840/ingest/site-a\``,
 
-  check: (cfg) => (cfg.token === undefined && !cfg.public
-    ? [{ path: '/token', message: 'set a token (a secret reference, e.g. "${secret:vendor_webhook}") or "public": true to serve the path without one' }]
-    : []),
+  check(cfg) {
+    const problems: ConfigProblem[] = [];
+    // Clients resolve `.` and `..` in a URL before sending it: such a path would serve another node's URL.
+    const dots = cfg.path.split('/').find((s) => s === '.' || s === '..');
+    if (dots !== undefined) problems.push({ path: '/path', message: `the segment "${dots}" is resolved away by HTTP clients: an ingest path is names separated by "/"` });
+    if (cfg.token === undefined && !cfg.public) problems.push({ path: '/token', message: 'set a token (a secret reference, e.g. "${secret:vendor_webhook}") or "public": true to serve the path without one' });
+    return problems;
+  },
 
   create(cfg, ctx) {
     const path = cfg.path || `${ctx.flowId}/${ctx.nodeId}`;
@@ -136,6 +146,7 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
         payload = req.method === 'GET' ? { ...req.query } : bodyPayload(header(req, 'content-type'), Buffer.concat(chunks));
       } catch (err) {
         if (err instanceof BodyTooLarge) return tooLarge();
+        if (isZlibError(err)) return { status: 400, body: { error: 'corrupt-gzip', message: gzipCorruption(err) } };
         return { status: 400, body: { error: 'unreadable', message: err instanceof Error ? err.message : String(err) } };
       }
       const id = `${ctx.flowId}/${ctx.nodeId}/${randomUUID()}`;
@@ -145,6 +156,7 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
       } catch (err) {
         ctx.services.ingress.reply(id, { status: 503 });
         await answer;
+        if (isRecordsNotJson(err)) return { status: 400, body: { error: 'unparseable', message: `nothing was accepted: ${(err as Error).message}` } };
         if (isJournalFull(err)) return journalFull(err);
         throw err;
       }
@@ -173,6 +185,7 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
         });
       } catch (err) {
         if (err instanceof BodyTooLarge) return tooLarge();
+        if (isZlibError(err)) return { status: 400, body: { error: 'corrupt-gzip', message: gzipCorruption(err) } };
         return { status: 400, body: { error: 'unreadable', message: err instanceof Error ? err.message : String(err) } };
       }
       if (problems.length > 0) {
@@ -182,6 +195,8 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
       try {
         await ctx.append(records);
       } catch (err) {
+        // The same body would fail the same way: a 4xx, so the sender does not retry it forever.
+        if (isRecordsNotJson(err)) return { status: 400, body: { error: 'unparseable', message: `nothing was accepted: ${(err as Error).message}` } };
         if (isJournalFull(err)) return journalFull(err);
         throw err;
       }

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Store, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { defineNode } from '../server/core/define-node.js';
+import { parseJsonText, PROTOTYPE_KEYS } from '../server/core/json-text.js';
 import type { ConfigProblem, DataRecord, NodeContext } from '../server/core/types.js';
 import { MqttLink, clientOptions, connectionConfig, defaultClientId, type LinkState } from './mqtt/connection.js';
 import { MessageJournal } from './mqtt/ingest.js';
@@ -40,6 +41,11 @@ function check(cfg: Config): ConfigProblem[] {
   return problems;
 }
 
+/** A message set aside, as the `invalid` port keeps it: the reason and the untouched payload. */
+function invalidMessage(ctx: NodeContext, reason: string, topic: string, payload: Uint8Array): DataRecord {
+  return { reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId };
+}
+
 /** What to journal for one message: its records by `out`, or the untouched payload by `invalid`. */
 function messageRecords(cfg: Config, ctx: NodeContext) {
   if (cfg.format === 'message') return envelopeRecords(cfg, ctx);
@@ -47,9 +53,7 @@ function messageRecords(cfg: Config, ctx: NodeContext) {
   const fieldsOf = topicFieldReader(cfg.topics.map(topicPattern));
   return (topic: string, payload: Uint8Array, _packet?: IPublishPacket): { records: DataRecord[]; port: 'out' | 'invalid' } => {
     const parsed = parse(payload);
-    if ('reason' in parsed) {
-      return { port: 'invalid', records: [{ reason: parsed.reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId }] };
-    }
+    if ('reason' in parsed) return { port: 'invalid', records: [invalidMessage(ctx, parsed.reason, topic, payload)] };
     const fields = fieldsOf(topic);
     return { port: 'out', records: fields ? parsed.records.map((r: Fields) => ({ ...r, ...fields })) : parsed.records };
   };
@@ -58,17 +62,16 @@ function messageRecords(cfg: Config, ctx: NodeContext) {
 /** format message: the whole MQTT message as one record, with the payload decoded as Node-RED's MQTT in does. */
 function envelopeRecords(cfg: Config, ctx: NodeContext) {
   return (topic: string, payload: Uint8Array, packet?: IPublishPacket): { records: DataRecord[]; port: 'out' | 'invalid' } => {
-    const invalid = (reason: string) => ({ port: 'invalid' as const, records: [{ reason, topic, ...rawPayload(payload), bytes: payload.length, node: ctx.nodeId }] });
+    const invalid = (reason: string) => ({ port: 'invalid' as const, records: [invalidMessage(ctx, reason, topic, payload)] });
     if (payload.length > cfg.maxPayloadBytes) return invalid(`payload is ${payload.length} bytes, over maxPayloadBytes (${cfg.maxPayloadBytes})`);
     const raw = rawPayload(payload);
     let value: unknown = raw.payload;
     if (raw.encoding === 'base64' || cfg.messagePayload === 'base64') value = Buffer.from(payload).toString('base64');
     else if (cfg.messagePayload !== 'text') {
-      try {
-        value = JSON.parse(raw.payload);
-      } catch (err) {
-        if (cfg.messagePayload === 'json') return invalid(`not valid JSON: ${(err as Error).message}`);
-      }
+      const parsed = parseJsonText(raw.payload, { forbiddenKeys: PROTOTYPE_KEYS });
+      if (parsed.ok) value = parsed.value;
+      // auto-detect keeps text that is not JSON as text, as Node-RED does; JSON past the limits is never kept.
+      else if (cfg.messagePayload === 'json' || parsed.fault.offset === undefined) return invalid(parsed.fault.message);
     }
     return { port: 'out', records: [{ topic, payload: value, qos: packet?.qos ?? 0, retain: packet?.retain ?? false }] };
   };
@@ -99,11 +102,15 @@ numbers, empty values are left out. \`text\`: \`{ [textField]: payload }\`. \`me
 message, \`{ topic, payload, qos, retain }\` as Node-RED's MQTT in makes it (\`messagePayload\`: \`auto-detect\`
 parses JSON payloads and keeps other text as text).
 
-**Invalid messages are kept.** A payload that is empty, larger than \`maxPayloadBytes\`, not UTF-8,
-BOM-prefixed (json/csv), not JSON, a JSON scalar, an array with a non-object, or a CSV line with the wrong
-number of values is journaled by \`invalid\` as \`{ reason, topic, payload, encoding, bytes, node }\`:
+**Invalid messages are kept.** A payload that is empty, larger than \`maxPayloadBytes\`, not UTF-8 (UTF-16 and
+UTF-32 are named as such), BOM-prefixed (json/csv), not JSON, nested deeper than 64 levels, holding a
+\`__proto__\` key, a JSON scalar, an array with a non-object, or a CSV line with the wrong number of values
+(anything whose records the journal could not hold, too) is journaled by \`invalid\` as
+\`{ reason, topic, payload, encoding, bytes, node }\` and acknowledged: it never holds up the messages behind it.
 \`payload\` is the raw text, or base64 when \`encoding\` is \`"base64"\`. Example reasons:
-\`not valid JSON: Unterminated string in JSON at position 19\`, \`line 2: 3 values, expected 4 (ts,sensor,value,unit)\`.
+\`not valid JSON: Unterminated string in JSON at position 19\`, \`line 2: 3 values, expected 4 (ts,sensor,value,unit)\`,
+\`nested 10000 levels deep at /a/a/a/…; the limit is 64\`. A number beyond a double (\`1e400\`) is kept as
+\`{"$number": "1e400"}\`, not turned into null.
 
 **Delivery.** QoS 1 and 2 messages are acknowledged to the broker (PUBACK, PUBREC) only after the journal
 committed them; a crash in between makes the broker deliver them again (at least once: a keyed sink removes
@@ -161,8 +168,10 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
     const journal = new MessageJournal(ctx, signal, cfg.retryMs, showStatus);
 
     const journalMessage = (packet: IPublishPacket): Promise<boolean> => {
-      const { records, port } = toRecords(packet.topic, packet.payload as Uint8Array, packet);
-      return records.length === 0 ? Promise.resolve(true) : journal.append(records as DataRecord[], { port });
+      const payload = packet.payload as Uint8Array;
+      const { records, port } = toRecords(packet.topic, payload, packet);
+      if (records.length === 0) return Promise.resolve(true);
+      return journal.append(records as DataRecord[], { port }, (reason) => ({ records: [invalidMessage(ctx, reason, packet.topic, payload)], options: { port: 'invalid' } }));
     };
 
     /** QoS 2: mqtt.js stores the message before sending PUBREC, so the journal commit goes there. */

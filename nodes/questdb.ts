@@ -1,7 +1,7 @@
 import { defineNode } from '../server/core/define-node.js';
 import type { Batch, DataRecord, Outputs } from '../server/core/types.js';
 import { compileTableTemplate, mapColumns, TemplateError } from './lib/table-template.js';
-import { checkConfig, dedupKeysOf, questdbConfig } from './questdb/config.js';
+import { checkConfig, dedupKeysOf, QUESTDB_TABLES, questdbConfig } from './questdb/config.js';
 import { deliverRows, TableRows } from './questdb/deliver.js';
 import { execClient, Unreachable } from './questdb/exec-client.js';
 import { QuestDbHttp } from './questdb/http.js';
@@ -58,7 +58,7 @@ spaces, commas, quotes, backslashes and newlines: they are escaped.
 Example: \`{ "address": "http://127.0.0.1:9000", "table": "readings_{site}", "columns": { "sensor": "symbol", "value": "double", "seq": "long" }, "dedupKeys": ["sensor", "seq"] }\``,
 
   create(cfg, ctx) {
-    const template = compileTableTemplate(cfg.table);
+    const template = compileTableTemplate(cfg.table, QUESTDB_TABLES);
     const columns = mapColumns(cfg.columns, cfg.fields);
     const encoder = rowEncoder(columns, cfg.timestamp);
     const http = new QuestDbHttp(cfg, cfg.maxInFlight);

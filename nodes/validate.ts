@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { defineNode } from '../server/core/define-node.js';
+import { numberText } from '../server/core/json-text.js';
 import type { DataRecord, Outputs } from '../server/core/types.js';
 import { fieldGetter, showValue, type FieldGetter } from './lib/field-path.js';
 import { fromJsonSchema } from './lib/json-schema.js';
@@ -48,6 +49,12 @@ function fieldRules(required: string[], numeric: string[], ranges: { [field: str
   return [...rules.values()];
 }
 
+/** A number the sender wrote beyond the range of a double, kept as its text by the source (json-text.ts). */
+function beyondRange(v: unknown): string | undefined {
+  const text = numberText(v);
+  return text === undefined ? undefined : `${text} is beyond the range of a double-precision number (kept as received, as {"$number": "${text}"})`;
+}
+
 /** JSON pointer `/pos/lat` → `pos.lat`, matching how fields are named in the config. */
 function dotted(pointer: string): string {
   return pointer === '' ? '(record)' : pointer.slice(1).replace(/\//g, '.');
@@ -83,7 +90,9 @@ by \`invalid\` as a new record \`{ record, reason, node }\` holding the original
 **Checks**, all reported at once in \`reason\` as \`<field>: <message>\` joined by \`; \`:
 - \`required\`: the field is present and not \`null\` (\`value: missing\`, \`value: null\`).
 - \`numeric\` and \`ranges\`: when present, the field is a finite number (\`value: expected a finite number, got "n/a"\`)
-  within \`min\`/\`max\` (\`value: 120 is above max 100\`). A range implies the numeric check.
+  within \`min\`/\`max\` (\`value: 120 is above max 100\`). A range implies the numeric check. A number a source
+  received beyond the range of a double arrives as \`{"$number": "1e400"}\` and is named
+  (\`value: 1e400 is beyond the range of a double-precision number\`).
 - \`timestamp\`: when present, the field is epoch milliseconds, at most \`maxFutureMs\` ahead of and
   \`maxAgeMs\` behind the batch's journal time (so a replay judges exactly as the first run did).
 - \`schema\`: a JSON Schema (types, properties, required, additionalProperties, items, enum, const,
@@ -128,19 +137,19 @@ Example: \`{ "ranges": { "value": { "min": -50, "max": 60 } }, "timestamp": { "m
         if (v === undefined || v === null) {
           if (rule.required) found.push(`${rule.path}: ${v === null ? 'null' : 'missing'}`);
         } else if (rule.numeric) {
-          if (typeof v !== 'number' || !Number.isFinite(v)) found.push(`${rule.path}: expected a finite number, got ${showValue(v)}`);
+          if (typeof v !== 'number' || !Number.isFinite(v)) found.push(`${rule.path}: ${beyondRange(v) ?? `expected a finite number, got ${showValue(v)}`}`);
           else if (v < rule.min) found.push(`${rule.path}: ${v} is below min ${rule.min}`);
           else if (v > rule.max) found.push(`${rule.path}: ${v} is above max ${rule.max}`);
         }
       }
       const ts = getTs(r);
       if (ts !== undefined && ts !== null) {
-        if (typeof ts !== 'number' || !Number.isFinite(ts)) found.push(`${time.field}: expected epoch milliseconds, got ${showValue(ts)}`);
+        if (typeof ts !== 'number' || !Number.isFinite(ts)) found.push(`${time.field}: ${beyondRange(ts) ?? `expected epoch milliseconds, got ${showValue(ts)}`}`);
         else if (ts - now > maxFuture) found.push(`${time.field}: ${ts - now} ms in the future (max ${maxFuture})`);
         else if (now - ts > maxAge) found.push(`${time.field}: ${now - ts} ms old (max ${maxAge})`);
       }
       if (schemaCheck !== undefined) {
-        for (const e of schemaCheck.Errors(r)) found.push(`${dotted(e.path)}: ${e.message}`);
+        for (const e of schemaCheck.Errors(r)) found.push(`${dotted(e.path)}: ${beyondRange(e.value) ?? e.message}`);
       }
       return found.join('; ');
     }

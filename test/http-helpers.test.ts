@@ -43,3 +43,20 @@ test('URLs kept in error records have credential-looking query values masked', (
     'https://u:***@api.example/r?since=1&api_key=***&token=***&page=2');
   assert.equal(redactUrl('not a url'), 'not a url');
 });
+
+test('URL masking follows URL syntax: & and ; separate, a value keeps its own &, fragments are masked, nothing else changes', () => {
+  const cases: [string, string][] = [
+    // The secret "Pr0be"Secret&Value": its tail must not show as a parameter of its own.
+    ['http://h/p?key=Pr0be"Secret&Value', 'http://h/p?key=***'],
+    ['http://h/p?key=Pr0be%22Secret&Value&page=2', 'http://h/p?key=***&page=2'],
+    ['http://h/p?a=1;token=x;y;b=2', 'http://h/p?a=1;token=***;b=2'],
+    ['https://h/cb#access_token=zz&state=1', 'https://h/cb#access_token=***&state=1'],
+    ['http://h/p?%6Bey=s3cr3t&K%45Y=two', 'http://h/p?%6Bey=***&K%45Y=***'],
+    ['http://h/p?client_secret=a+b&x=1', 'http://h/p?client_secret=***&x=1'],
+    ['http://h/p?pwd=1&session=2&sig=3&auth=4&credential=5', 'http://h/p?pwd=***&session=***&sig=***&auth=***&credential=***'],
+    ['http://u:p@ss@h/x?since=1', 'http://u:***@h/x?since=1'],
+    ['http://h/a%20b/C?page=2&', 'http://h/a%20b/C?page=2&'],
+    ['HTTP://H:80?token=1', 'HTTP://H:80?token=***'],
+  ];
+  for (const [url, masked] of cases) assert.equal(redactUrl(url), masked, url);
+});

@@ -10,6 +10,7 @@ import { client, embeddedBroker } from './helpers/mqtt-broker.js';
 import { startHttpServer } from './helpers/http-server.js';
 import { killHard, startServer, stopGracefully, type ServerProcess } from './helpers/server-process.js';
 import { childProcesses } from './helpers/sluice-cli.js';
+import { encodedForms, QDB_USER } from './helpers/encoded-forms.js';
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -56,14 +57,14 @@ class Capture {
     for (const ws of this.sockets) ws.close();
   }
 
-  /** Where each value appears: the test fails with the place, never by printing the value. */
+  /** Where each value appears, in any encoding: the test fails with the place and the encoding, never by printing the value. */
   leaks(values: { [name: string]: string }): string[] {
     const found: string[] = [];
     for (const [name, value] of Object.entries(values)) {
-      for (const form of new Set([value, encodeURIComponent(value)])) {
+      for (const [encoding, form] of encodedForms(value)) {
         for (const text of this.texts) {
           const at = text.indexOf(form);
-          if (at >= 0) found.push(`${name} in: ${text.slice(Math.max(0, at - 120), at).replace(/\s+/g, ' ')}<HERE>`);
+          if (at >= 0) found.push(`${name} (${encoding}) in: ${text.slice(Math.max(0, at - 120), at).replace(/\s+/g, ' ')}<HERE>`);
         }
       }
     }
@@ -71,9 +72,11 @@ class Capture {
   }
 }
 
-test('secret values used by failing MQTT, webhook, file and function nodes appear nowhere a client or the logs can see', async (t) => {
+test('secret values used by failing MQTT, webhook, file, function, API poller and QuestDB nodes appear nowhere a client or the logs can see, in any encoding', async (t) => {
   const secrets = {
     MQTT_PW: unique('mqtt-pw'), HOOK_TOKEN: unique('hook-token'), SINK_DIR: unique('sink-dir'), ENV_PW: unique('env-pw'),
+    // Characters that every encoder changes: spaces, @, non-ASCII, a slash, a quote, an ampersand.
+    API_PATH: unique('my p@ssword 2024x'), API_KEY: unique('Pr0be"Secret&Value'), QDB_PW: unique('m\u00f6tley/cr\u00fce-pass'),
   };
   const key = generateKey();
   const dir = tempDir(t);
@@ -88,8 +91,13 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
     },
   });
   const port = new URL(broker.url).port;
-  // A receiver whose URL path carries the token (as chat webhooks do) and that refuses every request.
+  // A receiver whose URL path carries the token (as chat webhooks do) and that refuses every request,
+  // quoting the URL as the client sent it (percent-encoded).
   const receiver = await startHttpServer(t, (req, res) => { res.writeHead(400).end(`no such hook ${req.url}`); });
+  // A QuestDB that refuses every query, quoting the credentials it was sent (base64 of user:password).
+  const questdb = await startHttpServer(t, (req, res) => {
+    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ query: '', error: `not authorised: ${req.headers.authorization}`, position: 0 }));
+  });
 
   // The child inherits this environment: an env-sourced secret and the store's key.
   process.env.SLUICE_SECRET_ENV_PW = secrets.ENV_PW;
@@ -120,8 +128,12 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
       { id: 'hook', type: 'webhook', config: { url: `${receiver.url}/hooks/\${secret:HOOK_TOKEN}`, mode: 'batch' } },
       { id: 'fn', type: 'function', config: { code: 'export function process(records) {\n  console.log("fn saw", records.length);\n  return records;\n}\n' } },
       { id: 'file', type: 'test-sink', config: { file: `${dir}/\${secret:SINK_DIR}/out.ndjson` } },
+      // A secret in the path (percent-encoded by fetch) and one in the query whose value holds an `&`.
+      { id: 'poll', type: 'api-poller', config: { url: `${receiver.url}/devices/\${secret:API_PATH}/readings?key=\${secret:API_KEY}&page=1`, intervalMs: 300, retry: { maxAttempts: 1 } } },
+      // A table per sensor: checked at the first write (a fixed table is checked at deploy, which would refuse it).
+      { id: 'qdb', type: 'questdb', config: { address: questdb.url, username: QDB_USER, password: '${secret:QDB_PW}', table: 'readings_{sensor}', columns: { note: 'symbol', value: 'double' } } },
     ],
-    wires: [{ from: 'in', to: 'show' }, { from: 'in', to: 'alarm' }, { from: 'in', to: 'hook' }, { from: 'in', to: 'fn' }, { from: 'fn', to: 'file' }],
+    wires: [{ from: 'in', to: 'show' }, { from: 'in', to: 'alarm' }, { from: 'in', to: 'hook' }, { from: 'in', to: 'fn' }, { from: 'fn', to: 'file' }, { from: 'in', to: 'qdb' }],
   };
   const deployed = await capture.get(server, '/api/flows/leaky/deploy', { method: 'POST', body: flow });
   assert.equal(deployed.status, 200, deployed.text);
@@ -130,8 +142,10 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
   const device = await client(t, broker.url, { username: 'sluice', password: secrets.MQTT_PW });
   // Published until it arrives: the node may still be subscribing when the deploy answers.
   await waitFor('the device\'s message reached the flow', async () => {
-    await device.publishAsync('leak/s1', JSON.stringify({ value: 1, note: `my password is ${secrets.MQTT_PW}` }), { qos: 1 });
-    return JSON.parse((await capture.get(server, '/api/flows/leaky/journal')).text.split('\n')[0] || 'null') !== null;
+    await device.publishAsync('leak/s1', JSON.stringify({ ts: Date.now(), value: 1, note: `my password is ${secrets.MQTT_PW}` }), { qos: 1 });
+    // The poller journals its failures too: look for the device's own entry.
+    const lines = (await capture.get(server, '/api/flows/leaky/journal')).text.split('\n').filter(Boolean);
+    return lines.some((line) => (JSON.parse(line) as { node?: string }).node === 'in');
   });
   const status = async () => JSON.parse((await capture.get(server, '/api/flows/leaky/status')).text) as {
     nodes: { [id: string]: { status: { state: string; text?: string }; lastError: { message: string } | null } };
@@ -142,12 +156,16 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
   await waitFor('the webhook failed into a dead letter and the wrong password was refused', async () => {
     const s = await status();
     last = JSON.stringify(s);
-    return s.deadLetters > 0 && s.nodes.out!.status.state === 'refused' && s.nodes['in-url']!.status.state === 'connected';
+    return s.deadLetters > 0 && s.nodes.out!.status.state === 'refused' && s.nodes['in-url']!.status.state === 'connected'
+      && s.nodes.qdb!.lastError !== null && /HTTP 400/.test(s.nodes.poll!.status.text ?? '');
   });
   const s = await status();
   // The leak paths are real: the texts quote the URL, the path and the broker's answer, with the value redacted.
   assert.match(s.nodes['in-url']!.status.text!, /connected to mqtt:\/\/sluice:\[redacted\]@127\.0\.0\.1/);
   assert.match(s.nodes.hook!.lastError!.message, /\[redacted\]/);
+  // The poller's status quotes the receiver's answer, which quotes the URL with both secrets encoded.
+  assert.match(s.nodes.poll!.status.text!, /no such hook \/devices\/\[redacted\]\/readings\?key=\[redacted\]&page=1/);
+  assert.match(s.nodes.qdb!.lastError!.message, /not authorised: Basic [A-Za-z0-9+/]*\[redacted\]/, 'the Basic credential, base64, is redacted');
   const debug = JSON.parse((await capture.get(server, '/api/flows/leaky/debug')).text) as { nodeId: string; value: unknown }[];
   assert.ok(debug.some((m) => m.nodeId === 'show' && JSON.stringify(m.value).includes('my password is [redacted]')), 'the debug node showed the message, redacted');
   const alerts = JSON.parse((await capture.get(server, '/api/alerts')).text) as { id: string; message: string }[];
@@ -189,6 +207,8 @@ test('secret values used by failing MQTT, webhook, file and function nodes appea
   assert.deepEqual(leaks, [], `secret values leaked:\n${leaks.join('\n')}`);
   const stored = readFileSync(join(data, 'sluice.db'));
   // MQTT_PW is left out: the device sent it as data, and the alert history keeps data (served redacted).
-  for (const name of ['HOOK_TOKEN', 'SINK_DIR', 'ENV_PW'] as const) assert.equal(stored.indexOf(secrets[name]), -1, `${name} is not in sluice.db in plaintext`);
+  for (const name of ['HOOK_TOKEN', 'SINK_DIR', 'ENV_PW', 'API_PATH', 'API_KEY', 'QDB_PW'] as const) {
+    for (const [encoding, form] of encodedForms(secrets[name])) assert.equal(stored.indexOf(form), -1, `${name} is not in sluice.db (${encoding})`);
+  }
   t.diagnostic(`scanned ${capture.texts.length} texts, ${capture.texts.reduce((n, s) => n + s.length, 0)} characters`);
 });

@@ -1,4 +1,5 @@
 import type { DataRecord } from '../../server/core/types.js';
+import { parseJsonText, PROTOTYPE_KEYS } from '../../server/core/json-text.js';
 import { backoffDelay } from '../../server/core/retry-policy.js';
 import { excerpt, httpFetch, HttpFailure, isRetryableStatus, redactUrl, statusMessage, Stopped, type HttpResponse } from '../lib/http-fetch.js';
 import { resolvePointer } from '../lib/json-pointer.js';
@@ -107,12 +108,10 @@ async function fetchWithRetry(url: string, s: FetchSettings): Promise<HttpRespon
 function pageRecords(url: string, res: HttpResponse, s: FetchSettings): { doc: unknown; page: DataRecord[] } {
   const problem = (error: string): PollFailed =>
     new PollFailed({ url: redactUrl(url), method: s.method, status: res.status, error, body: excerpt(res.text), attempts: 1 });
-  let doc: unknown;
-  try {
-    doc = JSON.parse(res.text);
-  } catch (err) {
-    throw problem(`response is not JSON: ${(err as Error).message}`);
-  }
+  // Within the limits of everything received: a body nested past them could never be journaled.
+  const parsed = parseJsonText(res.text, { forbiddenKeys: PROTOTYPE_KEYS });
+  if (!parsed.ok) throw problem(parsed.fault.offset === undefined ? `response: ${parsed.fault.message}` : `response is not JSON: ${parsed.fault.message.replace(/^not valid JSON: /, '')}`);
+  const doc = parsed.value;
   const list = resolvePointer(doc, s.records);
   const at = s.records.length === 0 ? 'the response' : `/${s.records.join('/')}`;
   if (!Array.isArray(list)) throw problem(`expected an array of records at ${at}, got ${list === undefined ? 'nothing' : typeof list}`);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
+import { protocolError } from './replies.js';
 
 export interface StoredFile {
   path: string;
@@ -80,7 +81,8 @@ export class UploadStream extends Writable {
       this.handle = await open(this.partial, 'wx');
       callback();
     } catch (err) {
-      callback(err as Error);
+      // ftp-srv replies with the message: `ENOENT … open '/srv/…'` would tell the client the server's paths.
+      callback(protocolError(err));
     }
   }
 
@@ -91,7 +93,7 @@ export class UploadStream extends Writable {
       return;
     }
     this.hash.update(chunk);
-    this.handle!.write(chunk).then(() => callback(), callback);
+    this.handle!.write(chunk).then(() => callback(), (err: unknown) => callback(protocolError(err)));
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
@@ -102,7 +104,7 @@ export class UploadStream extends Writable {
       return;
     }
     for (const b of buffers) this.hash.update(b);
-    this.handle!.writev(buffers).then(() => callback(), callback);
+    this.handle!.writev(buffers).then(() => callback(), (err: unknown) => callback(protocolError(err)));
   }
 
   override async _final(callback: (error?: Error | null) => void): Promise<void> {
@@ -120,7 +122,7 @@ export class UploadStream extends Writable {
       await this.complete(file);
       callback();
     } catch (err) {
-      callback(err as Error);
+      callback(protocolError(err));
     }
   }
 

@@ -1,5 +1,24 @@
 import type { DataRecord, Outputs } from '../../server/core/types.js';
+import { checkJsonValue } from '../../server/core/json-text.js';
 import { codePosition } from './user-code.js';
+
+// Depth only: a `__proto__` key the flow's own code returns stays an own property (parsed from JSON).
+const LIMITS = {};
+
+/** Why the returned records or state are beyond the limits of any record (json-text.ts), if they are. */
+function unkeepable(result: unknown, state: unknown): string | undefined {
+  const stateFault = checkJsonValue(state, LIMITS).fault;
+  if (stateFault) return `ctx.state cannot be kept: ${stateFault.message}`;
+  const ports: [string, unknown][] = Array.isArray(result) ? [['out', result]] : isObject(result) ? Object.entries(result) : [];
+  for (const [port, records] of ports) {
+    if (!Array.isArray(records)) continue;
+    for (let i = 0; i < records.length; i++) {
+      const fault = checkJsonValue(records[i], LIMITS).fault;
+      if (fault) return `process returned record ${i} of port "${port}", which cannot be kept: ${fault.message}`;
+    }
+  }
+  return undefined;
+}
 
 export interface ConsoleLine {
   level: string;
@@ -18,7 +37,12 @@ export function readEnvelope(text: string): Envelope {
   const e = JSON.parse(text) as { [k: string]: unknown };
   const logs = Array.isArray(e.logs) ? e.logs.filter(isConsoleLine) : [];
   const dropped = typeof e.dropped === 'number' ? e.dropped : 0;
-  if (e.ok === true) return { ok: true, logs, dropped, state: e.state, result: e.result };
+  if (e.ok === true) {
+    // Records or a state nested past the limit could never be journaled, snapshotted or sent on.
+    const unkept = unkeepable(e.result, e.state);
+    if (unkept) return { ok: false, logs, dropped, error: unkept };
+    return { ok: true, logs, dropped, state: e.state, result: e.result };
+  }
   return { ok: false, logs, dropped, error: describeError(e.error) };
 }
 

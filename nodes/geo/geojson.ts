@@ -1,3 +1,5 @@
+import { parseJsonText, PROTOTYPE_KEYS } from '../../server/core/json-text.js';
+
 /**
  * A polygon ready for geometry: every ring as a flat, closed `[lon0, lat0, lon1, lat1, …]` array
  * (the first ring is the outer boundary, the others are holes), its bounding box, and the index of
@@ -33,13 +35,9 @@ const isObject = (v: Json): v is { [k: string]: Json } => v !== null && typeof v
 
 /** Parses and validates a FeatureCollection whose features are Polygons or MultiPolygons. */
 export function parseRegions(text: string, origin: string): RegionSet {
-  let doc: Json;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new GeoJsonError(`${origin}: not JSON (${(err as Error).message})`);
-  }
-  return regionsOf(doc, origin);
+  const parsed = parseJsonText(text, { forbiddenKeys: PROTOTYPE_KEYS });
+  if (!parsed.ok) throw new GeoJsonError(`${origin}: ${parsed.fault.offset === undefined ? parsed.fault.message : `not JSON (${parsed.fault.message.replace(/^not valid JSON: /, '')})`}`);
+  return regionsOf(parsed.value, origin);
 }
 
 export function regionsOf(doc: Json, origin: string): RegionSet {

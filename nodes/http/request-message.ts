@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IngressRequest } from '../../server/core/services.js';
+import { parseJsonText, PROTOTYPE_KEYS } from '../../server/core/json-text.js';
 
 /** What a flow sees of a request it answers itself: Node-RED's `msg.req` as plain JSON. */
 export interface RequestFields {
@@ -48,7 +49,11 @@ export function bodyPayload(contentType: string, body: Buffer): unknown {
   const mime = contentType.split(';')[0]!.trim().toLowerCase();
   if (body.length === 0) return mime === 'application/json' ? {} : '';
   const text = body.toString('utf8');
-  if (mime === 'application/json' || mime.endsWith('+json')) return JSON.parse(text) as unknown;
+  if (mime === 'application/json' || mime.endsWith('+json')) {
+    const parsed = parseJsonText(text, { forbiddenKeys: PROTOTYPE_KEYS });
+    if (!parsed.ok) throw new Error(parsed.fault.message);
+    return parsed.value;
+  }
   if (mime === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
   return isUtf8(body) ? text : body.toString('base64');
 }

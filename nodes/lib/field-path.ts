@@ -1,3 +1,4 @@
+import { numberText } from '../../server/core/json-text.js';
 import type { DataRecord } from '../../server/core/types.js';
 
 export type FieldGetter = (record: DataRecord) => unknown;
@@ -24,6 +25,8 @@ export function fieldGetter(path: string): FieldGetter {
 
 /** A short, single-line rendering of a value for error reasons. */
 export function showValue(v: unknown): string {
+  const big = numberText(v);
+  if (big !== undefined) return big;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (v === undefined) return 'undefined';
   let text: string;

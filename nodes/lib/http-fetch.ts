@@ -8,7 +8,12 @@ export interface HttpRequest {
   timeoutMs: number;
   /** The node's stop signal: aborting it cancels the request. */
   signal: AbortSignal;
+  /** Longest response body read (default MAX_RESPONSE_BYTES); a longer one fails without retry. */
+  maxBytes?: number;
 }
+
+/** A response body larger than this is not read to its end: it would be held in memory whole. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -60,12 +65,28 @@ export async function httpFetch(req: HttpRequest): Promise<HttpResponse> {
       method: req.method, headers: req.headers, body: req.body, redirect: 'manual',
       signal: AbortSignal.any([timeout, req.signal]),
     });
-    return { status: res.status, statusText: res.statusText, headers: res.headers, text: await res.text() };
+    return { status: res.status, statusText: res.statusText, headers: res.headers, text: await boundedText(res, req.maxBytes ?? MAX_RESPONSE_BYTES) };
   } catch (err) {
+    if (err instanceof HttpFailure) throw err;
     if (req.signal.aborted) throw new Stopped();
     if (timeout.aborted) throw new HttpFailure(`no complete answer within ${req.timeoutMs} ms`, true);
     throw new HttpFailure(`connection failed: ${networkReason(err)}`, true);
   }
+}
+
+/** The body as text, refused past `max` bytes (the same answer would be as large next time). */
+async function boundedText(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body) {
+    total += chunk.byteLength;
+    // Leaving the loop cancels the stream: the rest is never downloaded.
+    if (total > max) break;
+    chunks.push(chunk);
+  }
+  if (total > max) throw new HttpFailure(`HTTP ${res.status}: the response is larger than ${max} bytes; not read`, false, res.status);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** undici reports "fetch failed" and puts the socket error (ECONNRESET, ECONNREFUSED, …) in `cause`. */
@@ -82,19 +103,54 @@ export function statusMessage(res: HttpResponse): string {
   return `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${body ? `: ${body}` : ''}`;
 }
 
-const SECRET_PARAM = /key|token|secret|pass|sig|auth/i;
+const SECRET_PARAM = /key|token|secret|pass|pwd|sig|auth|cred|session/i;
 
-/** The URL with credential-looking query values masked, for records and logs that are kept. */
-export function redactUrl(url: string): string {
-  let parsed: URL;
+/** `name=value` pairs of a query or fragment (`&` or `;` between them), masked where the name looks like a credential. */
+function maskParams(part: string): string {
+  const pieces = part.split(/([&;])/);
+  let masking = false;
+  let out = '';
+  for (let i = 0; i < pieces.length; i += 2) {
+    const piece = pieces[i]!;
+    const separator = pieces[i + 1] ?? '';
+    const eq = piece.indexOf('=');
+    // A piece without `=` after a masked value is a literal `&` or `;` inside that value: masked with it.
+    if (eq < 0 && masking) continue;
+    masking = eq >= 0 && SECRET_PARAM.test(decodeName(piece.slice(0, eq)));
+    out += (masking ? `${piece.slice(0, eq)}=***` : piece) + separator;
+  }
+  // A masked value swallowed the separators that followed it: keep the last one only if something follows.
+  return out.replace(/[&;]$/, (sep) => (part.endsWith(sep) ? sep : ''));
+}
+
+function decodeName(name: string): string {
   try {
-    parsed = new URL(url);
+    return decodeURIComponent(name.replace(/\+/g, ' '));
   } catch {
-    return url;
+    return name;
   }
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');
-  }
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
+}
+
+/**
+ * The URL with its password and credential-looking query and fragment values masked, for records and
+ * logs that are kept. The text is masked where it stands, never parsed and written again: a value with
+ * an `&` or `;` in it is masked whole (the secret's tail would otherwise show as a parameter of its own),
+ * `;` separates like `&`, and a fragment (`#access_token=…`) is masked like a query.
+ */
+export function redactUrl(url: string): string {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url);
+  if (!scheme) return url;
+  const hash = url.indexOf('#');
+  const beforeHash = hash < 0 ? url : url.slice(0, hash);
+  const query = beforeHash.indexOf('?');
+  const base = query < 0 ? beforeHash : beforeHash.slice(0, query);
+  const authorityEnd = base.slice(scheme[0].length).search(/[/]/);
+  const authority = authorityEnd < 0 ? base.slice(scheme[0].length) : base.slice(scheme[0].length, scheme[0].length + authorityEnd);
+  const at = authority.lastIndexOf('@');
+  const colon = at < 0 ? -1 : authority.slice(0, at).indexOf(':');
+  const maskedAuthority = colon < 0 ? authority : `${authority.slice(0, colon)}:***${authority.slice(at)}`;
+  const rest = authorityEnd < 0 ? '' : base.slice(scheme[0].length + authorityEnd);
+  return `${scheme[0]}${maskedAuthority}${rest}`
+    + (query < 0 ? '' : `?${maskParams(beforeHash.slice(query + 1))}`)
+    + (hash < 0 ? '' : `#${maskParams(url.slice(hash + 1))}`);
 }

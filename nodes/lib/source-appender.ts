@@ -30,6 +30,8 @@ function hasCode(err: unknown, code: string): boolean {
 
 export const isJournalFull = (err: unknown): boolean => hasCode(err, 'JOURNAL_FULL');
 export const isJournalClosed = (err: unknown): boolean => hasCode(err, 'JOURNAL_CLOSED');
+/** The records can never be journaled (not JSON): retrying cannot help. */
+export const isRecordsNotJson = (err: unknown): boolean => hasCode(err, 'RECORDS_NOT_JSON');
 
 /**
  * Appends chunks of a sequence-numbered source with bounded pipelining, and turns refusals into a pause:

@@ -20,6 +20,8 @@ export interface IdentifierRules {
   values: RegExp;
   /** How `values` reads to a user. */
   describeValues: string;
+  /** Why a name that matches the pattern is still refused, if it is (e.g. it becomes a directory name). */
+  refuses?(name: string): string | undefined;
 }
 
 /** Portable identifiers: valid unquoted in QuestDB and PostgreSQL alike. */
@@ -37,7 +39,7 @@ export function identifierProblem(name: string, rules: IdentifierRules = PORTABL
   if (name.length > rules.maxLength) return `is longer than ${rules.maxLength} characters`;
   if (rules.maxBytes !== undefined && Buffer.byteLength(name) > rules.maxBytes) return `is longer than ${rules.maxBytes} bytes`;
   if (!rules.pattern.test(name)) return `must be ${rules.describe}`;
-  return undefined;
+  return rules.refuses?.(name);
 }
 
 /** A record whose fields do not make a table name; carries the reason for the error port. */

@@ -1,13 +1,18 @@
 import type { AppendOptions, DataRecord, NodeContext } from '../../server/core/types.js';
-import { isJournalClosed, isJournalFull } from '../lib/source-appender.js';
+import { isJournalClosed, isJournalFull, isRecordsNotJson } from '../lib/source-appender.js';
 import { sleep } from '../lib/sleep.js';
 
 const MAX_BACKOFF_MS = 30_000;
+
+/** What to journal instead when a message's records can never be journaled: the message, set aside. */
+export type SetAside = (reason: string) => { records: DataRecord[]; options: AppendOptions };
 
 /**
  * Journals one message's records and resolves true once committed: only then may the message be
  * acknowledged. A refused or failed append is retried (the message stays unacknowledged, so the
  * broker keeps it); false means the node stopped first and the message must not be acknowledged.
+ * Records that can never be journaled are not retried: `setAside` says what to journal instead, so
+ * one poison message cannot hold up the ones behind it.
  */
 export class MessageJournal {
   private refusedSince = 0;
@@ -24,7 +29,7 @@ export class MessageJournal {
     return this.refusedSince > 0;
   }
 
-  async append(records: DataRecord[], options: AppendOptions): Promise<boolean> {
+  async append(records: DataRecord[], options: AppendOptions, setAside: SetAside): Promise<boolean> {
     let failures = 0;
     for (;;) {
       if (this.signal.aborted) return false;
@@ -37,6 +42,12 @@ export class MessageJournal {
         return true;
       } catch (err) {
         if (isJournalClosed(err)) return false;
+        if (isRecordsNotJson(err) && options.port !== 'invalid') {
+          const reason = err instanceof Error ? err.message : String(err);
+          this.ctx.log.warn('message set aside: its records cannot be journaled', { error: reason });
+          ({ records, options } = setAside(reason));
+          continue;
+        }
         failures++;
         if (!(await sleep(this.report(err, failures), this.signal))) return false;
       }

@@ -1,4 +1,6 @@
 import { isUtf8 } from 'node:buffer';
+import { NUMBER_TEXT_KEY, parseJsonText, PROTOTYPE_KEYS } from '../../server/core/json-text.js';
+import { detectEncoding } from '../lib/records/encoding.js';
 
 export type PayloadFormat = 'json' | 'csv' | 'text';
 
@@ -24,6 +26,11 @@ export function payloadParser(spec: PayloadSpec): (payload: Uint8Array) => Parse
   return (payload) => {
     if (payload.length === 0) return { reason: 'empty payload (0 bytes)' };
     if (payload.length > spec.maxBytes) return { reason: `payload is ${payload.length} bytes, over maxPayloadBytes (${spec.maxBytes})` };
+    const { encoding, bom } = detectEncoding(payload, true)!;
+    if (encoding !== 'UTF-8') {
+      const how = bom > 0 ? `byte order mark ${hex(payload.subarray(0, bom))}` : 'recognised by its NUL bytes';
+      return { reason: `payload is ${encoding} text (${how}), not UTF-8: send UTF-8` };
+    }
     if (!isUtf8(payload)) {
       const at = firstInvalidUtf8(payload);
       return { reason: `payload is not UTF-8 text: invalid byte 0x${payload[at]!.toString(16).padStart(2, '0')} at offset ${at}` };
@@ -34,13 +41,14 @@ export function payloadParser(spec: PayloadSpec): (payload: Uint8Array) => Parse
   };
 }
 
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+}
+
 function parseJson(text: string): Parsed {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { reason: `not valid JSON: ${(err as Error).message}` };
-  }
+  const parsed = parseJsonText(text, { forbiddenKeys: PROTOTYPE_KEYS });
+  if (!parsed.ok) return { reason: parsed.fault.message };
+  const value = parsed.value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (!isObject(value[i])) return { reason: `element ${i} of the array: expected an object, got ${kind(value[i])}` };
@@ -66,12 +74,18 @@ function csvParser(columns: string[], separator: string): (text: string) => Pars
       for (let i = 0; i < columns.length; i++) {
         const v = values[i]!.trim();
         if (v === '') continue;
-        record[columns[i]!] = NUMBER.test(v) ? Number(v) : v;
+        record[columns[i]!] = NUMBER.test(v) ? numberOrText(v) : v;
       }
       records.push(record);
     }
     return { records };
   };
+}
+
+/** A number, or the marker keeping its text when a double cannot hold it (`1e400`): never Infinity, which JSON writes as null. */
+function numberOrText(text: string): number | { [NUMBER_TEXT_KEY]: string } {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : { [NUMBER_TEXT_KEY]: text };
 }
 
 function isObject(v: unknown): v is Fields {

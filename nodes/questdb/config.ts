@@ -1,6 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConfigProblem } from '../../server/core/types.js';
-import { compileTableTemplate, identifierProblem, mapColumns } from '../lib/table-template.js';
+import { isWindowsDeviceName } from '../../server/core/names.js';
+import { compileTableTemplate, identifierProblem, mapColumns, PORTABLE_IDENTIFIERS, type IdentifierRules } from '../lib/table-template.js';
+
+/** QuestDB keeps each table in a directory of its name: a Windows device name cannot be one. */
+export const QUESTDB_TABLES: IdentifierRules = {
+  ...PORTABLE_IDENTIFIERS,
+  refuses: (name) => (isWindowsDeviceName(name) ? 'is a reserved device name on Windows, where QuestDB would store the table as a directory of that name' : undefined),
+};
 
 export const COLUMN_TYPES = ['symbol', 'double', 'long', 'boolean', 'varchar', 'timestamp'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
@@ -47,7 +54,7 @@ export function dedupKeysOf(cfg: QuestDbConfig): string[] {
 export function checkConfig(cfg: QuestDbConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   try {
-    compileTableTemplate(cfg.table);
+    compileTableTemplate(cfg.table, QUESTDB_TABLES);
   } catch (err) {
     problems.push({ path: '/table', message: (err as Error).message });
   }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AuthInputError } from '../auth/auth-store.js';
+import { PathEscapeError } from '../core/data-paths.js';
 import { FlowInvalidError } from '../core/problems.js';
 import { ConflictError, NotFoundError } from '../runtime/errors.js';
 import { ApiError } from './errors.js';
@@ -14,6 +15,8 @@ export const errorHandler = fp(async (app: FastifyInstance) => {
     if (err instanceof FlowInvalidError) {
       return reply.code(400).send({ error: 'invalid-flow', problems: err.problems });
     }
+    // A name that would be a path is the request's fault, whichever check caught it.
+    if (err instanceof PathEscapeError) return reply.code(400).send({ error: 'bad-name', message: err.message });
     if (err instanceof NotFoundError) return reply.code(404).send({ error: 'not-found', message: err.message });
     if (err instanceof ConflictError) return reply.code(409).send({ error: 'conflict', message: err.message });
     if (err instanceof AuthInputError) {

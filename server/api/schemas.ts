@@ -1,10 +1,11 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { FlowDocumentSchema } from '../core/flow-format.js';
+import { SafeName } from '../core/names.js';
 import { CHECKED_BY_RUNTIME } from './validator.js';
 
 /** Shapes shared by several route plugins; each mirrors a type of server/runtime/api.ts. */
 
-export const FlowId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$', description: 'The flow id.' });
+export const FlowId = SafeName({ description: 'The flow id.' });
 export const FlowParams = Type.Object({ id: FlowId });
 
 export const ErrorBody = Type.Object({

@@ -1,3 +1,4 @@
+import { isSafeName } from '../core/names.js';
 import { isPageName, PAGE_NAME_RULE } from '../core/page-name.js';
 
 /** admin: users, tokens, secrets and everything below; editor: edit and deploy flows, alerts, dead letters; viewer: read. */
@@ -20,7 +21,6 @@ export function roleAtLeast(role: Role | null, needed: Role): boolean {
  */
 export type Scope = Role | `flow:${string}` | 'alerts' | `alerts:${string}` | `dashboard:${string}`;
 
-const FLOW_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const EXPECTED = 'viewer, editor, admin, flow:<id>, alerts, alerts:<flowId> or dashboard:<page>';
 
 export function parseScopes(list: string[]): { scopes: Scope[] } | { error: string } {
@@ -32,7 +32,7 @@ export function parseScopes(list: string[]): { scopes: Scope[] } | { error: stri
   for (const s of list) {
     if (isRole(s) || s === 'alerts') continue;
     const m = /^(flow|alerts|dashboard):(.*)$/.exec(s);
-    const valid = m && (m[1] === 'dashboard' ? isPageName(m[2]) : FLOW_ID.test(m[2]!));
+    const valid = m && (m[1] === 'dashboard' ? isPageName(m[2]) : isSafeName(m[2]));
     if (!valid) return { error: `unknown scope "${s}"; expected ${EXPECTED}${m?.[1] === 'dashboard' ? ` (${PAGE_NAME_RULE})` : ''}` };
   }
   return { scopes: [...new Set(list)] as Scope[] };

@@ -4,9 +4,11 @@ import { Value, ValuePointer } from '@sinclair/typebox/value';
 import {
   DEFAULT_INPUT_PORT, DEFAULT_OUTPUT_PORT, FlowDocumentSchema, parsePortRef, type FlowDocument, type FlowSettings, type PortRef,
 } from './flow-format.js';
+import { checkJsonValue, PROTOTYPE_KEYS } from './json-text.js';
+import { schemaErrorMessage } from './names.js';
 import type { Problem } from './problems.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
-import { findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
+import { escapePointer, findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
 import { stableStringify } from './stable-json.js';
 import type { RetryPolicy } from './types.js';
 
@@ -51,8 +53,12 @@ export function compileFlow(input: unknown, registry: NodeRegistry, secrets: Sec
     const n = m ? rawNodes[Number(m[1])] : undefined;
     return n && typeof n === 'object' && typeof (n as { id?: unknown }).id === 'string' ? (n as { id: string }).id : null;
   };
+  // Before anything that recurses (the format check, references, defaults): a config nested thousands
+  // of levels deep would overflow the stack, and a prototype key would be assigned, not copied.
+  const unsafe = unsafeParts(doc, rawNodes);
+  if (unsafe.length > 0) return { ok: false, problems: unsafe.map((p) => ({ ...p, nodeId: nodeIdAt(p.path) })) };
   for (const e of checkFormat.Errors(doc)) {
-    problems.push({ nodeId: nodeIdAt(e.path), path: e.path, message: formatMessage(e.message, e.value) });
+    problems.push({ nodeId: nodeIdAt(e.path), path: e.path, message: schemaErrorMessage(e) ?? formatMessage(e.message, e.value) });
   }
 
   const nodes = new Map<string, CompiledNode>();
@@ -70,6 +76,43 @@ export function compileFlow(input: unknown, registry: NodeRegistry, secrets: Sec
   const order = topologicalOrder(nodes, wires, problems);
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
   return { ok: true, flow: { doc, settings: doc.settings ?? {}, nodes, order, wires } };
+}
+
+/** Keys refused inside a node's config: each can lead an assignment to `Object.prototype`. */
+const CONFIG_KEYS: ReadonlySet<string> = new Set([...PROTOTYPE_KEYS, 'constructor', 'prototype']);
+
+/** Nesting past the depth limit anywhere, `__proto__` anywhere, `constructor`/`prototype` in a config. */
+function unsafeParts(doc: object, rawNodes: unknown[]): Omit<Problem, 'nodeId'>[] {
+  const whole = checkJsonValue(doc, { forbiddenKeys: PROTOTYPE_KEYS });
+  if (whole.fault) {
+    return [{ path: whole.fault.path, message: whole.fault.message }];
+  }
+  const problems: Omit<Problem, 'nodeId'>[] = [];
+  rawNodes.forEach((n, i) => {
+    const config = n !== null && typeof n === 'object' ? (n as { config?: unknown }).config : undefined;
+    const fault = checkJsonValue(config, { forbiddenKeys: CONFIG_KEYS }).fault;
+    if (fault) problems.push({ path: `/nodes/${i}/config${fault.path}`, message: fault.message });
+    else prototypeNames(config, `/nodes/${i}/config`, problems);
+  });
+  return problems;
+}
+
+/** `__proto__` as a segment of a field name or path (`"__proto__"`, `"a.__proto__"`, `"s/{__proto__}"`). */
+const NAMES_PROTOTYPE = /(^|[.{}/:[\]])__proto__($|[.{}/:[\]])/;
+
+/**
+ * Config strings that name `__proto__` as a field: nodes assign to the fields their config names
+ * (`rec[field] = …`), which would replace the prototype instead. Text with spaces (code, prose) is
+ * not a name. Depth is already bounded when this runs.
+ */
+function prototypeNames(value: unknown, path: string, problems: Omit<Problem, 'nodeId'>[]): void {
+  if (typeof value === 'string') {
+    if (!/\s/.test(value) && NAMES_PROTOTYPE.test(value)) problems.push({ path, message: `"${value}" names "__proto__", the object prototype, not a field` });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => prototypeNames(v, `${path}/${i}`, problems));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) prototypeNames(v, `${path}/${escapePointer(k)}`, problems);
+  }
 }
 
 function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: SecretSource, problems: Problem[]): CompiledNode | undefined {
@@ -99,7 +142,7 @@ function compileNode(raw: unknown, at: string, registry: NodeRegistry, secrets: 
   for (const e of registered.check.Errors(withDefaults)) {
     // A value that came from a reference is a resolved secret: the problem names the path, never the value.
     const fromReference = missing.length > 0 || findReferences(ValuePointer.Get(rawConfig, e.path), '').length > 0;
-    problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: formatMessage(e.message, fromReference ? undefined : e.value) });
+    problems.push({ nodeId: id, path: `${at}/config${e.path}`, message: (fromReference ? undefined : schemaErrorMessage(e)) ?? formatMessage(e.message, fromReference ? undefined : e.value) });
   }
   const configValid = problems.length === before && missing.length === 0;
   const definition = registered.definition;

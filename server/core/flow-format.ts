@@ -1,12 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { SafeName } from './names.js';
 
 /** Version 1 of the flow document, as exported, imported, stored and deployed. */
 export const FORMAT_VERSION = 1;
 
-const Id = Type.String({
-  minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$',
-  description: 'Letters, digits, `_`, `-` and `.`; unique within the flow.',
-});
+// Flow ids name the flow's data directory and its URLs, node ids their own directories below it.
+const Id = SafeName({ description: 'Letters, digits, `_`, `-` and `.` (ASCII), starting with a letter, a digit or `_`; not ending with `.`, no `..`, no Windows device name; unique within the flow.' });
 
 export const RetryPolicySchema = Type.Object({
   maxAttempts: Type.Integer({ minimum: 1, maximum: 1000, description: 'Attempts including the first one.' }),

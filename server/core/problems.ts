@@ -1,4 +1,5 @@
-import { jsonErrorOffset, lineColumn } from './json-locate.js';
+import { lineColumn } from './json-locate.js';
+import { PROTOTYPE_KEYS, parseJsonText } from './json-text.js';
 
 /** One thing wrong with a flow document, located precisely enough to show on the node concerned. */
 export interface Problem {
@@ -16,16 +17,17 @@ export class FlowInvalidError extends Error {
   }
 }
 
-/** JSON.parse with the error located by line and column (V8's messages on Node 20 mostly omit it). */
+/**
+ * A JSON text from a user (a flow document, a request body) parsed within the limits of json-text.ts:
+ * a syntax error is located by line and column (V8's messages on Node 20 mostly omit it), nesting past
+ * the depth limit and `__proto__` keys are problems at their JSON pointer.
+ */
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; problem: Problem } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (err) {
-    const offset = jsonErrorOffset(text);
-    const where = offset < 0 ? undefined : lineColumn(text, offset);
-    const at = where ? ` at line ${where.line}, column ${where.column}` : '';
-    // V8 quotes the start of the text; its line breaks would split a one-line problem report.
-    const reason = (err as Error).message.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
-    return { ok: false, problem: { nodeId: null, path: '', message: `not valid JSON${at}: ${reason}` } };
-  }
+  const parsed = parseJsonText(text, { forbiddenKeys: PROTOTYPE_KEYS });
+  if (parsed.ok) return parsed;
+  const { fault } = parsed;
+  if (fault.path !== undefined) return { ok: false, problem: { nodeId: null, path: fault.path, message: fault.message } };
+  const where = fault.offset === undefined ? undefined : lineColumn(text, fault.offset);
+  const at = where ? ` at line ${where.line}, column ${where.column}` : '';
+  return { ok: false, problem: { nodeId: null, path: '', message: fault.message.replace(/^not valid JSON/, `not valid JSON${at}`) } };
 }

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { DataRecord } from '../core/types.js';
 import type { DeadLetter, DeadLetterState } from '../runtime/api.js';
+import { whyNotJson } from './errors.js';
 import type { NewDeadLetter } from './journal.js';
 
 interface Row {
@@ -25,7 +26,16 @@ export class DeadLetterStore {
   }
 
   add(letter: NewDeadLetter): void {
-    this.insert.run(letter.node, letter.offset, letter.error, letter.attempts, this.now(), JSON.stringify(letter.records));
+    let records: string;
+    let error = letter.error;
+    try {
+      records = JSON.stringify(letter.records);
+    } catch (err) {
+      // Failing here would stop the flow on the very records it sets aside; the journal entry they came from stays.
+      records = '[]';
+      error = `${error}; the records cannot be kept as JSON (${whyNotJson(letter.records, err)}): they came from the journal entry at offset ${letter.offset}`;
+    }
+    this.insert.run(letter.node, letter.offset, error, letter.attempts, this.now(), records);
   }
 
   list(query: { state?: DeadLetterState; limit?: number; afterId?: number }): DeadLetter[] {

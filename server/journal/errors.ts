@@ -1,3 +1,5 @@
+import { checkJsonValue } from '../core/json-text.js';
+
 /** Thrown by `append` past the journal quota: sources translate it into a polite refusal. */
 export class JournalFullError extends Error {
   readonly code = 'JOURNAL_FULL';
@@ -12,5 +14,26 @@ export class JournalClosedError extends Error {
   constructor() {
     super('journal is closed (flow stopped or redeployed)');
     this.name = 'JournalClosedError';
+  }
+}
+
+/** Why JSON.stringify failed on `records`, located: the record and the path past the depth limit, or the engine's words. */
+export function whyNotJson(records: readonly unknown[], err: unknown): string {
+  for (let i = 0; i < records.length; i++) {
+    const fault = checkJsonValue(records[i]).fault;
+    if (fault?.tooDeep) return `record ${i} is ${fault.message}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Records that can never be journaled: not JSON (a BigInt, a cycle) or nested too deep to encode.
+ * Retrying cannot help; a source sets such a message aside (its `invalid` port) and goes on.
+ */
+export class RecordsNotJsonError extends Error {
+  readonly code = 'RECORDS_NOT_JSON';
+  constructor(reason: string) {
+    super(`records cannot be journaled as JSON: ${reason}`);
+    this.name = 'RecordsNotJsonError';
   }
 }

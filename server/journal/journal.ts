@@ -36,7 +36,11 @@ export interface NewDeadLetter {
  * JetStream-backed journal would implement too, and nothing outside the journal module sees SQL.
  */
 export interface Journal {
-  /** Resolves after the group commit that made the records durable. */
+  /**
+   * Resolves after the group commit that made the records durable. Rejects with `JournalFullError` past the
+   * quota (retry later) and `RecordsNotJsonError` (code `RECORDS_NOT_JSON`) for records that can never be
+   * encoded (retrying cannot help: sources set them aside).
+   */
   append(node: string, port: string, records: readonly DataRecord[], sourceState?: unknown): Promise<{ offset: number }>;
   appendTick(ts: number): Promise<{ offset: number }>;
   /** Entries after `after`, oldest first, at most `maxEntries`. */

@@ -6,7 +6,7 @@ import type { DeadLetter, DeadLetterState, JournalStats } from '../runtime/api.j
 import { DeadLetterNotPendingError, DeadLetterStore } from './dead-letter-store.js';
 import { Checkpointer } from './checkpointer.js';
 import { EntryCache } from './entry-cache.js';
-import { JournalClosedError, JournalFullError } from './errors.js';
+import { JournalClosedError, JournalFullError, RecordsNotJsonError, whyNotJson } from './errors.js';
 import type { Checkpoint, EntryKind, Journal, JournalEntry, JournalOptions, NewDeadLetter } from './journal.js';
 import { migrate } from './schema.js';
 
@@ -130,7 +130,7 @@ export class SqliteJournal implements Journal {
     try {
       payload = JSON.stringify(records);
     } catch (err) {
-      return Promise.reject(new Error(`records are not JSON: ${(err as Error).message}`));
+      return Promise.reject(new RecordsNotJsonError(whyNotJson(records, err)));
     }
     const backlog = this.headCum - this.checkpointCum + this.pendingBytes;
     if (backlog + payload.length > this.quotaBytes) return Promise.reject(new JournalFullError(backlog, this.quotaBytes));

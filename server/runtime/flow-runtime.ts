@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EventEmitter } from 'node:events';
 import type { CompiledFlow } from '../core/compile-flow.js';
+import { resolveUnder } from '../core/data-paths.js';
 import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
 import type { AppendOptions, DataRecord, Logger, NodeContext, NodeInstance } from '../core/types.js';
@@ -180,11 +180,12 @@ export class FlowRuntime {
     const { journal, flow, log } = this.options;
     const flowId = flow.doc.id;
     const outputs = flow.nodes.get(nodeId)!.outputs;
-    const dir = join(this.options.dir, 'nodes', nodeId);
+    const flowDir = this.options.dir;
     const cell = () => this.cells.get(nodeId);
     return {
       flowId, nodeId, nodeName: flow.nodes.get(nodeId)!.name, signal: this.abort.signal, services: this.options.services,
       get dataDir() {
+        const dir = resolveUnder(flowDir, 'nodes', nodeId);
         mkdirSync(dir, { recursive: true });
         return dir;
       },

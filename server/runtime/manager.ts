@@ -5,7 +5,10 @@ import type { Database as Db } from 'better-sqlite3';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { compileFlow, type CompiledFlow } from '../core/compile-flow.js';
 import { FlowDocumentSchema, type FlowDocument } from '../core/flow-format.js';
+import { checkJsonValue, PROTOTYPE_KEYS } from '../core/json-text.js';
 import { jsonLogger } from '../core/logger.js';
+import { PathEscapeError, resolveUnder } from '../core/data-paths.js';
+import { nameProblem, schemaErrorMessage } from '../core/names.js';
 import { Redactor, redactingLogger } from '../core/redactor.js';
 import { FlowInvalidError, type Problem } from '../core/problems.js';
 import type { NodeRegistry } from '../core/registry.js';
@@ -118,6 +121,12 @@ export class RuntimeManager implements RuntimeApi {
     if (secrets.migrated > 0) manager.log.warn('secrets stored in plaintext by an earlier version were encrypted', { count: secrets.migrated });
     for (const flow of store.list()) {
       if (flow.deployed_rev === null) continue;
+      // Stored by a version that took ids as paths: never run, never touch its directory.
+      const unsafe = nameProblem(flow.id);
+      if (unsafe) {
+        manager.markFailed(flow.id, `the flow id ${unsafe}: export the flow and import it under another id`);
+        continue;
+      }
       const rev = store.revision(flow.id, flow.deployed_rev)!;
       await manager.resume(flow.id, rev.doc);
     }
@@ -140,6 +149,13 @@ export class RuntimeManager implements RuntimeApi {
     }
   }
 
+  private markFailed(flowId: string, error: string): void {
+    const entry = this.entry(flowId);
+    entry.state = 'failed';
+    entry.error = error;
+    this.log.error('deployed flow could not be restarted', { flow: flowId, error });
+  }
+
   private entry(flowId: string): FlowEntry {
     let e = this.entries.get(flowId);
     if (!e) {
@@ -157,8 +173,9 @@ export class RuntimeManager implements RuntimeApi {
     return entry.journal;
   }
 
+  /** The flow's own directory, strictly below `<data>/flows`: never that directory itself nor anything outside it. */
   private flowDir(flowId: string): string {
-    return join(this.options.dataDir, 'flows', flowId);
+    return resolveUnder(join(this.options.dataDir, 'flows'), flowId);
   }
 
   private async launch(flowId: string, flow: CompiledFlow): Promise<FlowRuntime> {
@@ -203,7 +220,10 @@ export class RuntimeManager implements RuntimeApi {
   }
 
   saveDraft(doc: unknown): StoredRevision {
-    const problems: Problem[] = [...checkFormat.Errors(doc)].map((e) => ({ nodeId: null, path: e.path, message: e.message.charAt(0).toLowerCase() + e.message.slice(1) }));
+    // Drafts come from the API, the CLI and shared editing: none may hold what a later step cannot encode.
+    const unsafe = checkJsonValue(doc, { forbiddenKeys: PROTOTYPE_KEYS }).fault;
+    if (unsafe) throw new FlowInvalidError([{ nodeId: null, path: unsafe.path, message: unsafe.message }]);
+    const problems: Problem[] = [...checkFormat.Errors(doc)].map((e) => ({ nodeId: null, path: e.path, message: schemaErrorMessage(e) ?? e.message.charAt(0).toLowerCase() + e.message.slice(1) }));
     if (problems.length) throw new FlowInvalidError(problems);
     return this.store.saveDraft(doc as FlowDocument);
   }
@@ -262,9 +282,16 @@ export class RuntimeManager implements RuntimeApi {
     await entry?.runtime?.stop();
     await entry?.journal?.close();
     this.entries.delete(flowId);
+    let dir: string | undefined;
+    try {
+      dir = this.flowDir(flowId);
+    } catch (err) {
+      if (!(err instanceof PathEscapeError)) throw err;
+      this.log.warn('flow deleted without touching the file system: its id is not a safe name', { flow: flowId, error: err.message });
+    }
     const existed = this.store.delete(flowId);
     this.collab.delete(flowId);
-    rmSync(this.flowDir(flowId), { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     return existed;
   }
 

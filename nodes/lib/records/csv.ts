@@ -234,7 +234,9 @@ export class CsvParser extends ChunkedParser {
     if (this.high) {
       const at = invalidUtf8At(buf, start, next);
       if (at >= 0) {
-        this.issue(line, undefined, `invalid UTF-8 at byte ${at + 1} of the row`, 'syntax', rawText(buf, start, next));
+        const reason = this.invalidText(at, 'the row');
+        const hint = this.columns ? '' : '; save the file as UTF-8 (or UTF-16 with a byte order mark)';
+        this.issue(line, undefined, `${reason}${hint}`, 'syntax', rawText(buf, start, next));
         return;
       }
     }
@@ -294,6 +296,7 @@ export class CsvParser extends ChunkedParser {
     const comma = text.includes(',');
     const value = comma && this.options.decimalComma ? Number(text.replace(',', '.')) : Number(text);
     if (Number.isFinite(value) && text.trim() !== '') return value;
+    if (Math.abs(value) === Infinity) return `"${text}" is beyond the range of a double-precision number`;
     return comma && !this.options.decimalComma
       ? `"${text}" is not a number (decimal comma? set decimalComma)`
       : `"${text}" is not a number`;
@@ -311,7 +314,13 @@ export class CsvParser extends ChunkedParser {
     const ts = this.options.timestamp?.field;
     this.kinds = names.map((c) => (c === ts ? Kind.Timestamp : numeric.has(c) ? Kind.Numeric : Kind.Infer));
     const missing = [ts, ...this.options.numeric].filter((c): c is string => c !== undefined && !names.includes(c));
-    if (missing.length > 0) {
+    const twice = names.find((c, i) => c !== '' && names.indexOf(c) !== i);
+    if (names.includes('__proto__')) {
+      this.headerProblem = 'the column name "__proto__" is not allowed (it would reach the object prototype)';
+    } else if (twice !== undefined) {
+      // A second column of the same name would overwrite the first one's values without a word.
+      this.headerProblem = `the column "${twice}" appears twice (columns ${names.indexOf(twice) + 1} and ${names.indexOf(twice, names.indexOf(twice) + 1) + 1})`;
+    } else if (missing.length > 0) {
       const shown = names.map((c) => `"${c}"`).join(', ');
       this.headerProblem = `the columns (${shown}) lack ${missing.map((c) => `"${c}"`).join(', ')}`
         + (names.length === 1 ? ` (is the delimiter "${this.options.delimiter}" right?)` : '');
@@ -331,5 +340,11 @@ export class CsvParser extends ChunkedParser {
 
   private issue(line: number, column: string | undefined, reason: string, kind: RowIssue['kind'], raw: string): void {
     this.sink.invalid(column === undefined ? { line, reason, raw, kind } : { line, column, reason, raw, kind });
+    // A header that could not be read must not be replaced by the next row: every row is refused instead.
+    if (!this.columns) {
+      this.columns = [];
+      this.kinds = [];
+      this.headerProblem = `the header (line ${line}) could not be read (${reason}), so no row can be`;
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { ChunkedParser } from './chunked-parser.js';
-import { invalidUtf8At, jsonErrorAt, rawText } from './text.js';
+import { checkParsed } from '../../../server/core/json-text.js';
+import { invalidUtf8At, jsonErrorAt, rawText, RECORD_JSON_LIMITS } from './text.js';
 import { jsonShaper, type Shaper } from './shape.js';
 import type { JsonOptions, RecordSink } from './types.js';
 
@@ -107,7 +108,9 @@ export class JsonArrayParser extends ChunkedParser {
       } else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
         depth++;
       } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
-        if (depth === 0) return i;
+        // A stray closing bracket where an element starts is an element of its own (a broken one):
+        // an empty element would leave the scanner where it is, forever.
+        if (depth === 0) return i === start ? i + 1 : i;
         depth--;
         if (depth === 0 && nested) return i + 1;
       } else if (depth === 0 && (b === COMMA || (!nested && (isSpace(b))))) {
@@ -125,11 +128,14 @@ export class JsonArrayParser extends ChunkedParser {
     let value: unknown;
     let problem: { line: number; column: string; message: string } | undefined;
     if (bad >= 0) {
-      problem = { line, column: String(bad + 1), message: `invalid UTF-8 at byte ${bad + 1} of the element` };
+      problem = { line, column: String(bad + 1), message: this.invalidText(bad, 'the element') };
     } else {
       text = buf.toString('utf8', start, end);
       try {
         value = JSON.parse(text);
+        const checked = checkParsed(text, value, RECORD_JSON_LIMITS);
+        if (checked.ok) value = checked.value;
+        else problem = { line, column: '1', message: checked.fault.message };
       } catch (err) {
         problem = jsonErrorAt(err, text, line);
       }

@@ -1,9 +1,11 @@
 import { ChunkedParser } from './chunked-parser.js';
-import { invalidUtf8At, jsonErrorAt, rawText } from './text.js';
+import { checkParsed } from '../../../server/core/json-text.js';
+import { invalidUtf8At, jsonErrorAt, rawText, RECORD_JSON_LIMITS } from './text.js';
 import { jsonShaper, type Shaper } from './shape.js';
 import type { JsonOptions, RecordSink } from './types.js';
 
 const LF = 0x0a;
+const JSON_BLANK = /^[ \t\r]*$/;
 const CR = 0x0d;
 
 /**
@@ -57,11 +59,12 @@ export class NdjsonParser extends ChunkedParser {
     const stop = end > start && buf[end - 1] === CR ? end - 1 : end;
     const bad = invalidUtf8At(buf, start, stop);
     if (bad >= 0) {
-      this.sink.invalid({ line: this.line, column: String(bad + 1), reason: `invalid UTF-8 at byte ${bad + 1}`, raw: rawText(buf, start, stop), kind: 'syntax' });
+      this.sink.invalid({ line: this.line, column: String(bad + 1), reason: this.invalidText(bad, ''), raw: rawText(buf, start, stop), kind: 'syntax' });
       return;
     }
     const text = buf.toString('utf8', start, stop);
-    if (text.trim() === '') return;
+    // Blank is JSON's whitespace only: a line of form feeds or no-break spaces is a bad line, not nothing.
+    if (JSON_BLANK.test(text)) return;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -70,6 +73,11 @@ export class NdjsonParser extends ChunkedParser {
       this.sink.invalid({ line: at.line, column: at.column, reason: at.message, raw: rawText(buf, start, stop), kind: 'syntax' });
       return;
     }
-    this.shape(value, this.line, text.length > 300 ? `${text.slice(0, 300)}…` : text, this.sink);
+    const checked = checkParsed(text, value, RECORD_JSON_LIMITS);
+    if (!checked.ok) {
+      this.sink.invalid({ line: this.line, reason: checked.fault.message, raw: rawText(buf, start, stop), kind: 'syntax' });
+      return;
+    }
+    this.shape(checked.value, this.line, text.length > 300 ? `${text.slice(0, 300)}…` : text, this.sink);
   }
 }

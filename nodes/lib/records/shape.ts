@@ -1,3 +1,4 @@
+import { numberText } from '../../../server/core/json-text.js';
 import type { DataRecord } from '../../../server/core/types.js';
 import { timestampParser } from './timestamp.js';
 import type { RecordSink, TimestampOption } from './types.js';
@@ -6,6 +7,8 @@ import type { RecordSink, TimestampOption } from './types.js';
 export type Shaper = (value: unknown, line: number, raw: string, sink: RecordSink) => void;
 
 function describe(value: unknown): string {
+  const text = numberText(value);
+  if (text !== undefined) return `${text}, a number beyond the range of a double`;
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 

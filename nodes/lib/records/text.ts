@@ -1,4 +1,8 @@
 import { isUtf8 } from 'node:buffer';
+import { PROTOTYPE_KEYS, type JsonLimits } from '../../../server/core/json-text.js';
+
+/** What a record read from JSON may be: nested at most MAX_JSON_DEPTH levels, no `__proto__` key. */
+export const RECORD_JSON_LIMITS: JsonLimits = { forbiddenKeys: PROTOTYPE_KEYS };
 
 const RAW_CHARS = 300;
 
@@ -23,11 +27,6 @@ export function invalidUtf8At(buf: Buffer, start: number, end: number): number {
     i += len;
   }
   return end - start;
-}
-
-/** True when the three bytes at `at` are a UTF-8 byte order mark. */
-export function isBom(buf: Uint8Array, at: number): boolean {
-  return buf[at] === 0xef && buf[at + 1] === 0xbb && buf[at + 2] === 0xbf;
 }
 
 /** The JSON.parse message with its position turned into a line/column of the file. */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { SafeName } from '../../core/names.js';
 import { flowNotFound, notFound } from '../errors.js';
 import { FlowParams, FlowStateSchema, NodeStatusSchema, withErrors } from '../schemas.js';
 import '../decorators.js';
@@ -53,7 +54,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: 'viewer' },
     schema: {
       tags: ['status'], summary: 'The state of one node of the deployed flow (null for stateless nodes)',
-      params: Type.Object({ id: FlowParams.properties.id, nodeId: Type.String({ minLength: 1, maxLength: 128 }) }),
+      params: Type.Object({ id: FlowParams.properties.id, nodeId: SafeName({ description: 'The node id.' }) }),
       response: withErrors({ 200: Type.Object({ flowId: Type.String(), nodeId: Type.String(), state: Type.Unknown() }) }),
     },
   }, async (request) => {
