@@ -34,7 +34,7 @@ test('validate accepts the demo flow offline; what depends on a reference is lis
   const r = await sluice(['validate', demoFile]);
   assert.equal(r.code, 0, r.stderr);
   const unchecked = (i: number, node: string) =>
-    `note: not checked offline, it depends on a reference: /nodes/${i}/config/url (node ${node}): expected string to match '^(mqtts?|wss?)://'`;
+    `note: /nodes/${i}/config/url (node ${node}) is checked on the server, where \${env:SLUICE_MQTT_URL} has a value`;
   assert.deepEqual(lines(r.stdout), [
     'ok: demo (8 nodes, 6 wires)', unchecked(1, 'publish'), unchecked(2, 'subscribe'),
     'note: not checked offline, assumed set on the server: ${env:SLUICE_MQTT_URL}',
@@ -171,4 +171,24 @@ test('validate accepts every shipped flow offline, references in patterned field
   }
   const r = await sluice(['validate', fileURLToPath(new URL('../../flows/vibration-mqtt.json', import.meta.url))]);
   assert.ok(lines(r.stdout).includes('note: not checked offline, assumed set on the server: ${env:MQTT_URL}, ${env:QUESTDB_URL}'), r.stdout);
+});
+
+test('validate never quotes the stand-in it checks a reference with: it names the field and the reference', async () => {
+  const file = fileURLToPath(new URL('../../flows/construction-site-monitoring.json', import.meta.url));
+  const r = await sluice(['validate', file]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /offline-reference|placeholder/);
+  assert.ok(lines(r.stdout).includes('note: /nodes/1/config/url (node dust-api) is checked on the server, where ${env:SITE_VENDOR_API} has a value'), r.stdout);
+});
+
+test('validate locates a function missing its closing brace where the code ends, on one line or many', async (t) => {
+  const dir = tempDir(t);
+  const flow = (code: string) => writeJson(dir, 'fn.json', { sluice: 1, id: 'fn', nodes: [{ id: 'fn', type: 'function', config: { code } }], wires: [] });
+  const oneLine = await sluice(['validate', flow('export function process(records) { return records.filter((r) => r.value > 0);')]);
+  assert.equal(oneLine.code, 1);
+  assert.match(oneLine.stdout, /^\/nodes\/0\/config\/code \(node fn\): SyntaxError: Unexpected end of input at line 1, column 78 \(a `\{`, `\(` or `\[` is not closed\)$/m);
+  const nested = await sluice(['validate', flow('export function process(records) {\n  return records.map((r) => {\n    return r;\n  });')]);
+  assert.match(nested.stdout, /Unexpected end of input at line 4, column 6 /);
+  const token = await sluice(['validate', flow('export function process(records) {\n  return records.map((r) => {\n    return r;\n  );\n}\n')]);
+  assert.match(token.stdout, /Unexpected token '\)' at line 4, column 3$/m);
 });
