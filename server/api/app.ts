@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger as Pino } from 'pino';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
@@ -31,6 +32,8 @@ import './decorators.js';
 export interface AppOptions {
   /** fastify's logger option: false (default), true, or pino options such as `{ level: 'warn' }`. */
   logger?: FastifyServerOptions['logger'];
+  /** A pino logger to log through instead (the server's own, shared with the runtime); wins over `logger`. */
+  loggerInstance?: Pino;
   /** The built editor, served at `/` when the directory exists. */
   editorDir?: string;
   /** Throttling of the WebSocket feed (tests shorten it). */
@@ -47,8 +50,15 @@ export interface AppOptions {
 
 /** The HTTP face of a runtime. It owns no state of its own: closing it leaves the runtime open. */
 export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): Promise<FastifyInstance> {
+  const logging = options.loggerInstance
+    // A line per request (the editor polls every few seconds) only when asked for with --log-level debug.
+    ? {
+      loggerInstance: options.loggerInstance as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: !options.loggerInstance.isLevelEnabled('debug') }),
+    }
+    : { logger: options.logger ?? false };
   const app = Fastify({
-    logger: options.logger ?? false, bodyLimit: JSON_BODY_LIMIT, ...(options.https ? { https: options.https } : {}),
+    ...logging, bodyLimit: JSON_BODY_LIMIT, ...(options.https ? { https: options.https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.decorate('runtime', runtime);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../api/app.js';
 import { AuthStore } from '../../auth/auth-store.js';
-import { jsonLogger } from '../../core/logger.js';
+import { createPino, isLogLevel, LOG_LEVELS, toLogger } from '../../core/logger.js';
 import { environmentSecrets, type SecretSource } from '../../core/secrets.js';
 import { NodeRegistry } from '../../core/registry.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, isHeapGrowth, tuneHeapGrowth } from '../../runtime/heap-tuning.js';
@@ -41,6 +41,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       'no-mqtt': { type: 'boolean', default: false },
       'secrets-key-file': { type: 'string' },
       'heap-growth': { type: 'string', default: String(DEFAULT_HEAP_GROWTH_PERCENT) },
+      'log-level': { type: 'string', default: 'info' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
@@ -59,13 +60,19 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const heapGrowth = Number(values['heap-growth']);
   if (!isHeapGrowth(heapGrowth)) throw new UsageError(`--heap-growth must be a whole percent 0..1000 (0: V8's own), got ${values['heap-growth']}`);
   tuneHeapGrowth(heapGrowth);
+  const logLevel = values['log-level'];
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   const adminToken = process.env.SLUICE_ADMIN_TOKEN || undefined;
   // Like the secrets key: read once, invisible to anything this process starts later.
   delete process.env.SLUICE_ADMIN_TOKEN;
   const dataDir = resolve(values.data);
   refuseOpenBind(values.host, dataDir);
 
-  const log = jsonLogger();
+  // One pino logger for the runtime and fastify. Every line passes the redactor of the secrets the runtime
+  // learns (a request error can quote one); until the runtime is open there is none to know.
+  let redact = (line: string) => line;
+  const pino = createPino(logLevel, { write: (line: string) => process.stderr.write(redact(line)) });
+  const log = toLogger(pino);
   mkdirSync(dataDir, { recursive: true });
   const secretsKey = loadSecretsKey({ dataDir, file: values['secrets-key-file'] && resolve(values['secrets-key-file']), env: process.env[KEY_ENV] });
   // Read once: nothing this process starts later (node sandboxes, plugins) needs to see the key.
@@ -78,6 +85,8 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   let runtime: RuntimeManager;
   try {
     runtime = await RuntimeManager.open({ dataDir, registry, log, secrets: brokerUrlSource(broker), secretsKey });
+    const opened = runtime;
+    redact = (line) => opened.redact(line);
   } catch (err) {
     await broker?.close();
     throw err;
@@ -86,11 +95,8 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   try {
     if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output, broker);
     if (demoWithoutDatabase(runtime)) for (const line of QUESTDB_HINT) output.out(line);
-    const redacted = runtime;
-    // fastify's own log lines (request errors quote exceptions) pass the same redactor as the runtime's.
-    const stream = { write: (line: string) => process.stderr.write(redacted.redact(line)) };
     app = await buildApp(runtime, {
-      logger: { level: 'warn', stream }, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
+      loggerInstance: pino, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
     });
     await app.listen({ port, host: values.host });
   } catch (err) {
