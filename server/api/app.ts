@@ -27,6 +27,7 @@ import { liveRoutes } from './routes/live.js';
 import { secretRoutes } from './routes/secrets.js';
 import { nodeQueryRoutes, statusRoutes } from './routes/status.js';
 import { validatorCompiler } from './validator.js';
+import { keepAlive, preCloseWebSockets } from './websocket-lifecycle.js';
 import './decorators.js';
 
 export interface AppOptions {
@@ -98,7 +99,9 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   // The API's description is public; what it describes is not.
   await withAccess(app, 'public', (scope) => scope.register(fastifySwaggerUi, { routePrefix: '/api/docs' }));
   // A collaboration update can carry a whole imported flow, as large as a flow document body.
-  await app.register(fastifyWebsocket, { options: { maxPayload: JSON_BODY_LIMIT } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: JSON_BODY_LIMIT }, preClose: preCloseWebSockets });
+  const stopKeepAlive = keepAlive(app.websocketServer);
+  app.addHook('onClose', async () => stopKeepAlive());
 
   await app.register(authRoutes, options.auth ?? {});
   await app.register(healthRoutes);
