@@ -12,15 +12,15 @@ const DEFAULT_CODE = `export function process(records, ctx) {
 `;
 
 const config = Type.Object({
-  code: Type.String({
+  code: Type.String({ title: 'Code',
     default: DEFAULT_CODE, maxLength: 1_000_000,
     description: 'JavaScript declaring `export function process(records, ctx)`; it returns records, or `{ port: records }`.',
   }),
-  outputs: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }), {
+  outputs: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }), { title: 'Outputs',
     default: [], uniqueItems: true, description: 'Extra output ports the code may return records on, besides `out`, e.g. ["hot", "cold"].',
   }),
-  memoryMb: Type.Integer({ default: 64, minimum: 8, maximum: 4096, description: 'Heap limit of the sandbox in MB.' }),
-  timeoutMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'Wall-time limit of one call of `process` in ms.' }),
+  memoryMb: Type.Integer({ title: 'Memory (MB)', default: 64, minimum: 8, maximum: 4096, description: 'Heap limit of the sandbox in MB.' }),
+  timeoutMs: Type.Integer({ title: 'Timeout (ms)', default: 1000, minimum: 1, maximum: 60_000, description: 'Wall-time limit of one call of `process` in ms.' }),
 }, { additionalProperties: false });
 
 function checkConfig(cfg: { code: string; outputs: string[] }): ConfigProblem[] {

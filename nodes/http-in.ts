@@ -10,14 +10,14 @@ import { parseStream, type RecordFormat, type RowIssue } from './lib/records/ind
 import { isJournalFull } from './lib/source-appender.js';
 
 const config = Type.Object({
-  path: Type.String({ default: '', pattern: '^[A-Za-z0-9._~/-]*$', description: 'Served at `/ingest/<path>`; empty = `<flow id>/<node id>`. Unique per server.' }),
-  token: Type.String({ minLength: 16, description: 'Bearer token senders must present: use a secret reference, e.g. `${secret:vendor_webhook}`.' }),
-  maxBodyBytes: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1, maximum: 1024 ** 3, description: 'Largest body, after gzip decoding; a bigger one is answered 413.' }),
+  path: Type.String({ title: 'Path', default: '', pattern: '^[A-Za-z0-9._~/-]*$', description: 'Served at `/ingest/<path>`; empty = `<flow id>/<node id>`. Unique per server.' }),
+  token: Type.String({ title: 'Token', minLength: 16, description: 'Bearer token senders must present: use a secret reference, e.g. `${secret:vendor_webhook}`.' }),
+  maxBodyBytes: Type.Integer({ title: 'Max body (bytes)', default: 10 * 1024 * 1024, minimum: 1, maximum: 1024 ** 3, description: 'Largest body, after gzip decoding; a bigger one is answered 413.' }),
   csv: CsvConfig,
   timestamp: Type.Optional(TimestampConfig),
   maxRecordBytes: MaxRecordBytes,
-  retryAfterS: Type.Integer({ default: 5, minimum: 1, maximum: 3600, description: '`Retry-After` sent with 503 when the journal is full.' }),
-  maxProblems: Type.Integer({ default: 10, minimum: 1, maximum: 1000, description: 'Problems listed in a 400 answer.' }),
+  retryAfterS: Type.Integer({ title: 'Retry after (s)', default: 5, minimum: 1, maximum: 3600, description: '`Retry-After` sent with 503 when the journal is full.' }),
+  maxProblems: Type.Integer({ title: 'Max problems', default: 10, minimum: 1, maximum: 1000, description: 'Problems listed in a 400 answer.' }),
 }, { additionalProperties: false });
 
 const FORMATS: { [mime: string]: RecordFormat } = {

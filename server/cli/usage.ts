@@ -47,7 +47,9 @@ Commands:
             [--data ./data]. Scopes: viewer, editor, admin, or external read-only scopes flow:<id>,
             alerts, alerts:<flowId> (rate-limited, default 60 requests/minute). The token is printed once.
 
-deploy and export send --token, else SLUICE_TOKEN, as a bearer token.
+deploy, export and secrets set/list send --token, else SLUICE_TOKEN, as a bearer token, to --server, else
+SLUICE_SERVER, else ${DEFAULT_SERVER}. After npm install in a clone, run this CLI as \`npx sluice\` in the clone;
+\`npm link\` (or \`npm install -g .\`) there puts \`sluice\` on the PATH.
 
 Exit codes: 0 ok, 1 problems found or the command failed, 2 usage error.
 `;

@@ -15,7 +15,7 @@ import { builtinNodes } from '../../../nodes/index.js';
 import { loadNodeModules } from '../node-modules.js';
 import type { Output } from '../output.js';
 import { packageRoot } from '../package-root.js';
-import { UsageError } from '../usage.js';
+import { DEFAULT_SERVER, UsageError } from '../usage.js';
 
 /** The embedded broker's default port: not 1883, so a local Mosquitto and Sluice's broker can both run. */
 export const DEFAULT_MQTT_PORT = 1884;
@@ -94,7 +94,6 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   let app;
   try {
     if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output, broker);
-    if (demoWithoutDatabase(runtime)) for (const line of QUESTDB_HINT) output.out(line);
     app = await buildApp(runtime, {
       loggerInstance: pino, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
     });
@@ -129,6 +128,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  if (demoWithoutDatabase(runtime)) for (const line of questdbHint(base, dataDir)) output.out(line);
   // Only now: whoever waits for this line may send SIGTERM at once, and must find the handler installed.
   output.out(`Sluice listening on ${base}`);
   if (!runtime.auth.hasUsers()) {
@@ -150,7 +150,7 @@ function refuseOpenBind(host: string, dataDir: string): void {
   try {
     if (!store.hasAdmin()) {
       throw new Error(`refusing to listen on ${host} (not a loopback address) without an admin user in ${dataDir}; `
-        + `create one first: sluice user add NAME --role admin --data ${dataDir}`);
+        + `create one first: npx sluice user add NAME --role admin --data ${shellWord(dataDir)}`);
     }
   } finally {
     close();
@@ -188,14 +188,28 @@ function demoWithoutDatabase(runtime: RuntimeManager): boolean {
   return Array.isArray(nodes) && !nodes.some((n) => n.type === 'questdb');
 }
 
-const QUESTDB_HINT = [
-  'The demo flow writes to no database. To store its readings in QuestDB (see "Pointing the demo at QuestDB" in the README):',
-  '  export SLUICE_TOKEN=$(sluice token create --scope editor --name cli)   # deploy and export need a token',
-  '  sluice export demo > demo.json',
-  '  add to "nodes": { "id": "store", "type": "questdb", "config": { "address": "http://127.0.0.1:9000", "table": "demo_readings", "columns": { "sensor": "symbol", "value": "double" } } }',
-  '  add to "wires": { "from": "check", "to": "store" }',
-  '  sluice deploy demo.json',
-];
+/**
+ * How to add QuestDB to the demo, as commands to paste where the server was started: `npx sluice` is the
+ * project's own CLI there, the server's address and data directory are spelled out when they are not the
+ * CLI's defaults, and a token command that fails stops the line instead of exporting an empty token.
+ */
+function questdbHint(base: string, dataDir: string): string[] {
+  const data = dataDir === resolve('./data') ? '' : ` --data ${shellWord(dataDir)}`;
+  return [
+    'The demo flow writes to no database. To store its readings in QuestDB (see "Pointing the demo at QuestDB" in the README):',
+    ...(base === DEFAULT_SERVER ? [] : [`  export SLUICE_SERVER=${base}   # deploy and export talk to this server`]),
+    `  SLUICE_TOKEN=$(npx sluice token create --scope editor --name cli${data}) && export SLUICE_TOKEN   # deploy and export need a token`,
+    '  npx sluice export demo > demo.json',
+    '  add to "nodes": { "id": "store", "type": "questdb", "config": { "address": "http://127.0.0.1:9000", "table": "demo_readings", "columns": { "sensor": "symbol", "value": "double" } } }',
+    '  add to "wires": { "from": "check", "to": "store" }',
+    '  npx sluice deploy demo.json',
+  ];
+}
+
+/** A path as one shell word. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
 
 /** First start of an empty data directory: something to look at right away. */
 async function deployDemo(runtime: RuntimeManager, output: Output, broker: MqttBroker | undefined): Promise<void> {
