@@ -10,6 +10,8 @@ import { silentLogger } from '../server/core/logger.js';
 import type { FlowDocument } from '../server/core/flow-format.js';
 import { NodeRegistry } from '../server/core/registry.js';
 import { RuntimeManager } from '../server/runtime/manager.js';
+import { environmentSecrets } from '../server/core/secrets.js';
+import { MqttBroker } from '../server/services/mqtt-broker.js';
 import { builtinNodes } from '../nodes/index.js';
 import { launchChromium, signIn } from '../test/helpers/browser.js';
 
@@ -29,7 +31,12 @@ type Mode = 'deployed' | 'draft';
 
 export async function renderFlowPictures(files: string[], outDir: string): Promise<{ id: string; mode: Mode; file: string; reason?: string }[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-pictures-'));
-  const runtime = await RuntimeManager.open({ dataDir, registry: new NodeRegistry(builtinNodes), log: silentLogger });
+  // The demo runs on the broker `sluice start` embeds: so does its picture, with live figures as a user sees it.
+  const broker = await MqttBroker.start({ host: '127.0.0.1', port: 0 });
+  const secrets = {
+    get: (kind: 'secret' | 'env', name: string) => environmentSecrets.get(kind, name) ?? (kind === 'env' && name === 'SLUICE_MQTT_URL' ? broker.url : undefined),
+  };
+  const runtime = await RuntimeManager.open({ dataDir, registry: new NodeRegistry(builtinNodes), log: silentLogger, secrets });
   const app = await buildApp(runtime, { editorDir: join(packageRoot(), 'dist', 'editor') });
   const browser = await launchChromium();
   const done: { id: string; mode: Mode; file: string; reason?: string }[] = [];
@@ -71,6 +78,7 @@ export async function renderFlowPictures(files: string[], outDir: string): Promi
     await browser.close();
     await app.close();
     await runtime.close();
+    await broker.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@ import type { JsonSchema } from '../forms/schema';
 import { SchemaField } from '../forms/SchemaField';
 import { editableSession, useEditorStore } from '../store';
 import type { FlowNodeDoc, Problem } from '../types';
+import { NodeDocs } from '../nodes/NodeDocs';
 import { ConnectMenu } from './ConnectMenu';
 import { RetryEditor } from './RetryEditor';
 import { usePanelWidth } from './usePanelWidth';
@@ -59,6 +60,12 @@ export function PropertiesPanel() {
       {entry && entry.inputs.length > 0 ? <RetryEditor node={node} defaults={entry.retry} problems={mine} /> : null}
       <ConnectMenu node={node} />
       </fieldset>
+      {entry ? (
+        <details className="sl-props-docs" data-testid="properties-docs">
+          <summary className="sl-props-section">About {entry.label}</summary>
+          <NodeDocs data={entry} />
+        </details>
+      ) : null}
       </div>
     </aside>
   );
