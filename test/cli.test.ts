@@ -108,9 +108,14 @@ test('deploy and export against a running server; SIGTERM stops it with code 0',
 
   const doc = { ...feedToSink('cli'), nodes: [feedToSink('cli').nodes[0], { id: 'sink', type: 'test-sink', config: { file: sinkFile } }] };
   const file = writeJson(dir, 'cli.json', doc);
-  const anonymous = await sluice(['deploy', file, '--server', server.url], { env: { SLUICE_TOKEN: '' } });
+  assert.equal(process.env.SLUICE_TOKEN, undefined, 'the test runs without a token of its own');
+  const anonymous = await sluice(['deploy', file, '--server', server.url]);
   assert.equal(anonymous.code, 1);
-  assert.match(anonymous.stderr, /deploy failed: 401 .*needs a session or an API token/);
+  assert.match(anonymous.stderr, /deploy failed: 401 .*needs a session or an API token.*; create one with `npx sluice token create --scope editor`/);
+  // What `export SLUICE_TOKEN=$(sluice token create …)` leaves when the command inside failed: said, never sent.
+  const empty = await sluice(['deploy', file, '--server', server.url], { env: { SLUICE_TOKEN: '' } });
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /SLUICE_TOKEN is set but empty \(did the command that set it fail\?\)/);
   const deployed = await sluice(['deploy', file, '--server', server.url, '--token', server.token]);
   assert.equal(deployed.code, 0, deployed.stderr + server.stderr());
   assert.deepEqual(lines(deployed.stdout), ['deployed cli revision 1']);
