@@ -18,6 +18,17 @@ export default defineConfig({
         editor: fileURLToPath(new URL('editor/index.html', import.meta.url)),
         dashboard: fileURLToPath(new URL('editor/dashboard.html', import.meta.url)),
       },
+      output: {
+        // Libraries in chunks of their own: no chunk passes Vite's 500 kB warning, and they stay cached
+        // across releases that change only the editor's code. Other entries share the same chunks.
+        codeSplitting: {
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 3 },
+            { name: 'xyflow', test: /node_modules[\\/](@xyflow|d3-[a-z]+|classcat|zustand)[\\/]/, priority: 2 },
+            { name: 'yjs', test: /node_modules[\\/](yjs|y-protocols|lib0)[\\/]/, priority: 2 },
+          ],
+        },
+      },
     },
   },
   server: {

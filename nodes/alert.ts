@@ -39,7 +39,9 @@ alert store (\`GET /api/alerts\`).
 - \`hysteresis\`: the value must come back inside the limit by this much before the alert resolves; values
   wavering around the limit give one alert, not many.
 - \`severity\` (\`info\`, \`warning\`, \`critical\`) and \`message\`, a template with \`{sensor} {rule} {field} {value}
-  {limit} {state} {severity}\`.
+  {limit} {state} {severity}\`. Each record on \`out\` renders it for its own transition (\`{state}\` is
+  \`firing\`, \`acknowledged\` or \`resolved\`); the alert history keeps the message as it fired and shows the
+  state, and who acknowledged or resolved it, beside it, so a message needs no \`{state}\` to be read there.
 
 **Life cycle**: \`firing\` → \`acknowledged\` (\`POST /api/alerts/:id/acknowledge {by, note}\`) → \`resolved\`,
 automatically when the condition clears, or by hand (\`POST /api/alerts/:id/resolve {by, note}\`). An alert

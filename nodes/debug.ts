@@ -4,8 +4,8 @@ import type { DataRecord } from '../server/core/types.js';
 import { fieldGetter } from './lib/field-path.js';
 
 const config = Type.Object({
-  maxPerBatch: Type.Integer({ default: 5, minimum: 0, maximum: 1000, description: 'How many records of each batch are shown; the rest are counted in one summary.' }),
-  complete: Type.String({ default: 'record', minLength: 1, description: '"record" shows whole records; otherwise the dotted path of the field to show.' }),
+  maxPerBatch: Type.Integer({ title: 'Shown per batch', default: 5, minimum: 0, maximum: 1000, description: 'How many records of each batch are shown; the rest are counted in one summary.' }),
+  complete: Type.String({ title: 'Complete', default: 'record', minLength: 1, description: '"record" shows whole records; otherwise the dotted path of the field to show.' }),
 }, { additionalProperties: false });
 
 export default defineNode({

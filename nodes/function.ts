@@ -13,11 +13,11 @@ const DEFAULT_CODE = `export function process(records, ctx) {
 `;
 
 const config = Type.Object({
-  code: Type.String({
+  code: Type.String({ title: 'Code',
     default: DEFAULT_CODE, maxLength: 1_000_000,
     description: 'JavaScript declaring `export function process(records, ctx)`; it returns records, or `{ port: records }`.',
   }),
-  outputs: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }), {
+  outputs: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }), { title: 'Outputs',
     default: [], uniqueItems: true, description: 'Extra output ports the code may return records on, besides `out`, e.g. ["hot", "cold"].',
   }),
   dialect: Type.Union([Type.Literal('sluice'), Type.Literal('node-red')], {
@@ -25,8 +25,8 @@ const config = Type.Object({
     description: '`sluice`: `export function process(records, ctx)` per batch; `node-red`: the body of a Node-RED function, run once per record with `msg`, `node`, `context`, `flow`, `global` (see the docs).',
   }),
   initialize: Type.String({ title: 'On start (node-red)', default: '', maxLength: 1_000_000, description: 'node-red: code run once before the first record after each start, with `node`, `context`, `flow`, `global`.' }),
-  memoryMb: Type.Integer({ default: 64, minimum: 8, maximum: 4096, description: 'Heap limit of the sandbox in MB.' }),
-  timeoutMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'Wall-time limit of one call of `process` in ms.' }),
+  memoryMb: Type.Integer({ title: 'Memory (MB)', default: 64, minimum: 8, maximum: 4096, description: 'Heap limit of the sandbox in MB.' }),
+  timeoutMs: Type.Integer({ title: 'Timeout (ms)', default: 1000, minimum: 1, maximum: 60_000, description: 'Wall-time limit of one call of `process` in ms.' }),
 }, { additionalProperties: false });
 
 function checkConfig(cfg: { code: string; outputs: string[]; dialect: string; initialize: string }): ConfigProblem[] {

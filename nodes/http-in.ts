@@ -18,12 +18,12 @@ const config = Type.Object({
   methods: Type.Array(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m))), { title: 'Methods', default: ['POST', 'PUT'], minItems: 1, uniqueItems: true, description: 'Methods answered; others get 405.' }),
   reply: Type.Union([Type.Literal('accepted'), Type.Literal('flow')], { title: 'Answer', default: 'accepted', description: '`accepted`: 202 once the records are journaled; `flow`: the request becomes one record `{ payload, req, res }` and an `http-response` node of the flow answers it.' }),
   replyTimeoutMs: Type.Integer({ title: 'Reply timeout (ms)', default: 30_000, minimum: 100, maximum: 600_000, description: '`flow`: answer 504 when no http-response node answered within this time.' }),
-  maxBodyBytes: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1, maximum: 1024 ** 3, description: 'Largest body, after gzip decoding; a bigger one is answered 413.' }),
+  maxBodyBytes: Type.Integer({ title: 'Max body (bytes)', default: 10 * 1024 * 1024, minimum: 1, maximum: 1024 ** 3, description: 'Largest body, after gzip decoding; a bigger one is answered 413.' }),
   csv: CsvConfig,
   timestamp: Type.Optional(TimestampConfig),
   maxRecordBytes: MaxRecordBytes,
-  retryAfterS: Type.Integer({ default: 5, minimum: 1, maximum: 3600, description: '`Retry-After` sent with 503 when the journal is full.' }),
-  maxProblems: Type.Integer({ default: 10, minimum: 1, maximum: 1000, description: 'Problems listed in a 400 answer.' }),
+  retryAfterS: Type.Integer({ title: 'Retry after (s)', default: 5, minimum: 1, maximum: 3600, description: '`Retry-After` sent with 503 when the journal is full.' }),
+  maxProblems: Type.Integer({ title: 'Max problems', default: 10, minimum: 1, maximum: 1000, description: 'Problems listed in a 400 answer.' }),
 }, { additionalProperties: false });
 
 const FORMATS: { [mime: string]: RecordFormat } = {

@@ -10,20 +10,20 @@ import { topicFieldReader, topicPattern } from './mqtt/topic.js';
 
 const config = Type.Object({
   ...connectionConfig,
-  topics: Type.Array(Type.String({ minLength: 1 }), { default: ['sensors/{sensor}/data'], minItems: 1, description: 'Topic filters (`+`, `#`); a whole segment written `{name}` matches one level and puts it into the field `name`.' }),
-  qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: 'Subscription QoS. 1 and 2 are acknowledged only after the journal commit.' }),
-  clean: Type.Optional(Type.Boolean({ description: 'Clean session; default false (persistent session) for QoS 1 and 2, true for QoS 0.' })),
-  format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('text'), Type.Literal('message')], { default: 'json', description: 'json: an object or an array of objects; csv: lines of values in `csv.columns` order; text: the payload in `textField`; message: one record per message, `{ topic, payload, qos, retain }`, as Node-RED\'s MQTT in gives it.' }),
+  topics: Type.Array(Type.String({ minLength: 1 }), { title: 'Topics', default: ['sensors/{sensor}/data'], minItems: 1, description: 'Topic filters (`+`, `#`); a whole segment written `{name}` matches one level and puts it into the field `name`.' }),
+  qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { title: 'QoS', default: 1, description: 'Subscription QoS. 1 and 2 are acknowledged only after the journal commit.' }),
+  clean: Type.Optional(Type.Boolean({ title: 'Clean session', description: 'Clean session; default false (persistent session) for QoS 1 and 2, true for QoS 0.' })),
+  format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('text'), Type.Literal('message')], { title: 'Format', default: 'json', description: 'json: an object or an array of objects; csv: lines of values in `csv.columns` order; text: the payload in `textField`; message: one record per message, `{ topic, payload, qos, retain }`, as Node-RED\'s MQTT in gives it.' }),
   messagePayload: Type.Union([Type.Literal('auto-detect'), Type.Literal('text'), Type.Literal('json'), Type.Literal('base64')], { title: 'Message payload', default: 'auto-detect', description: 'format message: `auto-detect` parses JSON and keeps other text as text (Node-RED\'s default), `text`, `json` (other payloads go to `invalid`), or `base64`. Bytes that are not UTF-8 are kept as base64.' }),
   csv: Type.Object({
-    columns: Type.Array(Type.String({ minLength: 1 }), { default: ['ts', 'sensor', 'value'], minItems: 1, description: 'Field names of the columns, in order.' }),
-    separator: Type.String({ default: ',', minLength: 1, maxLength: 1, description: 'Column separator (no quoting: it must not occur inside values).' }),
-  }, { default: {}, additionalProperties: false, description: 'CSV format: values that look like numbers become numbers, empty values are left out.' }),
-  textField: Type.String({ default: 'text', minLength: 1, description: 'Text format: the field that receives the payload.' }),
-  maxPayloadBytes: Type.Integer({ default: 1_048_576, minimum: 1, maximum: 268_435_455, description: 'Larger payloads go to `invalid` (kept whole, not parsed).' }),
-  connections: Type.Integer({ default: 1, minimum: 1, maximum: 32, description: 'Connections sharing the subscription (`$share/<group>/<filter>`) so journal commits group; needs a broker with shared subscriptions.' }),
-  sharedGroup: Type.String({ default: '', pattern: '^[^/+#]*$', description: 'Shared subscription group when connections > 1; empty = the client id.' }),
-  retryMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'Wait before retrying an append the journal refused.' }),
+    columns: Type.Array(Type.String({ minLength: 1 }), { title: 'Columns', default: ['ts', 'sensor', 'value'], minItems: 1, description: 'Field names of the columns, in order.' }),
+    separator: Type.String({ title: 'Separator', default: ',', minLength: 1, maxLength: 1, description: 'Column separator (no quoting: it must not occur inside values).' }),
+  }, { title: 'CSV', default: {}, additionalProperties: false, description: 'CSV format: values that look like numbers become numbers, empty values are left out.' }),
+  textField: Type.String({ title: 'Text field', default: 'text', minLength: 1, description: 'Text format: the field that receives the payload.' }),
+  maxPayloadBytes: Type.Integer({ title: 'Max payload (bytes)', default: 1_048_576, minimum: 1, maximum: 268_435_455, description: 'Larger payloads go to `invalid` (kept whole, not parsed).' }),
+  connections: Type.Integer({ title: 'Connections', default: 1, minimum: 1, maximum: 32, description: 'Connections sharing the subscription (`$share/<group>/<filter>`) so journal commits group; needs a broker with shared subscriptions.' }),
+  sharedGroup: Type.String({ title: 'Shared group', default: '', pattern: '^[^/+#]*$', description: 'Shared subscription group when connections > 1; empty = the client id.' }),
+  retryMs: Type.Integer({ title: 'Retry (ms)', default: 1000, minimum: 1, maximum: 60_000, description: 'Wait before retrying an append the journal refused.' }),
 }, { additionalProperties: false });
 
 type Config = typeof config.static;

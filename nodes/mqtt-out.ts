@@ -8,12 +8,12 @@ import { topicTemplate } from './mqtt/topic.js';
 
 const config = Type.Object({
   ...connectionConfig,
-  topic: Type.String({ default: 'sensors/{sensor}/commands', minLength: 1, description: 'Topic of each message; `{field}` is replaced by the record\'s field (dotted paths allowed).' }),
+  topic: Type.String({ title: 'Topic', default: 'sensors/{sensor}/commands', minLength: 1, description: 'Topic of each message; `{field}` is replaced by the record\'s field (dotted paths allowed).' }),
   topicField: Type.String({ title: 'Topic from field', default: '', maxLength: 1000, description: 'When set, each message goes to the whole topic in this field of the record (slashes allowed, wildcards not), e.g. `topic` as Node-RED\'s msg.topic; `topic` is then unused.' }),
-  qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { default: 1, description: '1 and 2: the batch is done only once the broker acknowledged every message (PUBACK, PUBCOMP).' }),
-  retain: Type.Boolean({ default: false, description: 'Ask the broker to keep the last message of each topic for future subscribers.' }),
-  payloadField: Type.String({ default: '', description: 'Empty = the whole record as JSON; otherwise that field alone (strings as they are, other values as JSON).' }),
-  ackTimeoutMs: Type.Integer({ default: 30_000, minimum: 100, description: 'How long a batch waits for the broker (connection and acknowledgements) before the attempt fails and is retried.' }),
+  qos: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)], { title: 'QoS', default: 1, description: '1 and 2: the batch is done only once the broker acknowledged every message (PUBACK, PUBCOMP).' }),
+  retain: Type.Boolean({ title: 'Retain', default: false, description: 'Ask the broker to keep the last message of each topic for future subscribers.' }),
+  payloadField: Type.String({ title: 'Payload field', default: '', description: 'Empty = the whole record as JSON; otherwise that field alone (strings as they are, other values as JSON).' }),
+  ackTimeoutMs: Type.Integer({ title: 'Ack timeout (ms)', default: 30_000, minimum: 100, description: 'How long a batch waits for the broker (connection and acknowledgements) before the attempt fails and is retried.' }),
 }, { additionalProperties: false });
 
 type Config = typeof config.static;

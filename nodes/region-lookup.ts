@@ -7,16 +7,16 @@ import { RegionIndex } from './geo/region-index.js';
 import { loadRegions } from './geo/region-source.js';
 
 const config = Type.Object({
-  source: Type.String({ minLength: 1, description: 'GeoJSON FeatureCollection of Polygons/MultiPolygons: a file path or an http(s) URL (cached, revalidated with ETag at start).' }),
-  lat: Type.String({ default: 'lat', minLength: 1, description: 'Field (dotted path) holding the latitude in degrees.' }),
-  lon: Type.String({ default: 'lon', minLength: 1, description: 'Field (dotted path) holding the longitude in degrees.' }),
-  properties: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+  source: Type.String({ title: 'Source', minLength: 1, description: 'GeoJSON FeatureCollection of Polygons/MultiPolygons: a file path or an http(s) URL (cached, revalidated with ETag at start).' }),
+  lat: Type.String({ title: 'Latitude', default: 'lat', minLength: 1, description: 'Field (dotted path) holding the latitude in degrees.' }),
+  lon: Type.String({ title: 'Longitude', default: 'lon', minLength: 1, description: 'Field (dotted path) holding the longitude in degrees.' }),
+  properties: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), { title: 'Properties',
     minProperties: 1,
     description: 'Required. Feature property → record field to copy it to, e.g. { "nom": "region", "code": "region_code" }.',
   }),
-  toleranceM: Type.Number({ default: 1000, minimum: 0, description: 'Points outside every polygon but at most this many metres from one are assigned to the nearest.' }),
-  distanceField: Type.String({ default: '', description: 'When set, this field receives the distance in metres to the region (0 inside).' }),
-  timeoutMs: Type.Integer({ default: 10_000, minimum: 1, description: 'How long start() waits for the URL before falling back to the cached copy.' }),
+  toleranceM: Type.Number({ title: 'Tolerance (m)', default: 1000, minimum: 0, description: 'Points outside every polygon but at most this many metres from one are assigned to the nearest.' }),
+  distanceField: Type.String({ title: 'Distance field', default: '', description: 'When set, this field receives the distance in metres to the region (0 inside).' }),
+  timeoutMs: Type.Integer({ title: 'Timeout (ms)', default: 10_000, minimum: 1, description: 'How long start() waits for the URL before falling back to the cached copy.' }),
 }, { additionalProperties: false });
 
 /** Per feature, the fields copied onto matched records. */

@@ -6,33 +6,33 @@ import { sleep } from './lib/sleep.js';
 import { SourceAppender, type Chunk } from './lib/source-appender.js';
 
 const ValueModel = Type.Object({
-  base: Type.Number({ default: 20, description: 'Mean value around which readings vary.' }),
-  amplitude: Type.Number({ default: 5, description: 'Amplitude of the sine wave added to the base.' }),
-  periodS: Type.Number({ default: 86_400, exclusiveMinimum: 0, description: 'Period of the sine wave, in seconds (each sensor has its own phase).' }),
-  noise: Type.Number({ default: 0.5, minimum: 0, description: 'Standard deviation of the gaussian noise added to every reading.' }),
-  drift: Type.Number({ default: 0, description: 'Change of the mean per hour since the node first started.' }),
-}, { default: {}, additionalProperties: false, description: 'How values evolve: base + sine + drift + noise.' });
+  base: Type.Number({ title: 'Base', default: 20, description: 'Mean value around which readings vary.' }),
+  amplitude: Type.Number({ title: 'Amplitude', default: 5, description: 'Amplitude of the sine wave added to the base.' }),
+  periodS: Type.Number({ title: 'Period (s)', default: 86_400, exclusiveMinimum: 0, description: 'Period of the sine wave, in seconds (each sensor has its own phase).' }),
+  noise: Type.Number({ title: 'Noise', default: 0.5, minimum: 0, description: 'Standard deviation of the gaussian noise added to every reading.' }),
+  drift: Type.Number({ title: 'Drift', default: 0, description: 'Change of the mean per hour since the node first started.' }),
+}, { title: 'Value model', default: {}, additionalProperties: false, description: 'How values evolve: base + sine + drift + noise.' });
 
 const Gps = Type.Object({
-  lat: Type.Number({ default: 48.8566, minimum: -90, maximum: 90, description: 'Latitude of the centre of the area.' }),
-  lon: Type.Number({ default: 2.3522, minimum: -180, maximum: 180, description: 'Longitude of the centre of the area.' }),
-  radiusM: Type.Number({ default: 1000, minimum: 0, maximum: 1_000_000, description: 'Radius of the area in metres.' }),
-}, { additionalProperties: false, description: 'When set, every sensor gets a fixed position in this area (fields `lat`, `lon`).' });
+  lat: Type.Number({ title: 'Latitude', default: 48.8566, minimum: -90, maximum: 90, description: 'Latitude of the centre of the area.' }),
+  lon: Type.Number({ title: 'Longitude', default: 2.3522, minimum: -180, maximum: 180, description: 'Longitude of the centre of the area.' }),
+  radiusM: Type.Number({ title: 'Radius (m)', default: 1000, minimum: 0, maximum: 1_000_000, description: 'Radius of the area in metres.' }),
+}, { title: 'Positions (GPS)', additionalProperties: false, description: 'When set, every sensor gets a fixed position in this area (fields `lat`, `lon`).' });
 
 const config = Type.Object({
-  sensors: Type.Integer({ default: 10, minimum: 1, maximum: 1_000_000, description: 'Number of simulated sensors; readings go round-robin.' }),
-  sensorPrefix: Type.String({ default: 'sim-', description: 'Sensor ids are this prefix followed by the sensor index.' }),
-  ratePerSecond: Type.Number({ default: 10, minimum: 0, description: 'Readings per second over all sensors; 0 = as fast as the journal accepts.' }),
-  batchMs: Type.Integer({ default: 100, minimum: 1, maximum: 60_000, description: 'With a rate: milliseconds of readings gathered into one append.' }),
-  batchSize: Type.Integer({ default: 2000, minimum: 1, maximum: 100_000, description: 'Most readings in one append (the batch size when the rate is 0).' }),
-  limit: Type.Integer({ default: 0, minimum: 0, description: 'Total readings over the life of the node, restarts included; 0 = endless.' }),
-  seed: Type.Integer({ default: 1, minimum: 0, maximum: 4_294_967_295, description: 'Seed: the same seed gives the same noise, phases and positions.' }),
+  sensors: Type.Integer({ title: 'Sensors', default: 10, minimum: 1, maximum: 1_000_000, description: 'Number of simulated sensors; readings go round-robin.' }),
+  sensorPrefix: Type.String({ title: 'Sensor prefix', default: 'sim-', description: 'Sensor ids are this prefix followed by the sensor index.' }),
+  ratePerSecond: Type.Number({ title: 'Rate (readings/s)', default: 10, minimum: 0, description: 'Readings per second over all sensors; 0 = as fast as the journal accepts.' }),
+  batchMs: Type.Integer({ title: 'Batch (ms)', default: 100, minimum: 1, maximum: 60_000, description: 'With a rate: milliseconds of readings gathered into one append.' }),
+  batchSize: Type.Integer({ title: 'Batch size', default: 2000, minimum: 1, maximum: 100_000, description: 'Most readings in one append (the batch size when the rate is 0).' }),
+  limit: Type.Integer({ title: 'Limit', default: 0, minimum: 0, description: 'Total readings over the life of the node, restarts included; 0 = endless.' }),
+  seed: Type.Integer({ title: 'Seed', default: 1, minimum: 0, maximum: 4_294_967_295, description: 'Seed: the same seed gives the same noise, phases and positions.' }),
   value: ValueModel,
-  quantity: Type.String({ default: 'value', minLength: 1, pattern: '^(?!(ts|sensor|seq|unit|lat|lon)$)', description: 'Name of the value field (not ts, sensor, seq, unit, lat or lon).' }),
-  unit: Type.String({ default: '', description: 'Unit written in each reading\'s `unit` field; empty = no unit field.' }),
+  quantity: Type.String({ title: 'Quantity', default: 'value', minLength: 1, pattern: '^(?!(ts|sensor|seq|unit|lat|lon)$)', description: 'Name of the value field (not ts, sensor, seq, unit, lat or lon).' }),
+  unit: Type.String({ title: 'Unit', default: '', description: 'Unit written in each reading\'s `unit` field; empty = no unit field.' }),
   gps: Type.Optional(Gps),
-  malformedRatio: Type.Number({ default: 0, minimum: 0, maximum: 1, description: 'Share of readings deliberately malformed (missing or non-numeric value, missing ts).' }),
-  retryMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'Wait before retrying an append the journal refused.' }),
+  malformedRatio: Type.Number({ title: 'Malformed share (0–1)', default: 0, minimum: 0, maximum: 1, description: 'Share of readings deliberately malformed (missing or non-numeric value, missing ts).' }),
+  retryMs: Type.Integer({ title: 'Retry (ms)', default: 1000, minimum: 1, maximum: 60_000, description: 'Wait before retrying an append the journal refused.' }),
 }, { additionalProperties: false });
 
 /** Committed with every append: where to resume, and the reference time of the drift. */

@@ -12,20 +12,20 @@ import {
 const WINDOW_NAMES: readonly WindowName[] = ['all', 'minute', 'hour'];
 
 const config = Type.Object({
-  field: Type.String({ default: 'value', minLength: 1, description: 'Field (dotted path) ranked; it must be a finite number.' }),
-  sensorField: Type.String({ default: 'sensor', minLength: 1, description: 'Field identifying the sensor (a string or a number).' }),
-  tsField: Type.String({ default: 'ts', minLength: 1, description: 'Field holding the event time in epoch milliseconds, which places a reading in the minute and hour windows.' }),
-  n: Type.Integer({ default: 10, minimum: 1, maximum: 1000, description: 'How many sensors each emitted ranking holds.' }),
-  order: Type.Union([Type.Literal('highest'), Type.Literal('lowest')], { default: 'highest', description: 'Rank the highest or the lowest values first.' }),
-  windows: Type.Array(Type.Union(WINDOW_NAMES.map((w) => Type.Literal(w))), {
+  field: Type.String({ title: 'Field', default: 'value', minLength: 1, description: 'Field (dotted path) ranked; it must be a finite number.' }),
+  sensorField: Type.String({ title: 'Sensor field', default: 'sensor', minLength: 1, description: 'Field identifying the sensor (a string or a number).' }),
+  tsField: Type.String({ title: 'Timestamp field', default: 'ts', minLength: 1, description: 'Field holding the event time in epoch milliseconds, which places a reading in the minute and hour windows.' }),
+  n: Type.Integer({ title: 'Ranking size', default: 10, minimum: 1, maximum: 1000, description: 'How many sensors each emitted ranking holds.' }),
+  order: Type.Union([Type.Literal('highest'), Type.Literal('lowest')], { title: 'Order', default: 'highest', description: 'Rank the highest or the lowest values first.' }),
+  windows: Type.Array(Type.Union(WINDOW_NAMES.map((w) => Type.Literal(w))), { title: 'Windows',
     default: ['all', 'minute', 'hour'], minItems: 1, uniqueItems: true, description: 'Windows ranked and emitted: all, minute, hour.',
   }),
-  maxSensors: Type.Integer({ default: 10_000, minimum: 1, description: 'Sensors tracked at most; past it, the least recently seen sensor is forgotten.' }),
+  maxSensors: Type.Integer({ title: 'Max sensors', default: 10_000, minimum: 1, description: 'Sensors tracked at most; past it, the least recently seen sensor is forgotten.' }),
   histogram: Type.Object({
-    min: Type.Number({ default: 0, description: 'Lower bound of the first bucket.' }),
-    max: Type.Number({ default: 100, description: 'Upper bound of the last bucket (included).' }),
-    buckets: Type.Integer({ default: 10, minimum: 1, maximum: 1000, description: 'Number of equal-width buckets.' }),
-  }, { default: {}, additionalProperties: false, description: 'Per-sensor histogram of the field over all time, served by the histogram query.' }),
+    min: Type.Number({ title: 'Min', default: 0, description: 'Lower bound of the first bucket.' }),
+    max: Type.Number({ title: 'Max', default: 100, description: 'Upper bound of the last bucket (included).' }),
+    buckets: Type.Integer({ title: 'Buckets', default: 10, minimum: 1, maximum: 1000, description: 'Number of equal-width buckets.' }),
+  }, { title: 'Histogram', default: {}, additionalProperties: false, description: 'Per-sensor histogram of the field over all time, served by the histogram query.' }),
 }, { additionalProperties: false });
 
 interface Saved {

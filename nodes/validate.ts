@@ -8,18 +8,18 @@ import { fieldGetter, showValue, type FieldGetter } from './lib/field-path.js';
 import { fromJsonSchema } from './lib/json-schema.js';
 
 const config = Type.Object({
-  schema: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'JSON Schema every record must match; {} = no schema check.' }),
-  required: Type.Array(Type.String({ minLength: 1 }), { default: ['ts', 'sensor', 'value'], description: 'Fields (dotted paths) that must be present and not null.' }),
-  numeric: Type.Array(Type.String({ minLength: 1 }), { default: ['value'], description: 'Fields that, when present, must be finite numbers.' }),
+  schema: Type.Record(Type.String(), Type.Unknown(), { title: 'Schema', default: {}, description: 'JSON Schema every record must match; {} = no schema check.' }),
+  required: Type.Array(Type.String({ minLength: 1 }), { title: 'Required', default: ['ts', 'sensor', 'value'], description: 'Fields (dotted paths) that must be present and not null.' }),
+  numeric: Type.Array(Type.String({ minLength: 1 }), { title: 'Numeric', default: ['value'], description: 'Fields that, when present, must be finite numbers.' }),
   ranges: Type.Record(Type.String({ minLength: 1 }), Type.Object({
-    min: Type.Optional(Type.Number({ description: 'Smallest accepted value.' })),
-    max: Type.Optional(Type.Number({ description: 'Largest accepted value.' })),
-  }, { additionalProperties: false }), { default: {}, description: 'Accepted range per field, e.g. { "value": { "min": -50, "max": 60 } }; the field must be a finite number when present.' }),
+    min: Type.Optional(Type.Number({ title: 'Min', description: 'Smallest accepted value.' })),
+    max: Type.Optional(Type.Number({ title: 'Max', description: 'Largest accepted value.' })),
+  }, { additionalProperties: false }), { title: 'Ranges', default: {}, description: 'Accepted range per field, e.g. { "value": { "min": -50, "max": 60 } }; the field must be a finite number when present.' }),
   timestamp: Type.Object({
-    field: Type.String({ default: 'ts', minLength: 1, description: 'Field holding the time in epoch milliseconds; it must be a finite number when present.' }),
-    maxFutureMs: Type.Optional(Type.Integer({ minimum: 0, description: 'How far ahead of the batch time a timestamp may be; omit for no bound.' })),
-    maxAgeMs: Type.Optional(Type.Integer({ minimum: 0, description: 'How far behind the batch time a timestamp may be; omit for no bound.' })),
-  }, { default: {}, additionalProperties: false, description: 'Timestamp checks, against the journal time of the batch.' }),
+    field: Type.String({ title: 'Field', default: 'ts', minLength: 1, description: 'Field holding the time in epoch milliseconds; it must be a finite number when present.' }),
+    maxFutureMs: Type.Optional(Type.Integer({ title: 'Max future (ms)', minimum: 0, description: 'How far ahead of the batch time a timestamp may be; omit for no bound.' })),
+    maxAgeMs: Type.Optional(Type.Integer({ title: 'Max age (ms)', minimum: 0, description: 'How far behind the batch time a timestamp may be; omit for no bound.' })),
+  }, { title: 'Timestamp', default: {}, additionalProperties: false, description: 'Timestamp checks, against the journal time of the batch.' }),
 }, { additionalProperties: false });
 
 interface FieldRule {

@@ -7,13 +7,13 @@ import { httpFetch, HttpFailure, isRetryableStatus, redactUrl, statusMessage } f
 import { encodeUrlValue, headerValue, parseTemplate, type Template } from './lib/template.js';
 
 const config = Type.Object({
-  url: Type.String({ minLength: 1, description: 'URL template; {{field}} (or {field}, dotted paths) is replaced by the record\'s field, URL-encoded.' }),
-  method: Type.Union([Type.Literal('POST'), Type.Literal('PUT')], { default: 'POST', description: 'HTTP method.' }),
-  mode: Type.Union([Type.Literal('batch'), Type.Literal('record')], { default: 'batch', description: 'batch: one JSON array per request; record: one request per record, its JSON object as the body.' }),
-  maxBatch: Type.Integer({ default: 1000, minimum: 1, description: 'batch: most records in one request.' }),
-  headers: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Request headers, templated like the URL (not encoded), e.g. { "Authorization": "Bearer ${secret:chat_token}" }.' }),
-  timeoutMs: Type.Integer({ default: 10_000, minimum: 1, description: 'Longest wait for a complete answer to one request.' }),
-  retryableStatuses: Type.Array(Type.Integer({ minimum: 400, maximum: 499 }), { default: [408, 425, 429], description: '4xx statuses that mean "try later"; every other 4xx (and 3xx) is a permanent failure. 5xx is always retried.' }),
+  url: Type.String({ title: 'URL', minLength: 1, description: 'URL template; {{field}} (or {field}, dotted paths) is replaced by the record\'s field, URL-encoded.' }),
+  method: Type.Union([Type.Literal('POST'), Type.Literal('PUT')], { title: 'Method', default: 'POST', description: 'HTTP method.' }),
+  mode: Type.Union([Type.Literal('batch'), Type.Literal('record')], { title: 'Mode', default: 'batch', description: 'batch: one JSON array per request; record: one request per record, its JSON object as the body.' }),
+  maxBatch: Type.Integer({ title: 'Max batch', default: 1000, minimum: 1, description: 'batch: most records in one request.' }),
+  headers: Type.Record(Type.String(), Type.String(), { title: 'Headers', default: {}, description: 'Request headers, templated like the URL (not encoded), e.g. { "Authorization": "Bearer ${secret:chat_token}" }.' }),
+  timeoutMs: Type.Integer({ title: 'Timeout (ms)', default: 10_000, minimum: 1, description: 'Longest wait for a complete answer to one request.' }),
+  retryableStatuses: Type.Array(Type.Integer({ minimum: 400, maximum: 499 }), { title: 'Retryable statuses', default: [408, 425, 429], description: '4xx statuses that mean "try later"; every other 4xx (and 3xx) is a permanent failure. 5xx is always retried.' }),
 }, { additionalProperties: false });
 
 type Config = typeof config.static;

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { renderMetrics } from '../server/api/metrics.js';
+import { Registry } from 'prom-client';
+import { FlowMetrics } from '../server/api/metrics.js';
+import { parseExposition } from './helpers/prometheus.js';
 import type { FlowStatus, JournalExport } from '../server/runtime/api.js';
 import { sinkControl } from './fixtures/test-nodes.js';
 import { draft, openApp } from './helpers/api-app.js';
@@ -201,8 +203,9 @@ test('a deployed flow shows in status, node state, debug messages, the NDJSON jo
   const metrics = await app.inject({ url: '/metrics' });
   assert.equal(metrics.statusCode, 200);
   assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
-  const samples = parsePrometheus(metrics.body);
-  const value = (name: string, labels: string) => samples.get(`${name}{${labels}}`);
+  const samples = parseExposition(metrics.body);
+  // Labels sorted by name, as parseExposition keys them.
+  const value = (name: string, labels: string) => samples.get(`${name}{${labels.split(',').sort().join(',')}}`);
   assert.ok(value('sluice_node_records_in_total', 'flow="live",node="check",type="validate"')! > 0);
   assert.ok(value('sluice_node_records_out_total', 'flow="live",node="sim",type="simulate",port="out"')! > 0);
   assert.ok(value('sluice_node_records_out_total', 'flow="live",node="check",type="validate",port="invalid"')! > 0);
@@ -293,38 +296,17 @@ test('a built editor directory is served at /', async (t) => {
   assert.equal((await app.inject({ url: '/health' })).statusCode, 200, 'the API still answers');
 });
 
-test('metric label values are escaped', () => {
+test('metric label values are escaped', async () => {
   const status: FlowStatus = {
     id: 'f', deployedRevision: 1, state: 'failed', error: 'x', journal: null, deadLetters: 2,
     nodes: { n: { type: 'a"b\\c\nd', in: 3, out: { out: 3 }, errors: 1, retries: 0, lastError: null, lagMs: 1500, status: { state: 'error', at: 0 } } },
   };
-  const text = renderMetrics([status]);
+  const registry = new Registry();
+  new FlowMetrics(registry).update([status]);
+  const text = await registry.metrics();
   assert.ok(text.includes('sluice_node_records_in_total{flow="f",node="n",type="a\\"b\\\\c\\nd"} 3'));
   assert.ok(text.includes('sluice_node_lag_seconds{flow="f",node="n",type="a\\"b\\\\c\\nd"} 1.5'));
   assert.ok(text.includes('sluice_flow_up{flow="f"} 0'));
-  assert.equal(parsePrometheus(text).size, 7, 'no journal: no journal metrics');
+  assert.equal(parseExposition(text).size, 7, 'no journal: no journal metrics');
+  assert.equal(parseExposition(text).get('sluice_node_lag_seconds{flow="f",node="n",type="a"b\\c\nd"}'), 1.5, 'the parser reads the escapes back');
 });
-
-/** A strict reader of the text format: every sample belongs to a family declared by HELP and TYPE. */
-function parsePrometheus(text: string): Map<string, number> {
-  assert.ok(text.endsWith('\n'), 'the exposition ends with a newline');
-  const types = new Map<string, string>();
-  const samples = new Map<string, number>();
-  for (const line of text.slice(0, -1).split('\n')) {
-    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
-    if (meta) {
-      if (meta[1] === 'TYPE') {
-        assert.ok(!types.has(meta[2]!), `one TYPE line per family: ${meta[2]}`);
-        assert.match(meta[3]!, /^(counter|gauge)$/);
-        types.set(meta[2]!, meta[3]!);
-      }
-      continue;
-    }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
-    assert.ok(sample, `not a valid sample line: ${JSON.stringify(line)}`);
-    assert.ok(types.has(sample[1]!), `${sample[1]} has a TYPE line before its samples`);
-    if (types.get(sample[1]!) === 'counter') assert.match(sample[1]!, /_total$/);
-    samples.set(`${sample[1]}${sample[2] ?? ''}`, Number(sample[3]));
-  }
-  return samples;
-}

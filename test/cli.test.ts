@@ -34,7 +34,7 @@ test('validate accepts the demo flow offline; what depends on a reference is lis
   const r = await sluice(['validate', demoFile]);
   assert.equal(r.code, 0, r.stderr);
   const unchecked = (i: number, node: string) =>
-    `note: not checked offline, it depends on a reference: /nodes/${i}/config/url (node ${node}): expected string to match '^(mqtts?|wss?)://'`;
+    `note: /nodes/${i}/config/url (node ${node}) is checked on the server, where \${env:SLUICE_MQTT_URL} has a value`;
   assert.deepEqual(lines(r.stdout), [
     'ok: demo (11 nodes, 9 wires)', unchecked(1, 'publish'), unchecked(2, 'subscribe'),
     'note: not checked offline, assumed set on the server: ${env:SLUICE_MQTT_URL}',
@@ -108,9 +108,14 @@ test('deploy and export against a running server; SIGTERM stops it with code 0',
 
   const doc = { ...feedToSink('cli'), nodes: [feedToSink('cli').nodes[0], { id: 'sink', type: 'test-sink', config: { file: sinkFile } }] };
   const file = writeJson(dir, 'cli.json', doc);
-  const anonymous = await sluice(['deploy', file, '--server', server.url], { env: { SLUICE_TOKEN: '' } });
+  assert.equal(process.env.SLUICE_TOKEN, undefined, 'the test runs without a token of its own');
+  const anonymous = await sluice(['deploy', file, '--server', server.url]);
   assert.equal(anonymous.code, 1);
-  assert.match(anonymous.stderr, /deploy failed: 401 .*needs a session or an API token/);
+  assert.match(anonymous.stderr, /deploy failed: 401 .*needs a session or an API token.*; create one with `npx sluice token create --scope editor`/);
+  // What `export SLUICE_TOKEN=$(sluice token create …)` leaves when the command inside failed: said, never sent.
+  const empty = await sluice(['deploy', file, '--server', server.url], { env: { SLUICE_TOKEN: '' } });
+  assert.equal(empty.code, 1);
+  assert.match(empty.stderr, /SLUICE_TOKEN is set but empty \(did the command that set it fail\?\)/);
   const deployed = await sluice(['deploy', file, '--server', server.url, '--token', server.token]);
   assert.equal(deployed.code, 0, deployed.stderr + server.stderr());
   assert.deepEqual(lines(deployed.stdout), ['deployed cli revision 1']);
@@ -171,4 +176,24 @@ test('validate accepts every shipped flow offline, references in patterned field
   }
   const r = await sluice(['validate', fileURLToPath(new URL('../../flows/vibration-mqtt.json', import.meta.url))]);
   assert.ok(lines(r.stdout).includes('note: not checked offline, assumed set on the server: ${env:MQTT_URL}, ${env:QUESTDB_URL}'), r.stdout);
+});
+
+test('validate never quotes the stand-in it checks a reference with: it names the field and the reference', async () => {
+  const file = fileURLToPath(new URL('../../flows/construction-site-monitoring.json', import.meta.url));
+  const r = await sluice(['validate', file]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout, /offline-reference|placeholder/);
+  assert.ok(lines(r.stdout).includes('note: /nodes/1/config/url (node dust-api) is checked on the server, where ${env:SITE_VENDOR_API} has a value'), r.stdout);
+});
+
+test('validate locates a function missing its closing brace where the code ends, on one line or many', async (t) => {
+  const dir = tempDir(t);
+  const flow = (code: string) => writeJson(dir, 'fn.json', { sluice: 1, id: 'fn', nodes: [{ id: 'fn', type: 'function', config: { code } }], wires: [] });
+  const oneLine = await sluice(['validate', flow('export function process(records) { return records.filter((r) => r.value > 0);')]);
+  assert.equal(oneLine.code, 1);
+  assert.match(oneLine.stdout, /^\/nodes\/0\/config\/code \(node fn\): SyntaxError: Unexpected end of input at line 1, column 78 \(a `\{`, `\(` or `\[` is not closed\)$/m);
+  const nested = await sluice(['validate', flow('export function process(records) {\n  return records.map((r) => {\n    return r;\n  });')]);
+  assert.match(nested.stdout, /Unexpected end of input at line 4, column 6 /);
+  const token = await sluice(['validate', flow('export function process(records) {\n  return records.map((r) => {\n    return r;\n  );\n}\n')]);
+  assert.match(token.stdout, /Unexpected token '\)' at line 4, column 3$/m);
 });

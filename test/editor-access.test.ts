@@ -164,7 +164,7 @@ test('an admin creates an API token in the editor, sees its secret once and revo
   await password.getByLabel('Repeat the new password').fill('ada password 2');
   await password.getByRole('button', { name: 'Change password' }).click();
   await password.getByRole('alert').waitFor();
-  assert.match(await password.getByRole('alert').textContent() ?? '', /the current password is wrong/);
+  assert.match(await password.getByRole('alert').textContent() ?? '', /^The current password is wrong\.$/);
   await password.getByLabel('Current password').fill('ada password 1');
   await password.getByRole('button', { name: 'Change password' }).click();
   await password.getByRole('status').waitFor();

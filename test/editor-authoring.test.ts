@@ -30,7 +30,7 @@ test('drag simulate → validate → debug from the palette, wire, configure, de
   await page.locator('[data-testid="palette-item"][data-type="validate"]').hover();
   assert.match(await page.getByTestId('palette-docs').textContent() ?? '', /Checks every record/, 'hovering a palette entry shows its docs');
 
-  // Down the left of the canvas: the properties panel covers its right side while a node is selected.
+  // Down the left of the canvas, which narrows while the properties panel is open.
   await dragFromPalette(page, 'simulate', 140, 90);
   await dragFromPalette(page, 'validate', 140, 270);
   await dragFromPalette(page, 'debug', 140, 450);
@@ -41,9 +41,9 @@ test('drag simulate → validate → debug from the palette, wire, configure, de
   await node(page, 'simulate').click();
   const props = page.getByTestId('properties');
   await props.waitFor();
-  await props.getByLabel('Rate Per Second').fill('40');
+  await props.getByLabel('Rate (readings/s)').fill('40');
   await props.getByLabel('Sensors').fill('3');
-  assert.equal(await props.getByText('/s', { exact: true }).count(), 1, 'the rate shows its unit');
+  assert.equal(await props.getByText('Rate (readings/s)', { exact: true }).count(), 1, 'the rate\'s label names its unit');
   await waitFor('the config saved to the draft', () => JSON.stringify(runtime.getDraft('authored')!.doc.nodes.find((n) => n.id === 'simulate')?.config) === '{"ratePerSecond":40,"sensors":3}', LONG);
 
   await page.getByRole('button', { name: 'Deploy…' }).click();
@@ -157,7 +157,8 @@ test('two people edit the same flow at once and end with the same nodes and wire
   await b.page.locator('.react-flow__node[data-id="debug"] [data-testid="node-peers"]').waitFor({ timeout: LONG });
 
   // So is the pointer: B sees A's cursor, with A's name, follow A's mouse over the canvas (in flow coordinates).
-  const nameOfA = await a.page.evaluate<string | null>('window.localStorage.getItem("sluice.user")');
+  // serveEditor logs every page in as test-admin: A is shown under that login name.
+  const nameOfA = 'test-admin';
   const cursorOfA = b.page.locator('[data-testid="peer-cursor"]');
   const canvasOfA = (await a.page.getByTestId('canvas').boundingBox())!;
   await a.page.mouse.move(canvasOfA.x + 60, canvasOfA.y + 500, { steps: 4 });

@@ -121,14 +121,13 @@ test('the editor shows the deployed demo flow with live counters and debug messa
   assert.match(await record.locator('pre').textContent() ?? '', /"sensor": "temp-\d+"/);
 
   mkdirSync(join(root, 'test-output'), { recursive: true });
-  await check.hover();
-  const docs = page.getByTestId('node-docs');
-  await docs.waitFor();
+  // A viewer has no palette: a node's docs are at the foot of its properties, opened on demand.
+  await check.click();
+  const docs = page.getByTestId('properties-docs');
+  await docs.locator('summary').click();
   assert.match(await docs.textContent() ?? '', /Checks every record/);
   await page.screenshot({ path: join(root, 'test-output', 'editor-viewer-docs.png') });
-  // Empty canvas, left of every node and above the docs panel.
-  await page.mouse.move(40, 160);
-  await docs.waitFor({ state: 'hidden' });
+  await page.getByRole('button', { name: 'Close properties' }).click();
 
   await filter.selectOption('');
   await page.screenshot({ path: join(root, 'test-output', 'editor-viewer.png') });

@@ -84,7 +84,7 @@ test('key sources: clear errors for a bad length, bad text, both sources, a miss
   assert.throws(() => loadSecretsKey({ dataDir: dir, env: Buffer.alloc(16).toString('base64') }), /^SecretsKeyError: SLUICE_SECRETS_KEY holds 16 bytes; a secrets key is 32 bytes in base64/);
   assert.throws(() => loadSecretsKey({ dataDir: dir, env: 'not a key!' }), /SLUICE_SECRETS_KEY is not base64/);
   assert.throws(() => loadSecretsKey({ dataDir: dir, env: generateKey(), file: join(dir, 'k') }), /both SLUICE_SECRETS_KEY and --secrets-key-file .* are given; keep one/);
-  assert.throws(() => loadSecretsKey({ dataDir: dir, file: join(dir, 'missing.key') }), /the secrets key file .*missing\.key does not exist; restore it from your backup, or for a new installation create one with `sluice secrets generate-key --out /);
+  assert.throws(() => loadSecretsKey({ dataDir: dir, file: join(dir, 'missing.key') }), /the secrets key file .*missing\.key does not exist; restore it from your backup, or for a new installation create one with `npx sluice secrets generate-key --out /);
   const loose = join(dir, 'loose.key');
   writeFileSync(loose, `${generateKey()}\n`);
   chmodSync(loose, 0o644);

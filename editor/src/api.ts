@@ -1,10 +1,38 @@
 import { currentSession, setSession, type Role, type SessionInfo } from './auth/session';
 import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, NodeRedImportReport, Problem } from './types';
 
+/**
+ * A refused or failed request. `message` is for people (the server's own sentence, or what the status means
+ * to a user); the method, path and status stay on the error for code and the console.
+ */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly problems: Problem[] = []) {
+  constructor(readonly status: number, message: string, readonly problems: Problem[] = [], readonly request = '') {
     super(message);
   }
+}
+
+/** What a status means to the person who clicked, when the server gave no sentence of its own. */
+const STATUS_TEXT: { [status: number]: string } = {
+  400: 'The server could not use this request.',
+  401: 'Your session has ended: log in again.',
+  403: 'Your role does not allow this.',
+  404: 'It no longer exists on the server.',
+  409: 'Someone changed this meanwhile: reload and try again.',
+  413: 'This is too large for the server.',
+  429: 'Too many attempts.',
+};
+
+/** `unknown user or wrong password` → `Unknown user or wrong password.` */
+function sentence(text: string): string {
+  const t = text.trim();
+  if (t === '') return t;
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?:)]$/.test(t) ? '' : '.'}`;
+}
+
+function humanMessage(status: number, serverMessage: string | null, retryAfter: string | null): string {
+  const base = serverMessage ? sentence(serverMessage) : STATUS_TEXT[status] ?? (status >= 500 ? 'The server failed; try again, and see its log if it persists.' : `The server refused this (status ${status}).`);
+  const seconds = Number(retryAfter);
+  return status === 429 && Number.isFinite(seconds) && seconds > 0 ? `${base} Try again in ${Math.ceil(seconds)} s.` : base;
 }
 
 /** The server is ours and publishes its schemas; the editor trusts the shapes it documents. */
@@ -14,17 +42,22 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   // The session cookie goes by itself; unsafe methods also carry the session's CSRF token.
   const csrf = currentSession()?.csrfToken;
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
-  const res = await fetch(path, {
-    method, headers, credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal,
-  });
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new HttpError(0, 'Cannot reach the Sluice server: is it running, and is this machine online?', [], `${method} ${path}`);
+  }
   // The session ended (expired, logged out elsewhere, password changed): back to the login page.
   if (res.status === 401 && currentSession()) setSession(null);
   if (!res.ok) {
-    const text = await res.text();
-    const { message, problems } = errorBody(text);
-    throw new HttpError(res.status, `${method} ${path}: ${res.status} ${message}`, problems);
+    const { message, problems } = errorBody(await res.text());
+    throw new HttpError(res.status, humanMessage(res.status, message, res.headers.get('retry-after')), problems, `${method} ${path}`);
   }
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
@@ -32,15 +65,16 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
 
 const getJson = <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, signal);
 
-/** The API answers `{error, message}` or, for an invalid flow, `{error, problems}`. */
-function errorBody(text: string): { message: string; problems: Problem[] } {
+/** The API answers `{error, message}` or, for an invalid flow, `{error, problems}`; a proxy may answer HTML. */
+function errorBody(text: string): { message: string | null; problems: Problem[] } {
   try {
     const parsed = JSON.parse(text) as { message?: unknown; problems?: unknown };
     const problems = Array.isArray(parsed.problems) ? (parsed.problems as Problem[]) : [];
-    const message = typeof parsed.message === 'string' ? parsed.message : problems.map((p) => p.message).join('; ') || text.slice(0, 200);
+    const message = typeof parsed.message === 'string' ? parsed.message : problems.map((p) => p.message).join('; ') || null;
     return { message, problems };
-  } catch (err) {
-    return { message: `${text.slice(0, 200)} (${(err as Error).name})`, problems: [] };
+  } catch {
+    // Not JSON: not a sentence meant for a person either.
+    return { message: null, problems: [] };
   }
 }
 

@@ -5,6 +5,7 @@ import type { CollabState } from './collab/provider';
 import { FlowSession, type Peer, type PeerCursor } from './collab/session';
 import { appendDebug, clearDebug, DEBUG_LIMIT, emptyDebugLog, setDebugPaused, type DebugLog } from './debug-log';
 import { mergeCanvas, toCanvas } from './graph';
+import { problemsStillAbout, tieProblems, type ShownProblem } from './problems';
 import { localUser } from './user';
 import type {
   CanvasEdge, CanvasNode, CatalogEntry, ConnectionState, DebugMessage, FlowDocument, FlowStatus, FlowSummary,
@@ -26,8 +27,8 @@ export interface EditorState {
   draft: FlowDocument | null;
   nodes: CanvasNode[];
   edges: CanvasEdge[];
-  /** What the server answered to the last deploy, shown on the nodes concerned. */
-  problems: Problem[];
+  /** What the server answered to the last deploy, shown on the nodes concerned while the values they judged stay. */
+  problems: ShownProblem[];
   peers: Peer[];
   /** The others' pointers; apart from `peers` so that their moves re-render only the cursors. */
   cursors: PeerCursor[];
@@ -40,7 +41,7 @@ export interface EditorState {
   debug: DebugLog;
   loadError: string | null;
   sidebar: SidebarTab;
-  dialog: 'deploy' | 'import' | 'export' | 'connect' | null;
+  dialog: 'deploy' | 'import' | 'export' | 'connect' | 'new-flow' | null;
   notice: string | null;
 
   setFlows(flows: FlowSummary[]): void;
@@ -68,7 +69,7 @@ export const useEditorStore = create<EditorState>()((set, get) => {
   const showDraft = (draft: FlowDocument) => {
     const { catalog, nodes, edges } = get();
     const next = toCanvas(draft, catalog ?? new Map());
-    set({ draft, ...mergeCanvas(nodes, next.nodes, edges, next.edges) });
+    set({ draft, ...mergeCanvas(nodes, next.nodes, edges, next.edges), problems: problemsStillAbout(get().problems, draft) });
   };
 
   const openSession = (flowId: string) => {
@@ -150,7 +151,7 @@ export const useEditorStore = create<EditorState>()((set, get) => {
       get().session?.setSelection(nodeIds);
     },
 
-    setProblems: (problems) => set({ problems }),
+    setProblems: (problems) => set({ problems: tieProblems(problems, get().draft) }),
 
     setStatus: (status) => {
       if (status.id !== get().selectedFlowId) return;

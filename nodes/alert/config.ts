@@ -2,37 +2,38 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { ConfigProblem } from '../../server/core/types.js';
 
 const Op = Type.Union([Type.Literal('>'), Type.Literal('<'), Type.Literal('outside')], {
+  title: 'Comparison',
   default: '>', description: '`>` fires above `value`, `<` below `value`, `outside` outside `band`.',
 });
 
 export const RuleSchema = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$', description: 'Names the rule in alert ids and messages; unique within the node.' }),
-  kind: Type.Union([Type.Literal('threshold'), Type.Literal('rate'), Type.Literal('silence')], {
+  id: Type.String({ title: 'ID', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$', description: 'Names the rule in alert ids and messages; unique within the node.' }),
+  kind: Type.Union([Type.Literal('threshold'), Type.Literal('rate'), Type.Literal('silence')], { title: 'Kind',
     default: 'threshold', description: '`threshold` judges the field, `rate` its change per minute, `silence` the time since the last reading.',
   }),
-  field: Type.String({ minLength: 1, default: 'value', description: 'Numeric field (dotted path) judged by threshold and rate rules.' }),
+  field: Type.String({ title: 'Field', minLength: 1, default: 'value', description: 'Numeric field (dotted path) judged by threshold and rate rules.' }),
   op: Op,
-  value: Type.Optional(Type.Number({ description: 'Limit for `>` and `<`: in field units, or field units per minute for rate rules.' })),
+  value: Type.Optional(Type.Number({ title: 'Value', description: 'Limit for `>` and `<`: in field units, or field units per minute for rate rules.' })),
   band: Type.Optional(Type.Object({
-    low: Type.Number({ description: 'Lowest normal value.' }),
-    high: Type.Number({ description: 'Highest normal value.' }),
-  }, { additionalProperties: false, description: 'Normal band for `outside`.' })),
-  hysteresis: Type.Number({ minimum: 0, default: 0, description: 'How far back inside the limit the value must come before the alert resolves (so values wavering around the limit do not flap).' }),
-  sustainMs: Type.Integer({ minimum: 0, default: 0, description: 'The condition must hold this long, in event time, before the alert fires.' }),
-  silenceMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Silence rules: fire when a sensor sent nothing for this long.' })),
-  clock: Type.Union([Type.Literal('arrival'), Type.Literal('event')], {
+    low: Type.Number({ title: 'Low', description: 'Lowest normal value.' }),
+    high: Type.Number({ title: 'High', description: 'Highest normal value.' }),
+  }, { title: 'Band', additionalProperties: false, description: 'Normal band for `outside`.' })),
+  hysteresis: Type.Number({ title: 'Hysteresis', minimum: 0, default: 0, description: 'How far back inside the limit the value must come before the alert resolves (so values wavering around the limit do not flap).' }),
+  sustainMs: Type.Integer({ title: 'Sustain (ms)', minimum: 0, default: 0, description: 'The condition must hold this long, in event time, before the alert fires.' }),
+  silenceMs: Type.Optional(Type.Integer({ title: 'Silence (ms)', minimum: 1, description: 'Silence rules: fire when a sensor sent nothing for this long.' })),
+  clock: Type.Union([Type.Literal('arrival'), Type.Literal('event')], { title: 'Clock',
     default: 'arrival',
     description: 'Silence rules: `arrival` measures the silence on journal time (when readings were received, judged on ticks); `event` measures it on event time, against the newest reading of any sensor.',
   }),
-  severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')], { default: 'warning' }),
-  message: Type.Optional(Type.String({ description: 'Template with {sensor} {rule} {field} {value} {limit} {state} {severity}; a default per kind otherwise.' })),
+  severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')], { title: 'Severity', default: 'warning' }),
+  message: Type.Optional(Type.String({ title: 'Message', description: 'Template with {sensor} {rule} {field} {value} {limit} {state} {severity}; a default per kind otherwise.' })),
 }, { additionalProperties: false });
 
 export const AlertConfigSchema = Type.Object({
-  rules: Type.Array(RuleSchema, { minItems: 1, description: 'The rules every reading is judged by.' }),
-  keyBy: Type.String({ minLength: 1, default: 'sensor', description: 'Field naming the sensor; each sensor has its own alerts.' }),
-  timeField: Type.String({ minLength: 1, default: 'ts', description: 'Event time in epoch ms; sustain and rate use it.' }),
-  carry: Type.Array(Type.String({ minLength: 1, pattern: '^[^.]+$' }), {
+  rules: Type.Array(RuleSchema, { title: 'Rules', minItems: 1, description: 'The rules every reading is judged by.' }),
+  keyBy: Type.String({ title: 'Key by', minLength: 1, default: 'sensor', description: 'Field naming the sensor; each sensor has its own alerts.' }),
+  timeField: Type.String({ title: 'Time field', minLength: 1, default: 'ts', description: 'Event time in epoch ms; sustain and rate use it.' }),
+  carry: Type.Array(Type.String({ minLength: 1, pattern: '^[^.]+$' }), { title: 'Carry',
     default: [], uniqueItems: true,
     description: 'Fields (dotted paths) of the sensor\'s latest reading copied into every emitted change, e.g. `["site", "lat", "lon"]`, so downstream nodes know where the sensor is.',
   }),

@@ -305,11 +305,14 @@ export class AlertEngine {
     if (!alert || alert.id !== stored.id || slot.phase !== 'firing') return;
     if (stored.acknowledgedAt !== null && !alert.acknowledged) {
       alert.acknowledged = true;
-      out.push(this.emitted(key, rule, alert, 'acknowledged', stored.acknowledgedAt, null, alert.message, stored.acknowledgedBy, stored.acknowledgeNote));
+      // Rendered for this transition: a template's `{state}` says acknowledged, not the firing it was written for.
+      const message = renderMessage(rule, { sensor: key, value: stored.value, state: 'acknowledged' });
+      out.push(this.emitted(key, rule, alert, 'acknowledged', stored.acknowledgedAt, null, message, stored.acknowledgedBy, stored.acknowledgeNote));
     }
     if (stored.resolution === 'manual') {
       slot.phase = 'latched';
-      out.push(this.emitted(key, rule, alert, 'resolved', stored.resolvedAt!, null, alert.message, stored.resolvedBy, stored.resolveNote));
+      const message = renderMessage(rule, { sensor: key, value: stored.value, state: 'resolved' });
+      out.push(this.emitted(key, rule, alert, 'resolved', stored.resolvedAt!, null, message, stored.resolvedBy, stored.resolveNote));
     }
   }
 

@@ -32,19 +32,21 @@ export function checkCode(code: string): ConfigProblem[] {
   } catch (err) {
     if (!(err instanceof SyntaxError)) throw err;
     const { line, column } = syntaxErrorPosition(err);
-    return [{ path: '/code', message: `SyntaxError: ${err.message} at line ${line}, column ${column}` }];
+    const hint = /end of input/.test(err.message) ? ' (a `{`, `(` or `[` is not closed)' : '';
+    return [{ path: '/code', message: `SyntaxError: ${err.message} at line ${line}, column ${column}${hint}` }];
   }
 }
 
 /**
- * V8 reports where a syntax error is only in the stack's header: `<file>:<line>`, the source line,
- * then carets under the offending token.
+ * V8 reports where a syntax error is only in the stack's header: `<file>:<line>`, the source line, then a
+ * line that pads up to the offending token and marks it with carets. An error at the end of the code
+ * ("Unexpected end of input", a brace never closed) has no token to mark: the padding alone says where.
  */
 function syntaxErrorPosition(err: SyntaxError): { line: number; column: number } {
   const [where = '', , carets = ''] = (err.stack ?? '').split('\n');
   const line = Number(/:(\d+)$/.exec(where)?.[1] ?? 1);
   const caret = carets.indexOf('^');
-  return { line, column: caret >= 0 ? caret + 1 : 1 };
+  return { line, column: (caret >= 0 ? caret : carets.length) + 1 };
 }
 
 /** `… at line 3, column 11` from the first stack frame inside the user's code, or '' when there is none. */

@@ -3,23 +3,23 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 /** Connection settings shared by MQTT in and MQTT out; spread into each node's config schema. */
 export const connectionConfig = {
-  url: Type.String({ default: 'mqtt://127.0.0.1:1883', pattern: '^(mqtts?|wss?)://', description: 'Broker URL: mqtt://, mqtts:// (TLS), ws:// or wss:// (WebSocket).' }),
-  clientId: Type.String({ default: '', maxLength: 200, description: 'Client id; empty = `sluice-<flow>-<node>`. Persistent sessions are tied to it: keep it stable and unique per broker.' }),
-  username: Type.String({ default: '', description: 'User name; empty = none.' }),
-  password: Type.String({ default: '', description: 'Password: write a reference such as `${secret:MQTT_PASSWORD}`, never the value.' }),
-  protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], { default: 4, description: '4 = MQTT 3.1.1 (every broker, including the embedded one), 5 = MQTT 5.' }),
-  keepaliveS: Type.Integer({ default: 30, minimum: 0, maximum: 65_535, description: 'Keep-alive interval in seconds; 0 disables it.' }),
+  url: Type.String({ title: 'Broker URL', default: 'mqtt://127.0.0.1:1883', pattern: '^(mqtts?|wss?)://', description: 'Broker URL: mqtt://, mqtts:// (TLS), ws:// or wss:// (WebSocket).' }),
+  clientId: Type.String({ title: 'Client ID', default: '', maxLength: 200, description: 'Client id; empty = `sluice-<flow>-<node>`. Persistent sessions are tied to it: keep it stable and unique per broker.' }),
+  username: Type.String({ title: 'User name', default: '', description: 'User name; empty = none.' }),
+  password: Type.String({ title: 'Password', default: '', description: 'Password: write a reference such as `${secret:MQTT_PASSWORD}`, never the value.' }),
+  protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], { title: 'Protocol version', default: 4, description: '4 = MQTT 3.1.1 (every broker, including the embedded one), 5 = MQTT 5.' }),
+  keepaliveS: Type.Integer({ title: 'Keep-alive (s)', default: 30, minimum: 0, maximum: 65_535, description: 'Keep-alive interval in seconds; 0 disables it.' }),
   tls: Type.Object({
-    ca: Type.String({ default: '', description: 'PEM of the CA that signed the broker certificate; empty = system CAs.' }),
-    cert: Type.String({ default: '', description: 'Client certificate (PEM) for mutual TLS.' }),
-    key: Type.String({ default: '', description: 'Client key (PEM) for mutual TLS: a `${secret:NAME}` reference.' }),
-    rejectUnauthorized: Type.Boolean({ default: true, description: 'Refuse a broker whose certificate does not verify.' }),
-    servername: Type.String({ default: '', description: 'Name checked against the certificate (SNI) when it differs from the URL host.' }),
-  }, { default: {}, additionalProperties: false, description: 'TLS options for mqtts:// and wss://.' }),
+    ca: Type.String({ title: 'CA certificate', default: '', description: 'PEM of the CA that signed the broker certificate; empty = system CAs.' }),
+    cert: Type.String({ title: 'TLS certificate', default: '', description: 'Client certificate (PEM) for mutual TLS.' }),
+    key: Type.String({ title: 'TLS key', default: '', description: 'Client key (PEM) for mutual TLS: a `${secret:NAME}` reference.' }),
+    rejectUnauthorized: Type.Boolean({ title: 'Reject unauthorized', default: true, description: 'Refuse a broker whose certificate does not verify.' }),
+    servername: Type.String({ title: 'TLS server name', default: '', description: 'Name checked against the certificate (SNI) when it differs from the URL host.' }),
+  }, { title: 'TLS', default: {}, additionalProperties: false, description: 'TLS options for mqtts:// and wss://.' }),
   reconnect: Type.Object({
-    minMs: Type.Integer({ default: 500, minimum: 10, description: 'First wait before reconnecting; doubled after each failed attempt.' }),
-    maxMs: Type.Integer({ default: 30_000, minimum: 10, description: 'Longest wait between attempts.' }),
-  }, { default: {}, additionalProperties: false, description: 'Reconnect backoff.' }),
+    minMs: Type.Integer({ title: 'Min (ms)', default: 500, minimum: 10, description: 'First wait before reconnecting; doubled after each failed attempt.' }),
+    maxMs: Type.Integer({ title: 'Max (ms)', default: 30_000, minimum: 10, description: 'Longest wait between attempts.' }),
+  }, { title: 'Reconnect', default: {}, additionalProperties: false, description: 'Reconnect backoff.' }),
 };
 
 const ConnectionSchema = Type.Object(connectionConfig);

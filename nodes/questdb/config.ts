@@ -14,33 +14,33 @@ export type ColumnType = (typeof COLUMN_TYPES)[number];
 export const TIME_UNITS = ['s', 'ms', 'us', 'ns'] as const;
 export type TimeUnit = (typeof TIME_UNITS)[number];
 
-const secretRef = (description: string) => Type.Optional(Type.String({ description: `${description} Use a reference such as \`\${secret:questdb_token}\`, never the value.` }));
+const secretRef = (title: string, description: string) => Type.Optional(Type.String({ title, description: `${description} Use a reference such as \`\${secret:questdb_token}\`, never the value.` }));
 
 export const questdbConfig = Type.Object({
-  address: Type.String({ default: 'http://127.0.0.1:9000', pattern: '^https?://[^/;]+/?$', description: 'QuestDB HTTP endpoint: `http://host:9000`, or `https://…` for TLS.' }),
-  token: secretRef('Bearer token (QuestDB Enterprise / reverse proxy).'),
-  username: secretRef('User for HTTP basic authentication, with `password`.'),
-  password: secretRef('Password for HTTP basic authentication.'),
-  tlsVerify: Type.Boolean({ default: true, description: 'With https: verify the server certificate. Turn off only for tests.' }),
-  tlsCa: Type.Optional(Type.String({ minLength: 1, description: 'With https: path of a PEM file with the CA that signed the server certificate.' })),
-  table: Type.String({ default: 'readings', minLength: 1, description: 'Table name, or a template filled from record fields: `readings_{region}`.' }),
+  address: Type.String({ title: 'Address', default: 'http://127.0.0.1:9000', pattern: '^https?://[^/;]+/?$', description: 'QuestDB HTTP endpoint: `http://host:9000`, or `https://…` for TLS.' }),
+  token: secretRef('Token', 'Bearer token (QuestDB Enterprise / reverse proxy).'),
+  username: secretRef('User name', 'User for HTTP basic authentication, with `password`.'),
+  password: secretRef('Password', 'Password for HTTP basic authentication.'),
+  tlsVerify: Type.Boolean({ title: 'TLS verify', default: true, description: 'With https: verify the server certificate. Turn off only for tests.' }),
+  tlsCa: Type.Optional(Type.String({ title: 'TLS CA certificate', minLength: 1, description: 'With https: path of a PEM file with the CA that signed the server certificate.' })),
+  table: Type.String({ title: 'Table', default: 'readings', minLength: 1, description: 'Table name, or a template filled from record fields: `readings_{region}`.' }),
   // Required, without a default: TypeBox merges a record default into the user's map, which would add columns nobody asked for.
-  columns: Type.Record(Type.String(), Type.Union(COLUMN_TYPES.map((t) => Type.Literal(t))), {
+  columns: Type.Record(Type.String(), Type.Union(COLUMN_TYPES.map((t) => Type.Literal(t))), { title: 'Columns',
     minProperties: 1,
     description: 'Columns written, with their types: symbol, double, long, boolean, varchar, timestamp, e.g. { "sensor": "symbol", "value": "double" }. Other fields are not written.',
   }),
-  fields: Type.Record(Type.String(), Type.String({ minLength: 1 }), { default: {}, description: 'Record field (dotted path) per column when it differs from the column name: `{ "temp": "payload.t" }`.' }),
+  fields: Type.Record(Type.String(), Type.String({ minLength: 1 }), { title: 'Fields', default: {}, description: 'Record field (dotted path) per column when it differs from the column name: `{ "temp": "payload.t" }`.' }),
   timestamp: Type.Object({
-    field: Type.String({ default: 'ts', minLength: 1, description: 'Record field holding the time (dotted path).' }),
-    column: Type.String({ default: 'ts', minLength: 1, description: 'Designated timestamp column.' }),
-    unit: Type.Union(TIME_UNITS.map((u) => Type.Literal(u)), { default: 'ms', description: 'Unit of numeric times (also used for `timestamp` columns); ISO 8601 strings are accepted too.' }),
-  }, { default: {}, additionalProperties: false, description: 'The designated timestamp: every row needs one (never server time, which would defeat deduplication).' }),
-  createTable: Type.Boolean({ default: true, description: 'Create missing tables with WAL, partitioning and DEDUP UPSERT KEYS before the first write.' }),
-  partitionBy: Type.Union(['HOUR', 'DAY', 'WEEK', 'MONTH', 'YEAR'].map((p) => Type.Literal(p)), { default: 'DAY', description: 'Partitioning of created tables.' }),
-  dedupKeys: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Columns that, with the timestamp, identify a reading: DEDUP UPSERT KEYS(ts, …), so a replay writes no duplicates. Default: every symbol column.' })),
-  autoFlushRows: Type.Integer({ default: 75_000, minimum: 1, maximum: 1_000_000, description: 'Most rows in one HTTP request (one QuestDB transaction).' }),
-  maxInFlight: Type.Integer({ default: 2, minimum: 1, maximum: 16, description: 'Requests of one batch sent at the same time.' }),
-  requestTimeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000, description: 'Deadline of one request; past it the request counts as failed and the node\'s retry policy takes over.' }),
+    field: Type.String({ title: 'Field', default: 'ts', minLength: 1, description: 'Record field holding the time (dotted path).' }),
+    column: Type.String({ title: 'Column', default: 'ts', minLength: 1, description: 'Designated timestamp column.' }),
+    unit: Type.Union(TIME_UNITS.map((u) => Type.Literal(u)), { title: 'Unit', default: 'ms', description: 'Unit of numeric times (also used for `timestamp` columns); ISO 8601 strings are accepted too.' }),
+  }, { title: 'Timestamp', default: {}, additionalProperties: false, description: 'The designated timestamp: every row needs one (never server time, which would defeat deduplication).' }),
+  createTable: Type.Boolean({ title: 'Create table', default: true, description: 'Create missing tables with WAL, partitioning and DEDUP UPSERT KEYS before the first write.' }),
+  partitionBy: Type.Union(['HOUR', 'DAY', 'WEEK', 'MONTH', 'YEAR'].map((p) => Type.Literal(p)), { title: 'Partition by', default: 'DAY', description: 'Partitioning of created tables.' }),
+  dedupKeys: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { title: 'Dedup keys', description: 'Columns that, with the timestamp, identify a reading: DEDUP UPSERT KEYS(ts, …), so a replay writes no duplicates. Default: every symbol column.' })),
+  autoFlushRows: Type.Integer({ title: 'Auto flush rows', default: 75_000, minimum: 1, maximum: 1_000_000, description: 'Most rows in one HTTP request (one QuestDB transaction).' }),
+  maxInFlight: Type.Integer({ title: 'Max in flight', default: 2, minimum: 1, maximum: 16, description: 'Requests of one batch sent at the same time.' }),
+  requestTimeoutMs: Type.Integer({ title: 'Request timeout (ms)', default: 10_000, minimum: 100, maximum: 600_000, description: 'Deadline of one request; past it the request counts as failed and the node\'s retry policy takes over.' }),
 }, { additionalProperties: false });
 
 export type QuestDbConfig = Static<typeof questdbConfig>;

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger as Pino } from 'pino';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
@@ -28,11 +29,14 @@ import { liveRoutes } from './routes/live.js';
 import { secretRoutes } from './routes/secrets.js';
 import { nodeQueryRoutes, statusRoutes } from './routes/status.js';
 import { validatorCompiler } from './validator.js';
+import { keepAlive, preCloseWebSockets } from './websocket-lifecycle.js';
 import './decorators.js';
 
 export interface AppOptions {
   /** fastify's logger option: false (default), true, or pino options such as `{ level: 'warn' }`. */
   logger?: FastifyServerOptions['logger'];
+  /** A pino logger to log through instead (the server's own, shared with the runtime); wins over `logger`. */
+  loggerInstance?: Pino;
   /** The built editor, served at `/` when the directory exists. */
   editorDir?: string;
   /** Throttling of the WebSocket feed (tests shorten it). */
@@ -49,8 +53,15 @@ export interface AppOptions {
 
 /** The HTTP face of a runtime. It owns no state of its own: closing it leaves the runtime open. */
 export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): Promise<FastifyInstance> {
+  const logging = options.loggerInstance
+    // A line per request (the editor polls every few seconds) only when asked for with --log-level debug.
+    ? {
+      loggerInstance: options.loggerInstance as FastifyBaseLogger,
+      logController: new LogController({ disableRequestLogging: !options.loggerInstance.isLevelEnabled('debug') }),
+    }
+    : { logger: options.logger ?? false };
   const app = Fastify({
-    logger: options.logger ?? false, bodyLimit: JSON_BODY_LIMIT, ...(options.https ? { https: options.https } : {}),
+    ...logging, bodyLimit: JSON_BODY_LIMIT, ...(options.https ? { https: options.https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.decorate('runtime', runtime);
@@ -94,7 +105,9 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   // The API's description is public; what it describes is not.
   await withAccess(app, 'public', (scope) => scope.register(fastifySwaggerUi, { routePrefix: '/api/docs' }));
   // A collaboration update can carry a whole imported flow, as large as a flow document body.
-  await app.register(fastifyWebsocket, { options: { maxPayload: JSON_BODY_LIMIT } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: JSON_BODY_LIMIT }, preClose: preCloseWebSockets });
+  const stopKeepAlive = keepAlive(app.websocketServer);
+  app.addHook('onClose', async () => stopKeepAlive());
 
   await app.register(authRoutes, options.auth ?? {});
   await app.register(healthRoutes);

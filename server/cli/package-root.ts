@@ -16,3 +16,8 @@ export function packageRoot(): string {
     dir = parent;
   }
 }
+
+/** The `version` of Sluice's package.json, for `sluice_build_info` and the like. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}

@@ -14,7 +14,7 @@ Commands:
   start     Run the server.
             [--port 8840] [--host 127.0.0.1] [--data ./data] [--nodes module.js ...] [--no-demo]
             [--mqtt-port 1884 | --no-mqtt] [--secrets-key-file PATH] [--tls-cert cert.pem --tls-key key.pem]
-            [--heap-growth 30]
+            [--heap-growth 30] [--log-level info]
             --nodes may be repeated; each module's default export is a node definition or an array of them.
             On the first start of an empty data directory the demo flow is deployed, unless --no-demo.
             An embedded MQTT broker (MQTT 3.1.1, sessions in memory; the demo's broker) listens on --host,
@@ -26,6 +26,8 @@ Commands:
             loopback needs an admin user first. SLUICE_ADMIN_TOKEN (32+ characters) is accepted as an
             admin bearer token (CI, containers). --heap-growth: percent the JavaScript heap may grow past
             its live data before a full collection (lower: less memory, more collections; 0: V8's own).
+            --log-level: fatal, error, warn, info (default), debug (adds a line per HTTP request), trace
+            or silent; logs are JSON lines (pino) on stderr, secret values redacted.
   deploy    FILE [--server ${DEFAULT_SERVER}] [--token TOKEN]
             Validate and deploy the flow document in FILE on a running server.
   export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N] [--token TOKEN]
@@ -49,7 +51,9 @@ Commands:
             alerts, alerts:<flowId>, dashboard:<page> (rate-limited, default 60 requests/minute). The token is
             printed once.
 
-deploy and export send --token, else SLUICE_TOKEN, as a bearer token.
+deploy, export and secrets set/list send --token, else SLUICE_TOKEN, as a bearer token, to --server, else
+SLUICE_SERVER, else ${DEFAULT_SERVER}. After npm install in a clone, run this CLI as \`npx sluice\` in the clone;
+\`npm link\` (or \`npm install -g .\`) there puts \`sluice\` on the PATH.
 
 Exit codes: 0 ok, 1 problems found or the command failed, 2 usage error.
 `;

@@ -35,11 +35,11 @@ export function generateKey(): string {
 export function parseKey(text: string, origin: string): Buffer {
   const trimmed = text.trim();
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) {
-    throw new SecretsKeyError(`${origin} is not base64: a secrets key is ${KEY_BYTES} random bytes in base64 (make one with \`sluice secrets generate-key\`)`);
+    throw new SecretsKeyError(`${origin} is not base64: a secrets key is ${KEY_BYTES} random bytes in base64 (make one with \`npx sluice secrets generate-key\`)`);
   }
   const key = Buffer.from(trimmed, 'base64');
   if (key.length !== KEY_BYTES) {
-    throw new SecretsKeyError(`${origin} holds ${key.length} bytes; a secrets key is ${KEY_BYTES} bytes in base64 (make one with \`sluice secrets generate-key\`)`);
+    throw new SecretsKeyError(`${origin} holds ${key.length} bytes; a secrets key is ${KEY_BYTES} bytes in base64 (make one with \`npx sluice secrets generate-key\`)`);
   }
   return key;
 }
@@ -88,7 +88,7 @@ export function loadSecretsKey(options: { dataDir: string; file?: string; env?: 
   }
   if (file !== undefined) {
     if (!existsSync(file)) {
-      throw new SecretsKeyError(`the secrets key file ${file} does not exist; restore it from your backup, or for a new installation create one with \`sluice secrets generate-key --out ${file}\``);
+      throw new SecretsKeyError(`the secrets key file ${file} does not exist; restore it from your backup, or for a new installation create one with \`npx sluice secrets generate-key --out ${file}\``);
     }
     return fromFile(file, false);
   }

@@ -24,7 +24,7 @@ export function Login({ setupToken }: { setupToken: string | null }) {
       if (setupToken) window.history.replaceState(null, '', window.location.pathname);
       setSession({ name: s.name, role: s.role, csrfToken: s.csrfToken });
     } catch (err) {
-      setError((err as Error).message.replace(/^POST \S+: /, ''));
+      setError((err as Error).message);
       setBusy(false);
     }
   };

@@ -24,11 +24,13 @@ export class CollabProvider {
     this.awareness = new awarenessProtocol.Awareness(doc);
     doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
+    window.addEventListener('pagehide', this.onPageHide);
     this.connect();
   }
 
   destroy(): void {
     this.stopped = true;
+    window.removeEventListener('pagehide', this.onPageHide);
     window.clearTimeout(this.retryTimer);
     awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'local');
     this.socket?.close();
@@ -68,6 +70,14 @@ export class CollabProvider {
       this.retryTimer = window.setTimeout(() => this.connect(), retryDelay(this.attempt++));
     };
   }
+
+  /**
+   * A reload or a closed tab says goodbye while its socket is still open: the others drop this tab's presence
+   * at once instead of showing it until awareness times it out (30 s) or the server notices the socket is gone.
+   */
+  private readonly onPageHide = () => {
+    awarenessProtocol.removeAwarenessStates(this.awareness, [this.doc.clientID], 'page hidden');
+  };
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin !== this && this.socket?.readyState === WebSocket.OPEN) this.socket.send(updateMessage(update));

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { formatTime } from '../format';
 import { useEditorStore } from '../store';
-import { currentSession, useCanEdit } from '../auth/session';
+import { useCanEdit } from '../auth/session';
 import { localUser } from '../user';
 import type { Alert } from '../types';
 import { usePolled } from './usePolled';
@@ -24,7 +24,7 @@ function AlertItem({ alert, onChanged }: { alert: Alert; onChanged: () => void }
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const edit = useCanEdit();
-  const act = (action: typeof api.acknowledgeAlert) => action(alert.id, currentSession()?.name ?? localUser().name, note).then(() => { setNote(''); setError(null); onChanged(); }, (err: unknown) => setError((err as Error).message));
+  const act = (action: typeof api.acknowledgeAlert) => action(alert.id, localUser().name, note).then(() => { setNote(''); setError(null); onChanged(); }, (err: unknown) => setError((err as Error).message));
   return (
     <li className={`sl-debug-item sl-alert-${alert.state}`} data-testid="alert">
       <div className="sl-debug-summary">
@@ -32,10 +32,11 @@ function AlertItem({ alert, onChanged }: { alert: Alert; onChanged: () => void }
           <time>{formatTime(alert.firedAt)}</time>
           <span className="sl-debug-node">{alert.sensor}</span>
           <span className={`sl-badge sl-severity-${alert.severity}`}>{alert.severity}</span>
-          <span>{alert.state}</span>
+          <span className={`sl-alert-state sl-alert-state-${alert.state}`} data-testid="alert-state">{stateText(alert)}</span>
         </span>
         <span className="sl-debug-preview">{alert.message}</span>
-        {alert.resolveNote ?? alert.acknowledgeNote ? <span className="sl-muted">“{alert.resolveNote ?? alert.acknowledgeNote}”</span> : null}
+        {alert.acknowledgeNote ? <span className="sl-muted" data-testid="alert-note">acknowledged: “{alert.acknowledgeNote}”</span> : null}
+        {alert.resolveNote ? <span className="sl-muted" data-testid="alert-note">resolved: “{alert.resolveNote}”</span> : null}
       </div>
       {alert.state !== 'resolved' && edit ? (
         <div className="sl-item-actions">
@@ -47,4 +48,15 @@ function AlertItem({ alert, onChanged }: { alert: Alert; onChanged: () => void }
       {error ? <p className="sl-field-error" role="alert">{error}</p> : null}
     </li>
   );
+}
+
+/** Who did what, in the words of the alert's state: the message itself was written when it fired. */
+export function stateText(alert: Alert): string {
+  const at = (ms: number | null | undefined) => (ms ? ` at ${formatTime(ms)}` : '');
+  if (alert.state === 'acknowledged') return `acknowledged by ${alert.acknowledgedBy ?? 'someone'}${at(alert.acknowledgedAt)}`;
+  if (alert.state === 'resolved') {
+    const resolved = alert.resolution === 'manual' ? `resolved by ${alert.resolvedBy ?? 'someone'}${at(alert.resolvedAt)}` : `resolved automatically${at(alert.resolvedAt)}`;
+    return alert.acknowledgedBy ? `${resolved}, acknowledged by ${alert.acknowledgedBy}` : resolved;
+  }
+  return 'firing';
 }

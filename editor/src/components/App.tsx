@@ -12,6 +12,8 @@ import { FlowTabs } from './FlowTabs';
 import { Header } from './Header';
 import { ImportDialog } from './ImportDialog';
 import { Palette } from './Palette';
+import { PropertiesPanel } from './PropertiesPanel';
+import { NewFlowDialog } from './NewFlowDialog';
 import { Sidebar } from './Sidebar';
 import { Toolbar } from './Toolbar';
 
@@ -32,9 +34,11 @@ export function App() {
         <main className="sl-main">
           {edit ? <Palette /> : null}
           <FlowCanvas />
+          <PropertiesPanel />
           <Sidebar />
         </main>
-        {dialog === 'deploy' && edit ? <DeployDialog /> : dialog === 'import' && edit ? <ImportDialog /> : dialog === 'export' ? <ExportDialog /> : null}
+        {dialog === 'deploy' && edit ? <DeployDialog /> : dialog === 'import' && edit ? <ImportDialog /> : dialog === 'export' ? <ExportDialog />
+          : dialog === 'new-flow' && edit ? <NewFlowDialog /> : null}
       </div>
     </ReactFlowProvider>
   );

@@ -9,7 +9,6 @@ import { nodeTypes } from '../nodes/node-types';
 import { editableSession, useEditorStore } from '../store';
 import type { CanvasEdge, CanvasNode } from '../types';
 import { DRAG_TYPE } from './PaletteItem';
-import { PropertiesPanel } from './PropertiesPanel';
 import { RemoteCursors } from './RemoteCursors';
 import { useAddNode } from './useAddNode';
 
@@ -65,8 +64,7 @@ export function FlowCanvas() {
   const addNode = useAddNode();
   const edit = useCanEdit();
   // React Flow keeps a fit queued until the canvas has nodes: on a flow that opened empty, the first node
-  // dropped from the palette would jump to the centre and zoom, under the properties panel that its
-  // selection opens, so its ports could not be wired with the pointer. Only flows with nodes are fitted.
+  // dropped from the palette would jump to the centre and zoom. Only flows with nodes are fitted.
   const fitOnOpen = useMemo(() => nodes.length > 0, [flowId, ready]);
   const onDrop = useCallback((e: DragEvent) => {
     const type = e.dataTransfer.getData(DRAG_TYPE);
@@ -116,7 +114,6 @@ export function FlowCanvas() {
         <Controls showInteractive={false} fitViewOptions={FIT_OPTIONS} />
         <RemoteCursors />
       </ReactFlow>
-      <PropertiesPanel />
     </div>
   );
 }

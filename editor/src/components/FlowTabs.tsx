@@ -7,7 +7,7 @@ export function FlowTabs() {
   const flows = useEditorStore((s) => s.flows);
   const selected = useEditorStore((s) => s.selectedFlowId);
   const dashboards = useDashboardPages();
-  if (flows.length === 0) return <nav className="sl-tabs sl-tabs-empty">No flows yet: deploy one with <code>sluice deploy FILE</code>.</nav>;
+  if (flows.length === 0) return <nav className="sl-tabs sl-tabs-empty">No flows yet: create one with New flow, or deploy one with <code>npx sluice deploy FILE</code>.</nav>;
   return (
     <nav className="sl-tabs" role="tablist" aria-label="Flows">
       {flows.map((f) => (

@@ -1,21 +1,27 @@
 import { useMemo, useState } from 'react';
 import { useEditorStore } from '../store';
+import { NodeDocs } from '../nodes/NodeDocs';
 import type { CatalogEntry } from '../types';
 import { PaletteItem } from './PaletteItem';
 import { useAddNode } from './useAddNode';
 
 const ORDER = ['source', 'process', 'sink'];
 
-/** The node catalog by category, filtered by the search; drag an entry onto the canvas, or press Enter. */
+/**
+ * The node catalog by category, filtered by the search; drag an entry onto the canvas, or press Enter. The
+ * entry under the pointer (or focused) shows its docs in a pane at the palette's foot, which covers nothing.
+ */
 export function Palette() {
   const catalog = useEditorStore((s) => s.catalog);
   const [query, setQuery] = useState('');
+  const [shown, setShown] = useState<CatalogEntry | null>(null);
   const addNode = useAddNode();
   const groups = useMemo(() => group([...(catalog?.values() ?? [])], query), [catalog, query]);
   const first = useMemo(() => bestMatch(groups, query), [groups, query]);
 
   return (
-    <nav className="sl-palette" aria-label="Node palette">
+    <nav className="sl-palette" aria-label="Node palette" onMouseLeave={() => setShown(null)}>
+      <div className="sl-palette-list">
       <input
         type="search" className="sl-palette-search" placeholder="Search nodes  ( / )" aria-label="Search nodes" value={query}
         data-testid="palette-search"
@@ -32,9 +38,13 @@ export function Palette() {
       {groups.map(([category, entries]) => (
         <section key={category} className="sl-palette-group">
           <h3>{category}</h3>
-          <ul>{entries.map((e) => <PaletteItem key={e.type} entry={e} onAdd={addNode} />)}</ul>
+          <ul>{entries.map((e) => <PaletteItem key={e.type} entry={e} onAdd={addNode} onShow={setShown} />)}</ul>
         </section>
       ))}
+      </div>
+      <section className="sl-palette-docs" id="palette-docs" aria-live="polite" data-testid={shown ? 'palette-docs' : undefined}>
+        {shown ? <>{shown.label !== shown.type ? <strong>{shown.label}</strong> : null}<NodeDocs data={shown} /></> : <p className="sl-muted">Rest the pointer on a node type to read what it does.</p>}
+      </section>
     </nav>
   );
 }

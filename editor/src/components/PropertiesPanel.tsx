@@ -4,8 +4,10 @@ import type { JsonSchema } from '../forms/schema';
 import { SchemaField } from '../forms/SchemaField';
 import { editableSession, useEditorStore } from '../store';
 import type { FlowNodeDoc, Problem } from '../types';
+import { NodeDocs } from '../nodes/NodeDocs';
 import { ConnectMenu } from './ConnectMenu';
 import { RetryEditor } from './RetryEditor';
+import { usePanelWidth } from './usePanelWidth';
 
 const CONFIG_PATH = /^\/nodes\/\d+\/config(\/.*)?$/;
 
@@ -19,6 +21,7 @@ export function PropertiesPanel() {
   const entry = useEditorStore((s) => (node ? s.catalog?.get(node.type) : undefined));
   const problems = useEditorStore((s) => s.problems);
   const edit = useCanEdit();
+  const { width, resizer } = usePanelWidth();
   if (!node) return null;
   const mine = problems.filter((p) => p.nodeId === node.id);
   const byPath = configProblems(mine);
@@ -27,7 +30,10 @@ export function PropertiesPanel() {
   const config = node.config ?? {};
 
   return (
-    <aside className="sl-props nowheel" aria-label="Node properties" data-testid="properties">
+    <aside className="sl-props" aria-label="Node properties" data-testid="properties" style={{ width }}>
+      <div {...resizer} />
+      {/* One scroll position per node: the next node's form starts at its top. */}
+      <div className="sl-props-body" key={node.id} data-testid="properties-body">
       <header className="sl-props-head">
         <h2>{node.name || node.id}</h2>
         <span className="sl-muted">{node.type} · <code>{node.id}</code></span>
@@ -54,6 +60,13 @@ export function PropertiesPanel() {
       {entry && entry.inputs.length > 0 ? <RetryEditor node={node} defaults={entry.retry} problems={mine} /> : null}
       <ConnectMenu node={node} />
       </fieldset>
+      {entry ? (
+        <details className="sl-props-docs" data-testid="properties-docs">
+          <summary className="sl-props-section">About {entry.label}</summary>
+          <NodeDocs data={entry} />
+        </details>
+      ) : null}
+      </div>
     </aside>
   );
 }

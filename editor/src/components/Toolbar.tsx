@@ -1,7 +1,4 @@
-import { api } from '../api';
 import { useCanEdit } from '../auth/session';
-import { flowHref } from '../hooks/useFlowSelection';
-import { reloadFlows } from '../hooks/useServerData';
 import { useEditorStore } from '../store';
 import { Presence } from './Presence';
 
@@ -14,7 +11,7 @@ export function Toolbar() {
   const edit = useCanEdit();
   return (
     <div className="sl-toolbar" role="toolbar" aria-label="Flow actions">
-      {edit ? <button type="button" onClick={() => void newFlow()}>New flow</button> : null}
+      {edit ? <button type="button" onClick={() => setDialog('new-flow')}>New flow</button> : null}
       {edit ? <button type="button" onClick={() => setDialog('import')}>Import</button> : null}
       <button type="button" onClick={() => setDialog('export')} disabled={!ready}>Export</button>
       {edit ? <button type="button" onClick={() => session?.undo.undo()} disabled={!ready} title="Ctrl+Z">Undo</button> : null}
@@ -25,20 +22,4 @@ export function Toolbar() {
         : <span className="sl-muted" data-testid="read-only">read-only</span>}
     </div>
   );
-}
-
-async function newFlow(): Promise<void> {
-  const name = window.prompt('Name of the new flow', 'New flow');
-  if (!name) return;
-  const base = name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'flow';
-  const taken = new Set(useEditorStore.getState().flows.map((f) => f.id));
-  let id = base;
-  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
-  try {
-    await api.createFlow({ sluice: 1, id, name, nodes: [], wires: [] });
-    reloadFlows();
-    window.location.hash = flowHref(id);
-  } catch (err) {
-    useEditorStore.getState().setNotice((err as Error).message);
-  }
 }

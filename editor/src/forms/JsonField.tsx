@@ -6,7 +6,8 @@ import { FieldShell } from './FieldShell';
 /** Values the schema leaves open (a JSON Schema, a union of shapes) are edited as JSON, checked on every change. */
 export function JsonField(props: FieldProps) {
   const { path, value, onChange } = props;
-  const shown = value === undefined ? '' : safeJson(value, 2);
+  const current = value === undefined ? props.schema.default : value;
+  const shown = current === undefined ? '' : safeJson(current, 2);
   const [text, setText] = useState(shown);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -17,7 +18,6 @@ export function JsonField(props: FieldProps) {
     <FieldShell {...props}>
       <textarea
         id={fieldId(path)} className="sl-json" value={text} spellCheck={false} rows={Math.min(12, text.split('\n').length + 1)}
-        placeholder={props.schema.default === undefined ? '' : safeJson(props.schema.default, 0)}
         onChange={(e) => {
           setText(e.target.value);
           if (e.target.value.trim() === '') {

@@ -1,12 +1,11 @@
-import { useEffect, useState } from 'react';
 import { fieldId, type FieldProps } from './field-props';
 import { FieldShell } from './FieldShell';
+import { useFieldText } from './useFieldText';
 
-/** Empty means "use the default": the field is removed from the config and the placeholder shows the default. */
+/** Shows the value, or the default while none is set; emptied, the field is removed from the config (default applies). */
 export function NumberField(props: FieldProps) {
   const { schema, path, value, onChange } = props;
-  const [text, setText] = useState(value === undefined ? '' : String(value));
-  useEffect(() => setText(value === undefined ? '' : String(value)), [value]);
+  const [text, setText] = useFieldText(value === undefined ? undefined : String(value), schema.default === undefined ? '' : String(schema.default));
   return (
     <FieldShell {...props} unit>
       <input
@@ -16,12 +15,11 @@ export function NumberField(props: FieldProps) {
         step={schema.type === 'integer' ? 1 : 'any'}
         min={schema.minimum}
         max={schema.maximum}
-        placeholder={schema.default === undefined ? '' : String(schema.default)}
         value={text}
         onChange={(e) => {
-          setText(e.target.value);
-          if (e.target.value === '') onChange(undefined);
-          else if (Number.isFinite(e.target.valueAsNumber)) onChange(e.target.valueAsNumber);
+          const next = e.target.value === '' ? undefined : Number.isFinite(e.target.valueAsNumber) ? e.target.valueAsNumber : null;
+          setText(e.target.value, next === undefined || next === null ? undefined : String(next));
+          if (next !== null) onChange(next);
         }}
       />
     </FieldShell>

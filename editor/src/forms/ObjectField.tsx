@@ -7,12 +7,13 @@ type Obj = { [key: string]: unknown };
 /** Nested properties in a fieldset; an optional object that is absent offers to add it. */
 export function ObjectField(props: FieldProps) {
   const { schema, name, path, value, required, onChange, serverProblems } = props;
+  const label = schema.title ?? labelOf(name);
   const messages = [...problemsOf(schema, value, required), ...(serverProblems.get(path) ?? [])];
   if (value === undefined && !required) {
     return (
       <div className="sl-field sl-field-optional" data-path={path}>
-        <span className="sl-field-label">{labelOf(name)}</span>
-        <button type="button" className="sl-small" onClick={() => onChange(initialValue(schema))}>Add {labelOf(name).toLowerCase()}</button>
+        <span className="sl-field-label">{label}</span>
+        <button type="button" className="sl-small" onClick={() => onChange(initialValue(schema))}>Add {label.toLowerCase()}</button>
         {schema.description ? <p className="sl-field-help">{schema.description}</p> : null}
       </div>
     );
@@ -27,8 +28,8 @@ export function ObjectField(props: FieldProps) {
   return (
     <fieldset className="sl-fieldset" data-path={path}>
       <legend>
-        {labelOf(name)}
-        {!required ? <button type="button" className="sl-link" onClick={() => onChange(undefined)} aria-label={`Remove ${labelOf(name)}`}>remove</button> : null}
+        {label}
+        {!required ? <button type="button" className="sl-link" onClick={() => onChange(undefined)} aria-label={`Remove ${label}`}>remove</button> : null}
       </legend>
       {schema.description ? <p className="sl-field-help">{schema.description}</p> : null}
       {Object.entries(schema.properties ?? {}).map(([key, s]) => (

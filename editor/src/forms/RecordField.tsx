@@ -8,6 +8,7 @@ type Obj = { [key: string]: unknown };
 /** A map of named entries (e.g. ranges per field): a key and the value's own editor per entry. */
 export function RecordField(props: FieldProps) {
   const { schema, name, path, value, required, onChange, serverProblems } = props;
+  const label = schema.title ?? labelOf(name);
   const [newKey, setNewKey] = useState('');
   const entries = (value ?? schema.default ?? {}) as Obj;
   const valueSchema = Object.values(schema.patternProperties ?? {})[0] ?? {};
@@ -20,17 +21,17 @@ export function RecordField(props: FieldProps) {
   };
   return (
     <fieldset className="sl-fieldset sl-record" data-path={path}>
-      <legend>{labelOf(name)}</legend>
+      <legend>{label}</legend>
       {schema.description ? <p className="sl-field-help">{schema.description}</p> : null}
       {Object.entries(entries).map(([key, v]) => (
         <div key={key} className="sl-record-entry">
           <SchemaField schema={valueSchema} name={key} path={`${path}/${key}`} value={v} required onChange={(nv) => onChange({ ...entries, [key]: nv })} serverProblems={serverProblems} />
-          <button type="button" className="sl-small" aria-label={`Remove ${key} from ${labelOf(name)}`} onClick={() => onChange(without(key))}>×</button>
+          <button type="button" className="sl-small" aria-label={`Remove ${key} from ${label}`} onClick={() => onChange(without(key))}>×</button>
         </div>
       ))}
       <div className="sl-record-add">
         <input
-          type="text" value={newKey} placeholder="name" aria-label={`New entry of ${labelOf(name)}`}
+          type="text" value={newKey} placeholder="name" aria-label={`New entry of ${label}`}
           onChange={(e) => setNewKey(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') add(); }}
         />
         <button type="button" className="sl-small" onClick={add} disabled={newKey === ''}>Add</button>

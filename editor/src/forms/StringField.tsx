@@ -4,17 +4,22 @@ import { api } from '../api';
 import { fieldId, type FieldProps } from './field-props';
 import { FieldShell } from './FieldShell';
 import { isSecretField, SECRET_REF } from './schema';
+import { useFieldText } from './useFieldText';
 
 export function StringField(props: FieldProps) {
   const { schema, name, path, value, onChange } = props;
-  const text = typeof value === 'string' ? value : '';
-  if (isSecretField(schema, name) || SECRET_REF.test(text)) return <SecretField {...props} />;
+  const fallback = typeof schema.default === 'string' ? schema.default : '';
+  const [text, setText] = useFieldText(typeof value === 'string' ? value : undefined, fallback);
+  if (isSecretField(schema, name) || SECRET_REF.test(typeof value === 'string' ? value : '')) return <SecretField {...props} />;
   return (
     <FieldShell {...props}>
       <input
         id={fieldId(path)} type="text" value={text} spellCheck={false}
-        placeholder={typeof schema.default === 'string' ? schema.default : ''}
-        onChange={(e) => onChange(e.target.value === '' && !props.required ? undefined : e.target.value)}
+        onChange={(e) => {
+          const next = e.target.value === '' && !props.required ? undefined : e.target.value;
+          setText(e.target.value, next);
+          onChange(next);
+        }}
       />
     </FieldShell>
   );

@@ -1,10 +1,19 @@
 import { Markdown } from '../components/Markdown';
-import type { SluiceNodeData } from '../types';
+import type { Port } from '../types';
 
-/** The node type's documentation from the catalog, shown while the pointer rests on a node. */
-export function NodeDocs({ data }: { data: SluiceNodeData }) {
+export interface DocsSubject {
+  type: string;
+  category: string;
+  inputs: Port[];
+  outputs: Port[];
+  /** Absent when the type is not in the catalog. */
+  docs?: string;
+}
+
+/** A node type's documentation from the catalog: its ports, then its markdown. */
+export function NodeDocs({ data }: { data: DocsSubject }) {
   return (
-    <div className="sl-docs nowheel" data-testid="node-docs">
+    <div className="sl-docs" data-testid="node-docs">
       <div className="sl-docs-head">
         <strong>{data.type}</strong>
         <span className={`sl-docs-category sl-cat-${data.category}`}>{data.category}</span>

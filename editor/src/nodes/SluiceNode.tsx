@@ -1,13 +1,11 @@
-import { NodeToolbar, Position, useConnection, type NodeProps } from '@xyflow/react';
+import type { NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { Markdown } from '../components/Markdown';
 import { formatCount } from '../format';
 import { currentStatus, useEditorStore } from '../store';
 import type { NodeCounters, SluiceFlowNode } from '../types';
-import { NodeDocs } from './NodeDocs';
 import { PortRows } from './PortRows';
 import { StatusBadge } from './StatusBadge';
-import { useHover } from './useHover';
 
 const CATEGORIES = new Set(['source', 'process', 'sink']);
 
@@ -23,15 +21,12 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
   const peers = useEditorStore((s) => s.peers);
   const mine = problems.filter((p) => p.nodeId === id);
   const watchers = peers.filter((p) => p.selection.includes(id));
-  const hover = useHover(150);
-  // While a wire is being drawn the docs would cover the ports below the node.
-  const connecting = useConnection((c) => c.inProgress);
   const category = CATEGORIES.has(data.category) ? data.category : 'other';
   if (data.note) return <NoteView label={data.label} note={data.note} invalid={mine.length > 0} bind={hover.bind} />;
 
   return (
     <div
-      className={`sl-node sl-cat-${category}${mine.length ? ' sl-node-invalid' : ''}`} data-testid="flow-node" {...hover.bind}
+      className={`sl-node sl-cat-${category}${mine.length ? ' sl-node-invalid' : ''}`} data-testid="flow-node"
       style={watchers.length ? { boxShadow: `0 0 0 3px ${watchers[0]!.colour}` } : undefined}
     >
       {watchers.length ? (
@@ -54,9 +49,6 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
         </ul>
       ) : null}
       {counters ? <Health counters={counters} showLag={data.inputs.length > 0} /> : null}
-      <NodeToolbar isVisible={hover.active && !connecting} position={Position.Bottom} offset={8}>
-        <NodeDocs data={data} />
-      </NodeToolbar>
     </div>
   );
 }

@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FlowStatus } from '../../runtime/api.js';
-import { renderMetrics } from '../metrics.js';
+import { packageVersion } from '../../cli/package-root.js';
+import { serverMetrics } from '../metrics.js';
 import { withErrors } from '../schemas.js';
 import '../decorators.js';
 
 /** Liveness for load balancers and the Prometheus scrape endpoint. */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const metrics = serverMetrics(packageVersion());
+
   app.get('/health', {
     config: { access: 'public' },
     schema: {
@@ -18,13 +21,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/metrics', {
     config: { access: 'viewer' },
     schema: {
-      tags: ['operations'], summary: 'Per-flow and per-node metrics, Prometheus text format 0.0.4',
+      tags: ['operations'], summary: 'Process, Node.js, per-flow and per-node metrics, Prometheus text format 0.0.4',
       response: withErrors({ 200: Type.String() }),
     },
   }, async (_request, reply) => {
     const statuses = app.runtime.listFlows()
       .map((f) => app.runtime.status(f.id))
       .filter((s): s is FlowStatus => s !== undefined);
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(statuses));
+    metrics.flows.update(statuses);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 };

@@ -4,12 +4,12 @@ import { documentId } from '../../api/document-id.js';
 import { readFlowFile } from '../flow-file.js';
 import { problemLine, type Output } from '../output.js';
 import { apiToken, callServer, errorMessage } from '../server-client.js';
-import { DEFAULT_SERVER, UsageError } from '../usage.js';
+import { UsageError } from '../usage.js';
 
 /** `sluice deploy FILE`: sends the document to a running server, which validates and swaps it in. */
 export async function deployCommand(args: string[], output: Output): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true, options: { server: { type: 'string', default: DEFAULT_SERVER }, token: { type: 'string' } },
+    args, allowPositionals: true, options: { server: { type: 'string' }, token: { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError('deploy takes exactly one FILE');
   const file = await readFlowFile(positionals[0]!);

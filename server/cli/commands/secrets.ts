@@ -11,7 +11,7 @@ import {
 } from '../../store/secrets-key.js';
 import type { Output } from '../output.js';
 import { apiToken, callServer, errorMessage } from '../server-client.js';
-import { DEFAULT_SERVER, UsageError } from '../usage.js';
+import { UsageError } from '../usage.js';
 import { cliActor } from './user.js';
 
 type Sub = (args: string[], output: Output) => Promise<number>;
@@ -87,7 +87,7 @@ async function rotateKeyCommand(args: string[], output: Output): Promise<number>
 
 /** Sets a secret on a running server; the value is read from stdin, never from the command line (`ps` shows that). */
 async function setCommand(args: string[], output: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { server: { type: 'string', default: DEFAULT_SERVER }, token: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { server: { type: 'string' }, token: { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('secrets set takes exactly one NAME; the value is read from stdin');
   const value = (await readStdin()).replace(/\r?\n$/, '');
   const name = positionals[0]!;
@@ -101,7 +101,7 @@ async function setCommand(args: string[], output: Output): Promise<number> {
 }
 
 async function listCommand(args: string[], output: Output): Promise<number> {
-  const { values } = parseArgs({ args, options: { server: { type: 'string', default: DEFAULT_SERVER }, token: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { server: { type: 'string' }, token: { type: 'string' } } });
   const { status, text } = await callServer(values.server, 'GET', 'api/secrets', undefined, apiToken(values.token));
   if (status !== 200) {
     output.err(`secrets list failed: ${errorMessage(status, text)}`);

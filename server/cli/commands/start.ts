@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../api/app.js';
 import { AuthStore } from '../../auth/auth-store.js';
-import { jsonLogger } from '../../core/logger.js';
+import { createPino, isLogLevel, LOG_LEVELS, toLogger } from '../../core/logger.js';
 import { environmentSecrets, type SecretSource } from '../../core/secrets.js';
 import { NodeRegistry } from '../../core/registry.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, isHeapGrowth, tuneHeapGrowth } from '../../runtime/heap-tuning.js';
@@ -15,7 +15,7 @@ import { builtinNodes } from '../../../nodes/index.js';
 import { loadNodeModules } from '../node-modules.js';
 import type { Output } from '../output.js';
 import { packageRoot } from '../package-root.js';
-import { UsageError } from '../usage.js';
+import { DEFAULT_SERVER, UsageError } from '../usage.js';
 
 /** The embedded broker's default port: not 1883, so a local Mosquitto and Sluice's broker can both run. */
 export const DEFAULT_MQTT_PORT = 1884;
@@ -41,6 +41,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       'no-mqtt': { type: 'boolean', default: false },
       'secrets-key-file': { type: 'string' },
       'heap-growth': { type: 'string', default: String(DEFAULT_HEAP_GROWTH_PERCENT) },
+      'log-level': { type: 'string', default: 'info' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
@@ -59,13 +60,19 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const heapGrowth = Number(values['heap-growth']);
   if (!isHeapGrowth(heapGrowth)) throw new UsageError(`--heap-growth must be a whole percent 0..1000 (0: V8's own), got ${values['heap-growth']}`);
   tuneHeapGrowth(heapGrowth);
+  const logLevel = values['log-level'];
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   const adminToken = process.env.SLUICE_ADMIN_TOKEN || undefined;
   // Like the secrets key: read once, invisible to anything this process starts later.
   delete process.env.SLUICE_ADMIN_TOKEN;
   const dataDir = resolve(values.data);
   refuseOpenBind(values.host, dataDir);
 
-  const log = jsonLogger();
+  // One pino logger for the runtime and fastify. Every line passes the redactor of the secrets the runtime
+  // learns (a request error can quote one); until the runtime is open there is none to know.
+  let redact = (line: string) => line;
+  const pino = createPino(logLevel, { write: (line: string) => process.stderr.write(redact(line)) });
+  const log = toLogger(pino);
   mkdirSync(dataDir, { recursive: true });
   const secretsKey = loadSecretsKey({ dataDir, file: values['secrets-key-file'] && resolve(values['secrets-key-file']), env: process.env[KEY_ENV] });
   // Read once: nothing this process starts later (node sandboxes, plugins) needs to see the key.
@@ -78,6 +85,8 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   let runtime: RuntimeManager;
   try {
     runtime = await RuntimeManager.open({ dataDir, registry, log, secrets: brokerUrlSource(broker), secretsKey });
+    const opened = runtime;
+    redact = (line) => opened.redact(line);
   } catch (err) {
     await broker?.close();
     throw err;
@@ -85,12 +94,8 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   let app;
   try {
     if (!values['no-demo'] && runtime.listFlows().length === 0) await deployDemo(runtime, output, broker);
-    if (demoWithoutDatabase(runtime)) for (const line of QUESTDB_HINT) output.out(line);
-    const redacted = runtime;
-    // fastify's own log lines (request errors quote exceptions) pass the same redactor as the runtime's.
-    const stream = { write: (line: string) => process.stderr.write(redacted.redact(line)) };
     app = await buildApp(runtime, {
-      logger: { level: 'warn', stream }, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
+      loggerInstance: pino, editorDir: join(packageRoot(), 'dist', 'editor'), https, adminToken,
     });
     await app.listen({ port, host: values.host });
   } catch (err) {
@@ -123,6 +128,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  if (demoWithoutDatabase(runtime)) for (const line of questdbHint(base, dataDir)) output.out(line);
   // Only now: whoever waits for this line may send SIGTERM at once, and must find the handler installed.
   output.out(`Sluice listening on ${base}`);
   if (!runtime.auth.hasUsers()) {
@@ -144,7 +150,7 @@ function refuseOpenBind(host: string, dataDir: string): void {
   try {
     if (!store.hasAdmin()) {
       throw new Error(`refusing to listen on ${host} (not a loopback address) without an admin user in ${dataDir}; `
-        + `create one first: sluice user add NAME --role admin --data ${dataDir}`);
+        + `create one first: npx sluice user add NAME --role admin --data ${shellWord(dataDir)}`);
     }
   } finally {
     close();
@@ -182,14 +188,28 @@ function demoWithoutDatabase(runtime: RuntimeManager): boolean {
   return Array.isArray(nodes) && !nodes.some((n) => n.type === 'questdb');
 }
 
-const QUESTDB_HINT = [
-  'The demo flow writes to no database. To store its readings in QuestDB (see "Pointing the demo at QuestDB" in the README):',
-  '  export SLUICE_TOKEN=$(sluice token create --scope editor --name cli)   # deploy and export need a token',
-  '  sluice export demo > demo.json',
-  '  add to "nodes": { "id": "store", "type": "questdb", "config": { "address": "http://127.0.0.1:9000", "table": "demo_readings", "columns": { "sensor": "symbol", "value": "double" } } }',
-  '  add to "wires": { "from": "check", "to": "store" }',
-  '  sluice deploy demo.json',
-];
+/**
+ * How to add QuestDB to the demo, as commands to paste where the server was started: `npx sluice` is the
+ * project's own CLI there, the server's address and data directory are spelled out when they are not the
+ * CLI's defaults, and a token command that fails stops the line instead of exporting an empty token.
+ */
+function questdbHint(base: string, dataDir: string): string[] {
+  const data = dataDir === resolve('./data') ? '' : ` --data ${shellWord(dataDir)}`;
+  return [
+    'The demo flow writes to no database. To store its readings in QuestDB (see "Pointing the demo at QuestDB" in the README):',
+    ...(base === DEFAULT_SERVER ? [] : [`  export SLUICE_SERVER=${base}   # deploy and export talk to this server`]),
+    `  SLUICE_TOKEN=$(npx sluice token create --scope editor --name cli${data}) && export SLUICE_TOKEN   # deploy and export need a token`,
+    '  npx sluice export demo > demo.json',
+    '  add to "nodes": { "id": "store", "type": "questdb", "config": { "address": "http://127.0.0.1:9000", "table": "demo_readings", "columns": { "sensor": "symbol", "value": "double" } } }',
+    '  add to "wires": { "from": "check", "to": "store" }',
+    '  npx sluice deploy demo.json',
+  ];
+}
+
+/** A path as one shell word. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
 
 /** First start of an empty data directory: something to look at right away. */
 async function deployDemo(runtime: RuntimeManager, output: Output, broker: MqttBroker | undefined): Promise<void> {

@@ -47,7 +47,7 @@ export async function tokenCommand(args: string[], output: Output): Promise<numb
         }
         return 0;
       case 'revoke':
-        if (!id) throw new UsageError('token revoke takes a token ID (see sluice token list)');
+        if (!id) throw new UsageError('token revoke takes a token ID (see npx sluice token list)');
         store.revokeToken(id);
         store.audit({ actor: cliActor(), action: 'token.revoke', target: id });
         output.out(`revoked ${id}`);

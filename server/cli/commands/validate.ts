@@ -10,7 +10,8 @@ import { loadNodeModules } from '../node-modules.js';
 import { problemLine, type Output } from '../output.js';
 import { UsageError } from '../usage.js';
 
-const PLACEHOLDER = 'placeholder-not-checked-offline';
+/** What a reference stands for offline; never shown: a message quoting it names the reference instead. */
+const placeholder = (index: number) => `sluice-offline-reference-${index}`;
 
 /** `sluice validate FILE`: the checks of a deploy, offline. */
 export async function validateCommand(args: string[], output: Output): Promise<number> {
@@ -33,14 +34,21 @@ export async function validateCommand(args: string[], output: Output): Promise<n
   }
   const registry = new NodeRegistry([...builtinNodes, ...(await loadNodeModules(values.nodes ?? []))]);
   // The secrets live on the server, so offline every reference counts as set; the ones met are listed.
-  const references = new Set<string>();
+  const references = new Map<string, string>();
   const assumeSet: SecretSource = {
     get(kind, name) {
-      references.add(`\${${kind}:${name}}`);
-      return PLACEHOLDER;
+      const reference = `\${${kind}:${name}}`;
+      if (!references.has(reference)) references.set(reference, placeholder(references.size));
+      return references.get(reference);
     },
   };
-  const result = compileFlow(file.doc, registry, assumeSet);
+  const compiled = compileFlow(file.doc, registry, assumeSet);
+  const unplaceholder = (p: Problem): Problem => {
+    let message = p.message;
+    for (const [reference, value] of references) message = message.replaceAll(value, reference);
+    return { ...p, message };
+  };
+  const result = compiled.ok ? compiled : { ...compiled, problems: compiled.problems.map(unplaceholder) };
   // A value built from a reference (`${env:API}/readings`, a URL or address that is one reference) cannot be
   // checked without the value: its problems are listed as unchecked, not as failures.
   const referenced = referencePaths(file.doc);
@@ -53,11 +61,25 @@ export async function validateCommand(args: string[], output: Output): Promise<n
   }
   const doc = file.doc as { id: string; nodes: unknown[]; wires: unknown[] };
   output.out(`ok: ${doc.id} (${doc.nodes.length} nodes, ${doc.wires.length} wires)`);
-  for (const p of unchecked) output.out(`note: not checked offline, it depends on a reference: ${problemLine(p)}`);
+  // The check itself said nothing true (it judged a stand-in): only which field waits for which value.
+  for (const path of new Set(unchecked.map((p) => p.path))) {
+    const { nodeId } = unchecked.find((u) => u.path === path)!;
+    const refs = referencesAt(file.doc, path);
+    output.out(`note: ${path}${nodeId ? ` (node ${nodeId})` : ''} is checked on the server, where ${refs.join(' and ')} ${refs.length > 1 ? 'have values' : 'has a value'}`);
+  }
   if (references.size > 0) {
-    output.out(`note: not checked offline, assumed set on the server: ${[...references].sort().join(', ')}`);
+    output.out(`note: not checked offline, assumed set on the server: ${[...references.keys()].sort().join(', ')}`);
   }
   return 0;
+}
+
+/** The references written in the string at `pointer` (a path into the document that referencePaths found). */
+function referencesAt(doc: unknown, pointer: string): string[] {
+  let value: unknown = doc;
+  for (const part of pointer.split('/').slice(1)) {
+    value = (value as { [key: string]: unknown } | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return typeof value === 'string' ? [...new Set(value.match(/\$\{(secret|env):[^}]+\}/g) ?? [])] : [];
 }
 
 /** JSON pointers of the node config strings holding a `${secret:…}` or `${env:…}` reference. */
