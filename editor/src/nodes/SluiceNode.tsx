@@ -22,7 +22,7 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
   const mine = problems.filter((p) => p.nodeId === id);
   const watchers = peers.filter((p) => p.selection.includes(id));
   const category = CATEGORIES.has(data.category) ? data.category : 'other';
-  if (data.note) return <NoteView label={data.label} note={data.note} invalid={mine.length > 0} bind={hover.bind} />;
+  if (data.note) return <NoteView label={data.label} note={data.note} invalid={mine.length > 0} />;
 
   return (
     <div
@@ -54,11 +54,11 @@ function SluiceNodeView({ id, data }: NodeProps<SluiceFlowNode>) {
 }
 
 /** A note of the canvas: text only, no ports; sized when it frames nodes (an imported Node-RED group). */
-function NoteView({ label, note, invalid, bind }: { label: string; note: NonNullable<SluiceFlowNode['data']['note']>; invalid: boolean; bind: object }) {
+function NoteView({ label, note, invalid }: { label: string; note: NonNullable<SluiceFlowNode['data']['note']>; invalid: boolean }) {
   const framed = note.width !== undefined;
   return (
     <div
-      className={`sl-note${framed ? ' sl-note-frame' : ''}${invalid ? ' sl-node-invalid' : ''}`} data-testid="flow-note" {...bind}
+      className={`sl-note${framed ? ' sl-note-frame' : ''}${invalid ? ' sl-node-invalid' : ''}`} data-testid="flow-note"
       style={framed ? { width: note.width, height: note.height } : undefined}
     >
       {note.text ? <Markdown source={note.text} /> : <em>{label}</em>}
