@@ -44,12 +44,12 @@ export interface RuntimeApi {
 
   status(flowId: string): FlowStatus | undefined;
   nodeState(flowId: string, nodeId: string): unknown;
-  deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): DeadLetter[];
+  deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): Promise<DeadLetter[]>;
   /** Journals a replay of the dead letter into the node that failed; the dead letter becomes `replayed`. */
   replayDeadLetter(flowId: string, deadLetterId: number): Promise<void>;
-  discardDeadLetter(flowId: string, deadLetterId: number): void;
+  discardDeadLetter(flowId: string, deadLetterId: number): Promise<void>;
   /** Journal entries after `from` (exclusive), oldest first. */
-  journal(flowId: string, from: number, limit: number): Iterable<JournalExport>;
+  journal(flowId: string, from: number, limit: number): AsyncIterable<JournalExport>;
   debugMessages(flowId: string): DebugMessage[];
   /** Runs a node's named read-only query (see `NodeInstance.queries`). */
   queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown;

@@ -291,24 +291,24 @@ export class RuntimeManager implements RuntimeApi {
     return this.journalOf(flowId);
   }
 
-  deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): DeadLetter[] {
+  async deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): Promise<DeadLetter[]> {
     return this.deployedJournal(flowId).deadLetters(query);
   }
 
   async replayDeadLetter(flowId: string, id: number): Promise<void> {
     const journal = this.deployedJournal(flowId);
-    if (!journal.deadLetter(id)) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
+    if (!(await journal.deadLetter(id))) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
     await journal.replayDeadLetter(id);
   }
 
-  discardDeadLetter(flowId: string, id: number): void {
+  async discardDeadLetter(flowId: string, id: number): Promise<void> {
     const journal = this.deployedJournal(flowId);
-    if (!journal.deadLetter(id)) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
-    journal.discardDeadLetter(id);
+    if (!(await journal.deadLetter(id))) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
+    await journal.discardDeadLetter(id);
   }
 
-  *journal(flowId: string, from: number, limit: number): Iterable<JournalExport> {
-    for (const e of this.deployedJournal(flowId).export(from, limit)) yield { ...e, records: [...e.records] };
+  async *journal(flowId: string, from: number, limit: number): AsyncIterable<JournalExport> {
+    for await (const e of this.deployedJournal(flowId).export(from, limit)) yield { ...e, records: [...e.records] };
   }
 
   queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown {
