@@ -51,6 +51,7 @@ export default defineNode({
   inputs: {},
   outputs: { out: 'the records of each accepted body' },
   config,
+  clusterMode: 'every-server',
   docs: `Receives records pushed over HTTP: vendors' webhooks, scripts, \`curl\`.
 
 \`POST\` (or \`PUT\`) to \`/ingest/<path>\` with \`Authorization: Bearer <token>\` and a body whose

@@ -10,6 +10,7 @@ import mqttOut from './mqtt-out.js';
 import postgres from './postgres.js';
 import questdb from './questdb.js';
 import regionLookup from './region-lookup.js';
+import repartition from './repartition.js';
 import rollup from './rollup.js';
 import simulate from './simulate.js';
 import topK from './top-k.js';
@@ -19,6 +20,6 @@ import webhook from './webhook.js';
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
   mqttIn, ftpReceiver, httpIn, apiPoller, simulate,
-  validate, regionLookup, rollup, alert, topK, functionNode,
+  validate, regionLookup, repartition, rollup, alert, topK, functionNode,
   questdb, postgres, mqttOut, webhook, debug,
 ];

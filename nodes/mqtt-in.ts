@@ -64,6 +64,7 @@ export default defineNode({
   },
   config,
   check,
+  clusterMode: 'every-server',
   docs: `Subscribes to an MQTT broker and journals every message before acknowledging it.
 
 **Config.** \`url\` (mqtt://, mqtts://, ws://, wss://), \`clientId\` (default \`sluice-<flow>-<node>\`),

@@ -78,6 +78,11 @@ export interface NodeContext {
   append(records: DataRecord[], options?: AppendOptions): Promise<{ offset: number }>;
   /** Sources only: the last committed `sourceState`, undefined on first start. */
   sourceState<T = unknown>(): T | undefined;
+  /**
+   * Cluster mode only: this server's id and the cluster's name (undefined on a single server). A source
+   * that runs on every server uses it to share work, e.g. MQTT in's shared subscription.
+   */
+  readonly cluster?: { readonly name: string; readonly serverId: string };
 }
 
 /**
@@ -138,5 +143,23 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
   refusesReferences?: string;
   /** Retry defaults for this node type, merged over the runtime defaults. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Stateful nodes: the record fields this config keeps its state by (a rollup's `keyBy`), `[]` for one
+   * state over every record, undefined when the config keeps none. In a partitioned flow each partition
+   * sees only its own records, so deploy refuses keys that do not contain the partition key.
+   */
+  stateKeys?(config: Static<S>): string[] | undefined;
+  /**
+   * A stage boundary (`repartition`): in cluster mode what leaves its `out` port is journaled into the
+   * next stage, partitioned by `keyFields`, in `partitions` partitions (undefined: the flow's setting).
+   * On a single server the node passes its records through.
+   */
+  boundary?: { keyFields(config: Static<S>): string[]; partitions(config: Static<S>): number | undefined };
+  /**
+   * Sources in cluster mode: `every-server` runs on each server (pushed data: whichever server receives
+   * it journals it); `singleton` (the default) runs on one server at a time, owned through a lease, with
+   * its `sourceState` handed over to the next owner.
+   */
+  clusterMode?: 'every-server' | 'singleton';
   create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;
 }
