@@ -26,6 +26,12 @@ Commands:
             loopback needs an admin user first. SLUICE_ADMIN_TOKEN (32+ characters) is accepted as an
             admin bearer token (CI, containers). --heap-growth: percent the JavaScript heap may grow past
             its live data before a full collection (lower: less memory, more collections; 0: V8's own).
+            [--cluster nats://h1:4222,nats://h2:4222,... [--cluster-name sluice] [--server-id ID]
+             [--nats-user NAME] [--nats-creds FILE] [--nats-tls-ca ca.pem] [--nats-tls-cert c.pem --nats-tls-key k.pem]]
+            Cluster mode: journals in NATS JetStream; every server started with the same NATS and
+            cluster name shares the flows' partitions. The password of --nats-user comes from
+            SLUICE_NATS_PASSWORD, a NATS token from SLUICE_NATS_TOKEN. The server id is kept in
+            DATA/server-id unless --server-id gives one.
   deploy    FILE [--server ${DEFAULT_SERVER}] [--token TOKEN]
             Validate and deploy the flow document in FILE on a running server.
   export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N] [--token TOKEN]

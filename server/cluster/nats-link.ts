@@ -76,20 +76,25 @@ export class NatsLink {
     return Math.min(3, this.natsServers);
   }
 
-  /** Creates the stream, or updates the settings Sluice owns (subjects, replicas) of an existing one. */
-  async ensureStream(config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  /**
+   * Creates the stream, or updates the settings Sluice owns (subjects, replicas, description) of an existing one;
+   * returns the description and message count it had (undefined when it is new).
+   */
+  async ensureStream(config: Partial<StreamConfig> & { name: string }): Promise<{ description: string; messages: number } | undefined> {
     const existing = await this.jsm.streams.info(config.name).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
       throw err;
     });
     if (!existing) {
       await this.jsm.streams.add(config);
-      return;
+      return undefined;
     }
+    const before = { description: existing.config.description ?? '', messages: existing.state.messages };
     const c = existing.config;
-    const sameSubjects = JSON.stringify(c.subjects) === JSON.stringify(config.subjects ?? c.subjects);
-    if (sameSubjects && c.num_replicas === (config.num_replicas ?? c.num_replicas)) return;
-    await this.jsm.streams.update(config.name, { ...c, subjects: config.subjects ?? c.subjects, num_replicas: config.num_replicas ?? c.num_replicas });
+    const wanted = { subjects: config.subjects ?? c.subjects, num_replicas: config.num_replicas ?? c.num_replicas, description: config.description ?? c.description };
+    if (JSON.stringify(c.subjects) === JSON.stringify(wanted.subjects) && c.num_replicas === wanted.num_replicas && c.description === wanted.description) return before;
+    await this.jsm.streams.update(config.name, { ...c, ...wanted });
+    return before;
   }
 
   /** Opens a KV bucket, creating it (history 1, file storage, the default replicas) when missing. */

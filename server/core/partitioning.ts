@@ -105,6 +105,25 @@ function list(fields: string[]): string {
   return fields.length === 0 ? 'nothing' : fields.map((f) => `"${f}"`).join(', ');
 }
 
+/** A dotted path (`site.id`) read from a record. */
+export function pathGetter(path: string): (r: DataRecord) => unknown {
+  const parts = path.split('.');
+  if (parts.length === 1) return (r) => r[path];
+  return (r) => {
+    let v: unknown = r;
+    for (const part of parts) {
+      if (v === null || typeof v !== 'object') return undefined;
+      v = (v as { [k: string]: unknown })[part];
+    }
+    return v;
+  };
+}
+
+/** The partition of a record in a stage. */
+export function stagePartitioner(stage: Stage): (r: DataRecord) => number {
+  return partitioner(stage.keyFields.map(pathGetter), stage.partitions);
+}
+
 /** FNV-1a over the text of the key values: the same partition on every server and every release. */
 export function partitioner(getters: ((r: DataRecord) => unknown)[], partitions: number): (r: DataRecord) => number {
   if (partitions <= 1 || getters.length === 0) return () => 0;

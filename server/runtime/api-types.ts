@@ -67,6 +67,21 @@ export interface FlowStatus {
   journal: JournalStats | null;
   deadLetters: number;
   nodes: { [nodeId: string]: NodeCounters };
+  /** Cluster mode only. */
+  cluster?: FlowClusterStatus;
+}
+
+/** A flow in cluster mode, as this server sees it. */
+export interface FlowClusterStatus {
+  server: string;
+  /** Copies of the flow's journal JetStream keeps. */
+  replicas: number;
+  natsServers: number;
+  /** Set when the replicas in force cannot survive the loss of a machine. */
+  warning: string | null;
+  stages: { stage: number; partitions: number; partitionBy: string[] }[];
+  /** The partitions this server runs: how far it processed and the newest entry it knows of. */
+  owned: { stage: number; partition: number; processed: number; head: number }[];
 }
 
 export type DeadLetterState = 'pending' | 'replayed' | 'discarded';

@@ -55,7 +55,7 @@ export class Executor {
     private readonly journal: TaskJournal,
     private readonly options: ExecutorOptions,
   ) {
-    this.order = flow.order.map((id) => cells.get(id)!);
+    this.order = flow.order.filter((id) => cells.has(id)).map((id) => cells.get(id)!);
     this.order.forEach((c, i) => this.index.set(c.id, i));
     this.position = journal.checkpoint()?.offset ?? 0;
     this.checkpointed = this.position;

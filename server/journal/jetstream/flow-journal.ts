@@ -78,8 +78,16 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
   static async open(options: JetStreamFlowOptions, stores: JetStreamStores): Promise<JetStreamFlowJournal> {
     const { link, flowId, plan, replicas } = options;
     for (const stage of plan.stages) {
+      // The description records how the stage is partitioned: the checkpoints hold state per partition.
+      const description = `sluice flow ${flowId} stage ${stage.index}: ${stage.partitions} partitions by [${stage.keyFields.join(', ')}]`;
+      const name = link.names.journalStream(flowId, stage.index);
+      const info = await link.jsm.streams.info(name).catch(() => undefined);
+      if (info && info.state.messages > 0 && info.config.description && info.config.description !== description) {
+        throw new Error(`stage ${stage.index} of flow "${flowId}" runs as "${info.config.description}"; its partitions cannot change under `
+          + `its checkpointed state (each partition's state holds only its own keys): deploy the new partitioning under a new flow id`);
+      }
       await link.ensureStream({
-        name: link.names.journalStream(flowId, stage.index), subjects: [`${link.names.journalSubjects(flowId, stage.index)}.>`],
+        name, subjects: [`${link.names.journalSubjects(flowId, stage.index)}.>`], description,
         num_replicas: replicas, allow_direct: true, duplicate_window: 120_000_000_000,
       });
     }
