@@ -7,7 +7,7 @@ import type { IngressRequest, IngressResponse } from '../server/core/services.js
 import type { DataRecord } from '../server/core/types.js';
 import { CsvConfig, MaxRecordBytes, TimestampConfig, parseOptions } from './lib/record-format.js';
 import { parseStream, type RecordFormat, type RowIssue } from './lib/records/index.js';
-import { isJournalFull } from './lib/source-appender.js';
+import { isJournalFull, isJournalUnavailable } from './lib/source-appender.js';
 
 const config = Type.Object({
   path: Type.String({ default: '', pattern: '^[A-Za-z0-9._~/-]*$', description: 'Served at `/ingest/<path>`; empty = `<flow id>/<node id>`. Unique per server.' }),
@@ -66,7 +66,8 @@ export default defineNode({
   the body is journaled, so the sender can fix and resend the whole body without creating duplicates.
   (The FTP receiver differs: a file cannot be sent back, so its bad rows go to \`invalid\` and the good ones are kept.)
 - \`401\` for a missing or wrong token (compared in constant time), \`413\` past \`maxBodyBytes\`,
-  \`415\` for another content type, \`503\` with \`Retry-After\` while the journal is full (a sink is down).
+  \`415\` for another content type, \`503\` with \`Retry-After\` while the journal is full (a sink is down) or, in
+  cluster mode, while this server cannot reach NATS (nothing of the body was accepted: send it again, to any server).
 
 A body is all or nothing: its records are one journal entry.
 
@@ -115,6 +116,10 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
         if (isJournalFull(err)) {
           ctx.status({ state: 'refused', text: (err as Error).message });
           return { status: 503, headers: { 'retry-after': String(cfg.retryAfterS) }, body: { error: 'journal-full', message: 'the flow cannot take more data now: retry later' } };
+        }
+        if (isJournalUnavailable(err)) {
+          ctx.status({ state: 'refused', text: (err as Error).message });
+          return { status: 503, headers: { 'retry-after': String(cfg.retryAfterS) }, body: { error: 'journal-unavailable', message: 'the journal cannot be reached from this server now: retry later, or send to another server' } };
         }
         throw err;
       }

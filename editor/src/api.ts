@@ -1,5 +1,5 @@
 import { currentSession, setSession, type Role, type SessionInfo } from './auth/session';
-import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, Problem } from './types';
+import type { Alert, AlertDetail, CatalogEntry, ClusterView, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, Problem } from './types';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly problems: Problem[] = []) {
@@ -77,6 +77,7 @@ export const api = {
   catalog: (signal?: AbortSignal) => getJson<CatalogEntry[]>('/api/nodes', signal),
   deployedDocument: (id: string, signal?: AbortSignal) => getJson<FlowDocument>(`${flowPath(id)}/export?revision=deployed`, signal),
   status: (id: string, signal?: AbortSignal) => getJson<FlowStatus>(`${flowPath(id)}/status`, signal),
+  cluster: (signal?: AbortSignal) => getJson<({ mode: 'single' }) | ({ mode: 'cluster' } & ClusterView)>('/api/cluster', signal),
   debug: (id: string, signal?: AbortSignal) => getJson<DebugMessage[]>(`${flowPath(id)}/debug`, signal),
   createFlow: (doc: FlowDocument) => request<{ flowId: string; revision: number }>('POST', '/api/flows', doc),
   importFlow: (doc: unknown) => request<{ flowId: string; revision: number }>('POST', '/api/import', doc),

@@ -30,6 +30,8 @@ function hasCode(err: unknown, code: string): boolean {
 
 export const isJournalFull = (err: unknown): boolean => hasCode(err, 'JOURNAL_FULL');
 export const isJournalClosed = (err: unknown): boolean => hasCode(err, 'JOURNAL_CLOSED');
+/** Cluster mode: NATS cannot be reached (or this server lost the source's lease): refuse, retry later. */
+export const isJournalUnavailable = (err: unknown): boolean => hasCode(err, 'JOURNAL_UNAVAILABLE') || hasCode(err, 'JOURNAL_FENCED');
 
 /**
  * Appends chunks of a sequence-numbered source with bounded pipelining, and turns refusals into a pause:

@@ -134,3 +134,20 @@ export interface AlertQuery {
   to?: number;
   limit: number;
 }
+
+/** Cluster mode: the cluster as the answering server sees it (GET /api/cluster). */
+export interface ClusterView {
+  name: string;
+  /** This server's id. */
+  server: string;
+  connected: boolean;
+  natsServers: number;
+  lease: { renewMs: number; ttlMs: number };
+  servers: { id: string; url: string; lastSeenMs: number; self: boolean }[];
+  partitions: {
+    flow: string; stage: number; partition: number; owner: string | null; leaseAgeMs: number | null;
+    /** Checkpointed journal sequence, newest sequence of the stage's stream, and the entries between. */
+    checkpoint: number; head: number; lag: number; replicas: number;
+  }[];
+  singletons: { flow: string; node: string; owner: string | null; leaseAgeMs: number | null }[];
+}

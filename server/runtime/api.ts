@@ -5,7 +5,7 @@ import type { IngressHandler } from '../core/services.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import type { CollabStore } from '../store/collab-store.js';
 import type {
-  Alert, AlertDetail, AlertQuery, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
+  Alert, AlertDetail, AlertQuery, ClusterView, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
 } from './api-types.js';
 
 export type * from './api-types.js';
@@ -53,6 +53,8 @@ export interface RuntimeApi {
   debugMessages(flowId: string): DebugMessage[];
   /** Runs a node's named read-only query (see `NodeInstance.queries`). */
   queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown;
+  /** Cluster mode: servers, partitions, owners, lease ages, lag; undefined on a single server. */
+  clusterView(): Promise<ClusterView | undefined>;
   /** The handler a running node registered for `/ingest/<path>`, if any. */
   ingress(path: string): IngressHandler | undefined;
 

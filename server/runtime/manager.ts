@@ -15,6 +15,7 @@ import type { Logger } from '../core/types.js';
 import { AlertStore, type AlertQuery } from '../services/alert-store.js';
 import { IngressRegistry } from '../services/ingress.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { clusterView, type ClusterView } from '../cluster/cluster-view.js';
 import { stagePartitioner } from '../core/partitioning.js';
 import type { FlowJournal, Journal } from '../journal/journal.js';
 import { JetStreamFlowJournal } from '../journal/jetstream/flow-journal.js';
@@ -354,6 +355,13 @@ export class RuntimeManager implements RuntimeApi {
       throw new NotFoundError(`query "${name}" of node "${nodeId}" (it answers ${known.length ? known.join(', ') : 'no queries'})`);
     }
     return query(params);
+  }
+
+  async clusterView(): Promise<ClusterView | undefined> {
+    const cluster = this.options.cluster;
+    if (!cluster) return undefined;
+    const flows = [...this.entries.values()].map((e) => e.runtime).filter((r): r is ClusterFlowRuntime => r instanceof ClusterFlowRuntime);
+    return clusterView(cluster, flows);
   }
 
   ingress(path: string): IngressHandler | undefined {

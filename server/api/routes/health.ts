@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FlowStatus } from '../../runtime/api.js';
+import { renderClusterMetrics } from '../cluster-metrics.js';
 import { renderMetrics } from '../metrics.js';
 import { withErrors } from '../schemas.js';
 import '../decorators.js';
@@ -25,6 +26,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const statuses = app.runtime.listFlows()
       .map((f) => app.runtime.status(f.id))
       .filter((s): s is FlowStatus => s !== undefined);
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(renderMetrics(statuses));
+    const cluster = await app.runtime.clusterView();
+    const text = renderMetrics(statuses) + (cluster ? renderClusterMetrics(cluster) : '');
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
 };
