@@ -1,4 +1,5 @@
 import { alertThroughput } from './alert.js';
+import { clusterBench } from './cluster.js';
 import { coreThroughput } from './core.js';
 import { editorOpen500 } from './editor.js';
 import { ftpThroughput } from './ftp.js';
@@ -29,6 +30,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | Figu
   { name: 'postgres.rows_per_s', unit: 'rows/s', run: () => postgresThroughput(500_000) },
   { name: 'editor.open_500_nodes_ms', unit: 'ms', run: editorOpen500 },
   { name: 'h2h', unit: '', run: h2hBench },
+  { name: 'cluster', unit: '', run: clusterBench },
 ];
 
 const wanted = process.argv.slice(2);

@@ -69,7 +69,10 @@ export default defineNode({
   \`415\` for another content type, \`503\` with \`Retry-After\` while the journal is full (a sink is down) or, in
   cluster mode, while this server cannot reach NATS (nothing of the body was accepted: send it again, to any server).
 
-A body is all or nothing: its records are one journal entry.
+A body is all or nothing: its records are one journal entry (in cluster mode, one entry unless it exceeds the
+NATS servers' \`max_payload\`, when it is split). A sender that retries after a lost answer should send an
+\`Idempotency-Key\` header (any text up to 200 characters, the same on every retry of one body): in cluster mode a
+body whose key was journaled in the last 10 minutes is answered 202 and not journaled again.
 
 Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/x-ndjson" --data-binary @readings.ndjson http://127.0.0.1:8840/ingest/site-a\``,
 
@@ -110,8 +113,11 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
         return { status: 400, body: { error: 'unparseable', message: 'nothing was accepted: fix the body and send it again', problems: problems.map(({ line, column, reason }) => ({ line, column, reason })) } };
       }
       if (records.length === 0) return { status: 202, body: { accepted: 0 } };
+      const key = header(req, 'idempotency-key').trim();
+      if (key.length > 200) return { status: 400, body: { error: 'bad-idempotency-key', message: 'Idempotency-Key must be at most 200 characters' } };
       try {
-        await ctx.append(records);
+        // A body sent again with the same Idempotency-Key (after a lost answer) is journaled once (cluster mode).
+        await ctx.append(records, key === '' ? undefined : { id: createHash('sha256').update(key).digest('base64url'), redelivery: true });
       } catch (err) {
         if (isJournalFull(err)) {
           ctx.status({ state: 'refused', text: (err as Error).message });

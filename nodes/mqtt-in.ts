@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { Store, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { defineNode } from '../server/core/define-node.js';
@@ -148,7 +149,13 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
 
     const journalMessage = (packet: IPublishPacket): Promise<boolean> => {
       const { records, port } = toRecords(packet.topic, packet.payload as Uint8Array);
-      return records.length === 0 ? Promise.resolve(true) : journal.append(records as DataRecord[], { port });
+      if (records.length === 0) return Promise.resolve(true);
+      // The broker resends an unacknowledged message with the same packet id and DUP set: with its content that
+      // identifies it, so a message journaled just before a crash is not journaled twice (cluster mode).
+      const id = packet.qos > 0 && packet.messageId !== undefined
+        ? createHash('sha1').update(`${packet.messageId}\0${packet.topic}\0`).update(packet.payload as Uint8Array).digest('base64url')
+        : undefined;
+      return journal.append(records as DataRecord[], { port, id, redelivery: packet.dup === true });
     };
 
     /** QoS 2: mqtt.js stores the message before sending PUBREC, so the journal commit goes there. */

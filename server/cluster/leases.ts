@@ -68,7 +68,9 @@ export interface LeaseView {
  * gives back what exceeds it, so partitions spread out when servers join.
  */
 export class LeaseTable {
-  private readonly wanted = new Map<string, LeaseWork>();
+  private readonly wanted = new Map<string, { work: LeaseWork; since: number }>();
+  /** Keys with an acquisition in flight: never two at once for one key. */
+  private readonly acquiring = new Set<string>();
   private readonly held = new Map<string, Held>();
   private readonly timer: NodeJS.Timeout;
   private lastMove = 0;
@@ -100,21 +102,21 @@ export class LeaseTable {
 
   /** Competes for `key` until the returned function is called (which releases it cleanly when held). */
   want(key: string, work: LeaseWork): () => Promise<void> {
-    this.wanted.set(key, work);
+    this.wanted.set(key, { work, since: performance.now() });
     queueMicrotask(() => this.tick());
     return async () => {
-      if (this.wanted.get(key) !== work) return;
+      if (this.wanted.get(key)?.work !== work) return;
       this.wanted.delete(key);
       const h = this.held.get(key);
       if (h && h.work === work) await this.release(h);
     };
   }
 
-  /** The work gave up (it failed): release the lease without stopping the work again, and wait before retrying. */
-  giveBack(key: string): void {
-    const h = this.held.get(key);
-    if (!h) return;
-    this.backoff.set(key, performance.now() + this.timing.ttlMs);
+  /** The work of this lease gave up (it failed): release it without stopping the work again, and wait before retrying. */
+  giveBack(lease: Lease): void {
+    const h = this.held.get(lease.key);
+    if (!h || h.token !== lease.token) return;
+    this.backoff.set(lease.key, performance.now() + this.timing.ttlMs);
     void this.release(h, false);
   }
 
@@ -181,16 +183,18 @@ export class LeaseTable {
         held--;
       }
     }
-    for (const [key, work] of this.wanted) {
-      if (this.held.has(key) || (this.backoff.get(key) ?? 0) > now) continue;
+    for (const [key, { work, since }] of this.wanted) {
+      if (this.held.has(key) || this.acquiring.has(key) || (this.backoff.get(key) ?? 0) > now) continue;
       const seen = this.bucket.get(key);
       const free = !seen || seen.deleted;
-      const expiredFor = seen && !free ? now - seen.seenAt - this.timing.ttlMs : 0;
-      if (!free && expiredFor < 0) continue;
-      // Over the fair share, still take what nobody else took for a while (a view of the members may lag).
-      if (held >= share && !(expiredFor > 2 * this.timing.ttlMs)) continue;
+      const quietFor = now - (seen?.seenAt ?? since);
+      if (!free && quietFor < this.timing.ttlMs) continue;
+      // How long nobody has held it; over the fair share, still take what stayed free a while (member views may lag).
+      const unheldFor = free ? quietFor : quietFor - this.timing.ttlMs;
+      if (held >= share && unheldFor < 2 * this.timing.ttlMs) continue;
       held++;
-      void this.acquire(key, work, free ? undefined : seen!.revision);
+      this.acquiring.add(key);
+      void this.acquire(key, work, free ? undefined : seen!.revision).finally(() => this.acquiring.delete(key));
     }
   }
 
@@ -203,7 +207,7 @@ export class LeaseTable {
     } catch {
       return; // another server was quicker: its write reaches the watch
     }
-    if (this.closed || this.wanted.get(key) !== work) {
+    if (this.closed || this.wanted.get(key)?.work !== work) {
       await this.bucket.kv.delete(key, { previousSeq: revision }).catch(() => undefined);
       return;
     }

@@ -47,6 +47,19 @@ export interface AppendOptions {
    * committed in the same transaction as the records, so a restart resumes exactly after them.
    */
   sourceState?: unknown;
+  /**
+   * Identifies what the records came from across retries and redeliveries (an MQTT message's packet id and
+   * content, an HTTP `Idempotency-Key`). In cluster mode an append whose id was stored within the journal's
+   * duplicate window (10 minutes) is not stored again, so a message the broker delivers again after a crash is
+   * counted once. The single-server journal ignores it (at least once, as documented there).
+   */
+  id?: string;
+  /**
+   * True when the sender says this is a repeat of something it sent before (MQTT's DUP flag, a reused
+   * idempotency key): only then may an append with a known id be dropped. A fresh delivery that happens to
+   * carry a known id (same packet id and content, minutes apart) is stored.
+   */
+  redelivery?: boolean;
 }
 
 export interface Logger {

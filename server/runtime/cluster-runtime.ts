@@ -103,9 +103,9 @@ export class ClusterFlowRuntime implements DeployedRuntime {
   /** A source's appends go through its writer; a singleton's stop as soon as its lease is not held. */
   private async startSource(id: string, writer: SourceWriter, lease: Lease | undefined): Promise<void> {
     const access: NodeJournalAccess = {
-      append: (_node, port, records, state) => {
+      append: (_node, port, records, opts) => {
         if (lease && !lease.valid()) return Promise.reject(new JournalUnavailableError('this server no longer holds the source\'s lease'));
-        return writer.append(port, records, state).catch((err: unknown) => {
+        return writer.append(port, records, opts).catch((err: unknown) => {
           // Another owner appended meanwhile: start again from its state if the lease is still ours.
           if (err instanceof JournalFencedError && lease) void this.restartSource(id, lease);
           throw err;
@@ -130,7 +130,7 @@ export class ClusterFlowRuntime implements DeployedRuntime {
     this.options.log.warn('a singleton source found appends it did not make; restarting it from the journal', { flow: this.flow.doc.id, node: id });
     await this.startSource(id, await this.journal.sourceWriter(id, 'lease', true), lease).catch((err: unknown) => {
       this.options.log.error('singleton source could not restart', { node: id, error: String(err) });
-      this.cluster.leases.giveBack(this.cluster.link.names.sourceKey(this.flow.doc.id, id));
+      this.cluster.leases.giveBack(lease);
     });
   }
 
@@ -196,9 +196,9 @@ export class ClusterFlowRuntime implements DeployedRuntime {
   }
 
   /** A task stopped on an error: it gives its lease back so it starts again (here or elsewhere) from its checkpoint. */
-  failed(key: string, task: PartitionTask): void {
+  failed(key: string, task: PartitionTask, lease: Lease): void {
     if (this.tasks.get(key) === task) this.tasks.delete(key);
-    this.cluster.leases.giveBack(key);
+    this.cluster.leases.giveBack(lease);
   }
 }
 
@@ -252,7 +252,7 @@ class PartitionTask {
       },
       onFatal: (err) => {
         this.host.log.warn('partition stopped; its lease is given back', { key: this.key, error: err.message });
-        void this.stop(false).then(() => this.rt.failed(this.key, this));
+        void this.stop(false).then(() => this.rt.failed(this.key, this, this.lease));
       },
     });
     this.executor.start();

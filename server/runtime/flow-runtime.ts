@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { CompiledFlow } from '../core/compile-flow.js';
 import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
-import type { DataRecord, Logger } from '../core/types.js';
+import type { AppendOptions, DataRecord, Logger } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
 import type { DebugMessage, NodeCounters } from './api.js';
 import { DebugRing } from './debug-ring.js';
@@ -64,7 +64,7 @@ export class FlowRuntime implements DeployedRuntime {
     const rt = new FlowRuntime(options);
     const journal = options.journal;
     const access = {
-      append: (nodeId: string, port: string, records: DataRecord[], state: unknown) => journal.append(nodeId, port, records, state),
+      append: (nodeId: string, port: string, records: DataRecord[], opts: AppendOptions | undefined) => journal.append(nodeId, port, records, opts?.sourceState),
       sourceState: (nodeId: string) => journal.sourceState(nodeId),
     };
     for (const id of options.flow.order) {

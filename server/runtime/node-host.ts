@@ -25,7 +25,7 @@ export interface NodeHostOptions {
 
 /** How a node's context reaches the journal: sources append, and read their committed state. */
 export interface NodeJournalAccess {
-  append(nodeId: string, port: string, records: DataRecord[], sourceState: unknown): Promise<{ offset: number }>;
+  append(nodeId: string, port: string, records: DataRecord[], options: AppendOptions | undefined): Promise<{ offset: number }>;
   sourceState(nodeId: string): unknown;
 }
 
@@ -50,7 +50,7 @@ export function nodeContext(o: NodeHostOptions, nodeId: string, signal: AbortSig
     append: (records: DataRecord[], opts?: AppendOptions) => {
       const port = opts?.port ?? 'out';
       if (!outputs.includes(port)) return Promise.reject(new Error(`node "${nodeId}" has no output port "${port}"`));
-      return journal.append(nodeId, port, records, opts?.sourceState);
+      return journal.append(nodeId, port, records, opts);
     },
     sourceState: <T>() => journal.sourceState(nodeId) as T | undefined,
   };

@@ -10,6 +10,7 @@ import type { FlowJournal, JournalEntry, NewDeadLetter } from '../journal.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { DeadLetterStream } from './dead-letter-stream.js';
 import { allRecords, decodeHeader, entryState, kindToken } from './entry-codec.js';
+import { token } from './names.js';
 import { PartitionJournal, type PartitionHost, type PartitionSpec } from './partition-journal.js';
 import { EntryPublisher } from './publisher.js';
 
@@ -39,12 +40,14 @@ export async function openStores(link: NatsLink): Promise<JetStreamStores> {
 /** Appends of one source node by one writer, carrying its state forward (see `sourceWriter`). */
 export interface SourceWriter {
   readonly state: unknown;
-  append(port: string, records: readonly DataRecord[], state?: unknown): Promise<{ offset: number }>;
+  append(port: string, records: readonly DataRecord[], options?: { sourceState?: unknown; id?: string; redelivery?: boolean }): Promise<{ offset: number }>;
 }
 
 interface StageFigures { first: number; last: number; messages: number; bytes: number; firstTs: number | null; checkpoint: number }
 
 const REFRESH_MS = 1000;
+/** Message ids are remembered this long: a server restarted within it drops what its broker delivers again. */
+const DUPLICATE_WINDOW_NS = 10 * 60 * 1e9;
 
 /**
  * A flow's journal in JetStream: one stream per stage (`…_J_<flow>_<stage>`, replicated `replicas` times), whose
@@ -88,7 +91,7 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
       }
       await link.ensureStream({
         name, subjects: [`${link.names.journalSubjects(flowId, stage.index)}.>`], description,
-        num_replicas: replicas, allow_direct: true, duplicate_window: 120_000_000_000,
+        num_replicas: replicas, allow_direct: true, duplicate_window: DUPLICATE_WINDOW_NS,
       });
     }
     const journal = new JetStreamFlowJournal(options, stores);
@@ -124,12 +127,12 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     let state = last ? entryState(last.data, decodeHeader(last.header)) : undefined;
     let lastSeq = last?.seq ?? 0;
     let queue: Promise<unknown> = Promise.resolve();
-    const append = async (port: string, records: readonly DataRecord[], given?: unknown): Promise<{ offset: number }> => {
+    const append = async (port: string, records: readonly DataRecord[], options: Parameters<SourceWriter['append']>[2] = {}): Promise<{ offset: number }> => {
       this.refuseOverQuota();
-      const carried = given ?? state;
+      const carried = options.sourceState ?? state;
       const seqs = await this.publisher.publish(subject, {
         kind: 'data', node, port, ts: Date.now(), parts: this.split(0, records), state: carried,
-      }, fenced ? lastSeq : undefined);
+      }, fenced ? lastSeq : undefined, options.id === undefined ? undefined : { id: `${token(node)}.${options.id}`, redelivery: options.redelivery === true });
       lastSeq = seqs.at(-1)!;
       state = carried;
       return { offset: lastSeq };
@@ -137,9 +140,9 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     return {
       get state() { return state; },
       // A fenced writer's appends are chained: each expects the sequence of the one before.
-      append: (port, records, given) => {
-        if (!fenced) return append(port, records, given);
-        const run = queue.then(() => append(port, records, given));
+      append: (port, records, options) => {
+        if (!fenced) return append(port, records, options);
+        const run = queue.then(() => append(port, records, options));
         queue = run.catch(() => undefined);
         return run;
       },

@@ -27,13 +27,20 @@ export class EntryPublisher {
    * Publishes the entry, split into several when it exceeds the servers' `max_payload`; the source state rides on
    * the last piece only, so a cursor never passes records that are not stored. Returns the sequence of each piece.
    */
-  async publish(subject: string, entry: NewEntry, expectLastSeq?: number): Promise<number[]> {
+  /**
+   * `idempotency.id` replaces the generated message id (`<id>.<piece>`): an entry whose id is already stored is
+   * then dropped by JetStream, if `redelivery` says the sender repeats itself; a fresh entry is stored under a new id.
+   */
+  async publish(subject: string, entry: NewEntry, expectLastSeq?: number, idempotency?: { id: string; redelivery: boolean }): Promise<number[]> {
     const seqs: number[] = [];
     let expect = expectLastSeq;
+    let piece = 0;
     for (const { headers, body } of this.fit(entry)) {
-      const seq = await this.send(subject, headers, body, expect);
-      seqs.push(seq);
-      if (expect !== undefined) expect = seq;
+      const given = idempotency && `${idempotency.id}.${piece++}`;
+      let ack = await this.send(subject, headers, body, expect, given);
+      if (ack.duplicate && idempotency && !idempotency.redelivery) ack = await this.send(subject, headers, body, expect);
+      seqs.push(ack.seq);
+      if (expect !== undefined) expect = ack.seq;
     }
     return seqs;
   }
@@ -55,11 +62,11 @@ export class EntryPublisher {
     yield* this.fit({ ...entry, parts: split.map((s) => s[1]) });
   }
 
-  private async send(subject: string, headers: MsgHdrs, body: Uint8Array, expectLastSeq: number | undefined): Promise<number> {
+  private async send(subject: string, headers: MsgHdrs, body: Uint8Array, expectLastSeq: number | undefined, id?: string): Promise<{ seq: number; duplicate: boolean }> {
     if (body.length > this.link.maxPayload - HEADROOM / 2) {
       throw new Error(`a single record of ${body.length} bytes exceeds the NATS servers' max_payload (${this.link.maxPayload} bytes)`);
     }
-    const msgID = `${this.writer}.${this.incarnation}.${++this.counter}`;
+    const msgID = id ?? `${this.writer}.${this.incarnation}.${++this.counter}`;
     const deadline = Date.now() + RETRY_FOR_MS;
     for (;;) {
       if (!this.link.connected) throw new JournalUnavailableError('not connected to NATS');
@@ -68,7 +75,7 @@ export class EntryPublisher {
           msgID, headers, timeout: ACK_TIMEOUT_MS,
           ...(expectLastSeq === undefined ? {} : { expect: { lastSubjectSequence: expectLastSeq } }),
         });
-        return ack.seq;
+        return ack;
       } catch (err) {
         if (isWrongSequence(err)) throw new JournalFencedError(`another writer appended to ${subject}`);
         if (Date.now() > deadline) throw new JournalUnavailableError((err as Error).message);
