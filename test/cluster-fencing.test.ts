@@ -8,7 +8,7 @@ import { clusterOf, owners, serverId, startClusterServer, waitForOwners } from '
 import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
-const COUNT = 4000;
+const COUNT = 40_000;
 
 interface Line { writer: string; pid: number; at: number; offset: number; seqs: number[] }
 
@@ -26,7 +26,7 @@ test('a partition owner paused past its lease (SIGSTOP) is fenced: after the tak
   const doc = {
     sluice: 1, id: 'fence',
     nodes: [
-      { id: 'feed', type: 'test-feed', config: { count: COUNT, batchSize: 10, intervalMs: 15 } },
+      { id: 'feed', type: 'test-feed', config: { count: COUNT, batchSize: 20, intervalMs: 20 } },
       { id: 'sink', type: 'test-writer-sink', config: { file } },
     ],
     wires: [{ from: 'feed', to: 'sink' }],
@@ -52,7 +52,7 @@ test('a partition owner paused past its lease (SIGSTOP) is fenced: after the tak
   stale.child.kill('SIGCONT');
   const resumedAt = Date.now();
   // The stale owner wakes up believing it owns the partition: give it time to try, while the new owner writes on.
-  await waitFor('the stale owner to see the new owner', async () => (await owners(stale, 'fence')).get('0.0') === otherId, 30_000);
+  await waitFor('the stale owner noticing it lost the lease', () => /lease lost; its work stops|no longer holds the lease of fence\.0\.0/.test(stale.stderr()), 30_000);
   await waitFor('batches written well after the stale owner resumed', () => after().filter((l) => l.at > resumedAt + 2000).length >= 10, 60_000).catch((err: unknown) => {
     process.stderr.write(`STALE\n${stale.stderr().slice(-6000)}\nOTHER\n${other.stderr().slice(-6000)}\n`);
     throw err;
@@ -66,12 +66,11 @@ test('a partition owner paused past its lease (SIGSTOP) is fenced: after the tak
   const lateStale = lines.filter((l) => l.writer === ownerId && l.at >= takeoverAt && l.at < reacquiredAt);
   assert.deepEqual(lateStale, [], 'no write of the stale owner after the takeover');
   assert.ok(lines.some((l) => l.writer === otherId && l.at >= takeoverAt), 'the new owner wrote');
-  assert.match(stale.stderr(), /lease lost; its work stops/);
   t.diagnostic(`owner ${ownerId} stopped ${takeoverAt - stoppedAt} ms before ${otherId}'s first write; resumed ${resumedAt - stoppedAt} ms after the stop; `
     + (reacquiredAt === Infinity ? 'it did not get the partition back' : `it got the partition back under a new lease ${reacquiredAt - resumedAt} ms after resuming`));
 
   // Nothing lost: the feed (a singleton, fenced by its stream position too) finishes, every seq at the sink.
-  await waitFor(`all ${COUNT} records at the sink`, () => new Set(readNdjson<Line>(file).flatMap((l) => l.seqs)).size >= COUNT, 120_000);
+  await waitFor(`all ${COUNT} records at the sink`, () => new Set(readNdjson<Line>(file).flatMap((l) => l.seqs)).size >= COUNT, 180_000);
   const seqs = new Set(readNdjson<Line>(file).flatMap((l) => l.seqs));
   assert.equal(seqs.size, COUNT);
   assert.ok([...seqs].every((s) => s >= 0 && s < COUNT));
