@@ -148,6 +148,10 @@ export class SourceAppender {
       this.ctx.status({ state: 'refused', text: `journal full: ${why}; paused at seq ${chunk.start}` });
       return this.options.retryMs;
     }
+    if (isJournalUnavailable(error)) {
+      this.ctx.status({ state: 'refused', text: `${message}; paused at seq ${chunk.start}` });
+      return this.options.retryMs;
+    }
     this.ctx.log.warn('append failed, retrying', { seq: chunk.start, error: message, failures });
     this.ctx.status({ state: 'error', text: `append failed: ${message}; retrying` });
     return Math.min(MAX_BACKOFF_MS, this.options.retryMs * 2 ** (failures - 1));

@@ -1,5 +1,5 @@
 import type { AppendOptions, DataRecord, NodeContext } from '../../server/core/types.js';
-import { isJournalClosed, isJournalFull } from '../lib/source-appender.js';
+import { isJournalClosed, isJournalFull, isJournalUnavailable } from '../lib/source-appender.js';
 import { sleep } from '../lib/sleep.js';
 
 const MAX_BACKOFF_MS = 30_000;
@@ -45,7 +45,7 @@ export class MessageJournal {
 
   private report(err: unknown, failures: number): number {
     const message = err instanceof Error ? err.message : String(err);
-    if (isJournalFull(err)) {
+    if (isJournalFull(err) || isJournalUnavailable(err)) {
       if (this.refusedSince === 0) this.refusedSince = Date.now();
       this.ctx.status({ state: 'refused', text: `${message}; not acknowledging, the broker keeps the messages` });
       return this.retryMs;
