@@ -173,7 +173,7 @@ export class LeaseTable {
   private acquireAndBalance(): void {
     const now = performance.now();
     const share = this.share();
-    let held = [...this.held.values()].filter((h) => h.state !== 'releasing').length;
+    let held = [...this.held.values()].filter((h) => h.state !== 'releasing').length + this.acquiring.size;
     // Give one back at a time, once things settled, so partitions spread out when servers join.
     if (held > share && now - this.lastMove > 2 * this.timing.renewMs) {
       const newest = [...this.held.values()].filter((h) => h.state === 'running').at(-1);

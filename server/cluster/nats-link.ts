@@ -81,6 +81,20 @@ export class NatsLink {
    * returns the description and message count it had (undefined when it is new).
    */
   async ensureStream(config: Partial<StreamConfig> & { name: string }): Promise<{ description: string; messages: number } | undefined> {
+    // Servers deploying the same flow at once race to create its streams, and a busy meta leader can time out:
+    // both are answered by looking again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ensureStreamOnce(config);
+      } catch (err) {
+        const retriable = /timeout|already in use|TIMEOUT/i.test(String((err as Error).message));
+        if (!retriable || attempt >= 4) throw err;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
+    }
+  }
+
+  private async ensureStreamOnce(config: Partial<StreamConfig> & { name: string }): Promise<{ description: string; messages: number } | undefined> {
     const existing = await this.jsm.streams.info(config.name).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
       throw err;

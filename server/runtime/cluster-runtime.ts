@@ -37,6 +37,8 @@ export class ClusterFlowRuntime implements DeployedRuntime {
   private readonly abort = new AbortController();
   private readonly sources = new Map<string, NodeCell>();
   private readonly tasks = new Map<string, PartitionTask>();
+  /** Counters of the partitions this server ran and gave up: a node's figures here do not drop when one moves. */
+  private readonly retired = new Map<string, NodeCounters[]>();
   private readonly unwant: (() => Promise<void>)[] = [];
 
   constructor(private readonly options: ClusterRuntimeOptions) {
@@ -165,8 +167,18 @@ export class ClusterFlowRuntime implements DeployedRuntime {
     for (const cell of this.sources.values()) add(cell);
     for (const task of this.tasks.values()) for (const cell of task.cells.values()) add(cell);
     const out: { [nodeId: string]: NodeCounters } = {};
-    for (const [id, list] of parts) out[id] = mergeCounters(list);
+    for (const [id, list] of parts) out[id] = mergeCounters([...list, ...(this.retired.get(id) ?? [])]);
+    for (const [id, list] of this.retired) out[id] ??= { ...mergeCounters(list), status: { state: 'stopped', at: Date.now(), text: 'no partition on this server now' } };
     return out;
+  }
+
+  /** A task stopped: its counters stay in this server's figures (retired counters are summed into one per node). */
+  retire(cells: Iterable<NodeCell>): void {
+    for (const cell of cells) {
+      // Idle: a retired partition's last status must not stand for the node's partitions that still run here.
+      const counters = { ...mergeCounters([cell.snapshotCounters(), ...(this.retired.get(cell.id) ?? [])]), status: { state: 'idle' as const, at: Date.now() } };
+      this.retired.set(cell.id, [counters]);
+    }
   }
 
   private instances(nodeId: string): { partition: number; cell: NodeCell }[] {
@@ -293,6 +305,7 @@ class PartitionTask {
         this.host.log.warn('no checkpoint on stop; the next owner replays from the last one', { key: this.key, error: String(err) });
       }
       await stopCells(this.host, [...this.cells.values()]);
+      this.rt.retire(this.cells.values());
       await this.journal?.close();
     })();
     return this.stopping;

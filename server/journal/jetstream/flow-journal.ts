@@ -12,7 +12,7 @@ import { DeadLetterStream } from './dead-letter-stream.js';
 import { allRecords, decodeHeader, entryState, kindToken } from './entry-codec.js';
 import { token } from './names.js';
 import { PartitionJournal, type PartitionHost, type PartitionSpec } from './partition-journal.js';
-import { EntryPublisher } from './publisher.js';
+import { EntryPublisher, type Prepared } from './publisher.js';
 
 export interface JetStreamFlowOptions {
   link: NatsLink;
@@ -127,22 +127,38 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     let state = last ? entryState(last.data, decodeHeader(last.header)) : undefined;
     let lastSeq = last?.seq ?? 0;
     let queue: Promise<unknown> = Promise.resolve();
-    const append = async (port: string, records: readonly DataRecord[], options: Parameters<SourceWriter['append']>[2] = {}): Promise<{ offset: number }> => {
-      this.refuseOverQuota();
-      const carried = options.sourceState ?? state;
-      const seqs = await this.publisher.publish(subject, {
-        kind: 'data', node, port, ts: Date.now(), parts: this.split(0, records), state: carried,
-      }, fenced ? lastSeq : undefined, options.id === undefined ? undefined : { id: `${token(node)}.${options.id}`, redelivery: options.redelivery === true });
+    type Options = Parameters<SourceWriter['append']>[2];
+    const send = async (pieces: Prepared, carried: unknown, options: Options = {}): Promise<{ offset: number }> => {
+      const seqs = await this.publisher.send(subject, pieces, fenced ? lastSeq : undefined,
+        options.id === undefined ? undefined : { id: `${token(node)}.${options.id}`, redelivery: options.redelivery === true });
       lastSeq = seqs.at(-1)!;
       state = carried;
       return { offset: lastSeq };
     };
     return {
       get state() { return state; },
-      // A fenced writer's appends are chained: each expects the sequence of the one before.
-      append: (port, records, options) => {
-        if (!fenced) return append(port, records, options);
-        const run = queue.then(() => append(port, records, options));
+      append: (port, records, options = {}) => {
+        try {
+          this.refuseOverQuota();
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        // An append carries its own state, or the last committed one (taken when it is sent, never a queued one's).
+        const build = () => {
+          const carried = options.sourceState ?? state;
+          return { carried, pieces: this.publisher.prepare({ kind: 'data', node, port, ts: Date.now(), parts: this.split(0, records), state: carried }) };
+        };
+        if (!fenced) {
+          const b = build();
+          return send(b.pieces, b.carried, options);
+        }
+        // A fenced writer's appends are chained, each expecting the sequence of the one before; one that brings its
+        // own state is encoded now, while the one before waits for its PubAck.
+        const eager = options.sourceState !== undefined ? build() : undefined;
+        const run = queue.then(() => {
+          const b = eager ?? build();
+          return send(b.pieces, b.carried, options);
+        });
         queue = run.catch(() => undefined);
         return run;
       },

@@ -66,18 +66,32 @@ export class PartitionJournal implements TaskJournal {
 
   async start(): Promise<void> {
     this.messages = await this.host.consumer(this.spec.stage, this.lastSeen + 1);
-    const messages = this.messages;
-    this.pump = (async () => {
-      for await (const m of messages) {
-        if (this.stopped) break;
-        this.take(m);
-        while (!this.stopped && (this.bufferBytes > BUFFER_BYTES || this.buffer.length > BUFFER_ENTRIES)) {
-          await new Promise<void>((resolve) => { this.drained = resolve; });
+    this.pump = this.pumpFrom(this.messages);
+  }
+
+  /** Takes messages into the buffer, pausing while it is full; a consumer that fails is made again after the last taken. */
+  private async pumpFrom(first: ConsumerMessages): Promise<void> {
+    let messages: ConsumerMessages | undefined = first;
+    while (!this.stopped) {
+      try {
+        messages ??= this.messages = await this.host.consumer(this.spec.stage, this.lastSeen + 1);
+        for await (const m of messages) {
+          if (this.stopped) return;
+          this.take(m);
+          while (!this.stopped && (this.bufferBytes > BUFFER_BYTES || this.buffer.length > BUFFER_ENTRIES)) {
+            await new Promise<void>((resolve) => { this.drained = resolve; });
+          }
         }
+      } catch (err) {
+        if (this.stopped) return;
+        this.host.log.warn('reading the partition failed; reading again after the last entry taken', {
+          flow: this.host.flowId, stage: this.spec.stage, partition: this.spec.partition, after: this.lastSeen, error: String(err),
+        });
+        await new Promise((r) => setTimeout(r, 500));
       }
-    })().catch((err: unknown) => {
-      if (!this.stopped) this.host.log.error('reading the partition stopped', { flow: this.host.flowId, stage: this.spec.stage, partition: this.spec.partition, error: String(err) });
-    });
+      await messages?.close().catch(() => undefined);
+      messages = undefined;
+    }
   }
 
   private take(m: JsMsg): void {

@@ -6,6 +6,9 @@ import type { DataRecord } from '../../core/types.js';
 import { JournalFencedError, JournalUnavailableError } from '../errors.js';
 import { encodeEntry, type NewEntry } from './entry-codec.js';
 
+/** An entry encoded as one message or more. */
+export type Prepared = { headers: MsgHdrs; body: Uint8Array }[];
+
 /** Room left in a message for its headers and the protocol line. */
 const HEADROOM = 8 * 1024;
 /** How long an append keeps retrying a lost PubAck (same message id, so it is stored once) before it fails. */
@@ -31,14 +34,23 @@ export class EntryPublisher {
    * `idempotency.id` replaces the generated message id (`<id>.<piece>`): an entry whose id is already stored is
    * then dropped by JetStream, if `redelivery` says the sender repeats itself; a fresh entry is stored under a new id.
    */
-  async publish(subject: string, entry: NewEntry, expectLastSeq?: number, idempotency?: { id: string; redelivery: boolean }): Promise<number[]> {
+  publish(subject: string, entry: NewEntry, expectLastSeq?: number, idempotency?: { id: string; redelivery: boolean }): Promise<number[]> {
+    return this.send(subject, this.prepare(entry), expectLastSeq, idempotency);
+  }
+
+  /** Encodes (and splits) an entry now, so the work overlaps with the wait for an earlier append's PubAck. */
+  prepare(entry: NewEntry): Prepared {
+    return [...this.fit(entry)];
+  }
+
+  async send(subject: string, pieces: Prepared, expectLastSeq?: number, idempotency?: { id: string; redelivery: boolean }): Promise<number[]> {
     const seqs: number[] = [];
     let expect = expectLastSeq;
     let piece = 0;
-    for (const { headers, body } of this.fit(entry)) {
+    for (const { headers, body } of pieces) {
       const given = idempotency && `${idempotency.id}.${piece++}`;
-      let ack = await this.send(subject, headers, body, expect, given);
-      if (ack.duplicate && idempotency && !idempotency.redelivery) ack = await this.send(subject, headers, body, expect);
+      let ack = await this.sendOne(subject, headers, body, expect, given);
+      if (ack.duplicate && idempotency && !idempotency.redelivery) ack = await this.sendOne(subject, headers, body, expect);
       seqs.push(ack.seq);
       if (expect !== undefined) expect = ack.seq;
     }
@@ -62,7 +74,7 @@ export class EntryPublisher {
     yield* this.fit({ ...entry, parts: split.map((s) => s[1]) });
   }
 
-  private async send(subject: string, headers: MsgHdrs, body: Uint8Array, expectLastSeq: number | undefined, id?: string): Promise<{ seq: number; duplicate: boolean }> {
+  private async sendOne(subject: string, headers: MsgHdrs, body: Uint8Array, expectLastSeq: number | undefined, id?: string): Promise<{ seq: number; duplicate: boolean }> {
     if (body.length > this.link.maxPayload - HEADROOM / 2) {
       throw new Error(`a single record of ${body.length} bytes exceeds the NATS servers' max_payload (${this.link.maxPayload} bytes)`);
     }
