@@ -165,6 +165,18 @@ export class LeaseTable {
     h.work.lost(h.lease, reason).catch((err: unknown) => this.log.error('stopping after a lost lease failed', { key: h.key, error: String(err) }));
   }
 
+  /** Leases (among those this server wants) held by the live server that holds the fewest. */
+  private leastBusy(): number {
+    const counts = new Map(this.membership.members().map((m) => [m.id, 0]));
+    const now = performance.now();
+    for (const key of this.wanted.keys()) {
+      const seen = this.bucket.get(key);
+      const owner = seen && !seen.deleted && now - seen.seenAt < this.timing.ttlMs ? seen.value?.owner : undefined;
+      if (owner !== undefined && counts.has(owner)) counts.set(owner, counts.get(owner)! + 1);
+    }
+    return counts.size === 0 ? 0 : Math.min(...counts.values());
+  }
+
   private share(): number {
     const servers = Math.max(1, this.membership.members().length);
     return Math.ceil(this.wanted.size / servers);
@@ -174,8 +186,9 @@ export class LeaseTable {
     const now = performance.now();
     const share = this.share();
     let held = [...this.held.values()].filter((h) => h.state !== 'releasing').length + this.acquiring.size;
-    // Give one back at a time, once things settled, so partitions spread out when servers join.
-    if (held > share && now - this.lastMove > 2 * this.timing.renewMs) {
+    // Give one back at a time, once things settled, so partitions spread out when servers join: above the fair
+    // share, or two more than the least busy live server (4 leases on 3 servers end as 2, 1, 1, never 2, 2, 0).
+    if ((held > share || held > this.leastBusy() + 1) && now - this.lastMove > 2 * this.timing.renewMs) {
       const newest = [...this.held.values()].filter((h) => h.state === 'running').at(-1);
       if (newest) {
         this.log.info('handing a lease over to even out the cluster', { key: newest.key, held, share });
@@ -183,15 +196,18 @@ export class LeaseTable {
         held--;
       }
     }
+    const live = new Set(this.membership.members().map((m) => m.id));
     for (const [key, { work, since }] of this.wanted) {
       if (this.held.has(key) || this.acquiring.has(key) || (this.backoff.get(key) ?? 0) > now) continue;
       const seen = this.bucket.get(key);
       const free = !seen || seen.deleted;
       const quietFor = now - (seen?.seenAt ?? since);
       if (!free && quietFor < this.timing.ttlMs) continue;
-      // How long nobody has held it; over the fair share, still take what stayed free a while (member views may lag).
+      // Over the fair share, still take a lease whose owner left the cluster, or one that stayed free a while
+      // (member views may lag): a dead server's partitions must not wait for the others to agree on shares.
       const unheldFor = free ? quietFor : quietFor - this.timing.ttlMs;
-      if (held >= share && unheldFor < 2 * this.timing.ttlMs) continue;
+      const ownerGone = !free && !live.has(seen!.value?.owner ?? '');
+      if (held >= share && !ownerGone && unheldFor < 2 * this.timing.ttlMs) continue;
       held++;
       this.acquiring.add(key);
       void this.acquire(key, work, free ? undefined : seen!.revision).finally(() => this.acquiring.delete(key));

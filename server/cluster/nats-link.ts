@@ -116,8 +116,13 @@ export class NatsLink {
     return new Kvm(this.nc).create(name, { history: 1, replicas: this.defaultReplicas, ...options });
   }
 
+  /** Drains the connection; one that cannot (NATS out of reach) is closed after a few seconds. */
   async close(): Promise<void> {
-    await this.nc.drain().catch((err: unknown) => this.log.warn('NATS connection did not drain cleanly', { error: String(err) }));
+    let timer: NodeJS.Timeout | undefined;
+    const drained = this.nc.drain().catch((err: unknown) => this.log.warn('NATS connection did not drain cleanly', { error: String(err) }));
+    await Promise.race([drained, new Promise((r) => { timer = setTimeout(r, 3000); })]);
+    clearTimeout(timer);
+    if (!this.nc.isClosed()) await this.nc.close();
     await this.statusLoop;
   }
 

@@ -22,10 +22,10 @@ export function ClusterBadge() {
   const warn = !data.connected || unowned > 0;
   return (
     <div className={`sl-figure sl-cluster${warn ? ' sl-warn' : ''}`} title={title} data-testid="cluster-badge">
-      <dt>cluster {data.name}</dt>
+      <dt>cluster</dt>
       <dd>
-        {data.connected ? `${data.servers.length} servers` : 'cut off'}
-        {parts.length > 0 ? ` · ${here}/${parts.length} partitions here${unowned ? ` · ${unowned} unowned` : ''} · lag ${lag}` : ''}
+        {data.connected ? `${data.servers.length} server${data.servers.length === 1 ? '' : 's'}` : 'cut off'}
+        {parts.length > 0 ? ` · ${here}/${parts.length} here${unowned ? ` · ${unowned} unowned` : ''}${lag > 0 ? ` · lag ${lag}` : ''}` : ''}
       </dd>
     </div>
   );
