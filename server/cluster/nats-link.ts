@@ -42,7 +42,7 @@ export class NatsLink {
     const options: ConnectionOptions = {
       servers: settings.servers, name: `sluice-${settings.clusterName}`,
       maxReconnectAttempts: -1, reconnectTimeWait: 250, pingInterval: 2000, maxPingOut: 2,
-      ignoreClusterUpdates: true, waitOnFirstConnect: true, timeout: 5000,
+      ignoreClusterUpdates: true, timeout: 5000,
     };
     if (settings.user !== undefined) {
       options.user = settings.user;

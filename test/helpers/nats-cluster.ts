@@ -45,7 +45,7 @@ type TestContext = { after(fn: () => void | Promise<void>): void };
  * `size` nats-server processes (Debian's package) clustered on loopback ports with JetStream stores in a temp
  * dir; resolves once JetStream answers on every node. Stopped after the test, also when it fails.
  */
-export async function natsCluster(t: TestContext, size = 3): Promise<NatsCluster> {
+export async function natsCluster(t: TestContext, size = 3, auth?: { user: string; password: string }): Promise<NatsCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nats-'));
   const ports = await Promise.all(Array.from({ length: size * 3 }, freePort));
   const nodes: NatsNode[] = [];
@@ -61,6 +61,7 @@ export async function natsCluster(t: TestContext, size = 3): Promise<NatsCluster
       `listen: 127.0.0.1:${port}`,
       `http: 127.0.0.1:${httpPort}`,
       `jetstream { store_dir: "${store}", max_memory_store: 268435456, max_file_store: 8589934592 }`,
+      auth ? `authorization { user: "${auth.user}", password: "${auth.password}" }` : '',
       // One server is JetStream on its own (replicas 1), as a small installation runs it.
       size === 1 ? '' : `cluster { name: sluice-test, listen: 127.0.0.1:${ports[size + i]}, routes: [${routes.filter((_, j) => j !== i).join(', ')}] }`,
       '',
