@@ -25,6 +25,7 @@ export interface NatsSettings {
  */
 export class NatsLink {
   private up = true;
+  private quick: JetStreamManager | undefined;
   private readonly statusLoop: Promise<void>;
 
   private constructor(
@@ -101,6 +102,7 @@ export class NatsLink {
     });
     if (!existing) {
       await this.jsm.streams.add(config);
+      await this.leaderOf(config.name);
       return undefined;
     }
     const before = { description: existing.config.description ?? '', messages: existing.state.messages };
@@ -109,6 +111,35 @@ export class NatsLink {
     if (JSON.stringify(c.subjects) === JSON.stringify(wanted.subjects) && c.num_replicas === wanted.num_replicas && c.description === wanted.description) return before;
     await this.jsm.streams.update(config.name, { ...c, ...wanted });
     return before;
+  }
+
+  /**
+   * Waits until a new replicated stream elected its leader: until then requests to it (a read of the last entry of a
+   * source, say) hang until they time out.
+   */
+  private async leaderOf(name: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const info = await this.jsm.streams.info(name).catch(() => undefined);
+      if (info && (info.config.num_replicas <= 1 || info.cluster?.leader)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * A read that must not wait out the API's 10 s timeout: asked again every 2 s (a stream that was just created by
+   * several servers at once may leave a first request unanswered), for up to `forMs`.
+   */
+  async readSoon<T>(read: (jsm: JetStreamManager) => Promise<T>, forMs = 30_000): Promise<T> {
+    this.quick ??= await jetstreamManager(this.nc, { timeout: 2000 });
+    const deadline = Date.now() + forMs;
+    for (;;) {
+      try {
+        return await read(this.quick);
+      } catch (err) {
+        if (!/timeout/i.test(String((err as Error).message)) || Date.now() > deadline) throw err;
+      }
+    }
   }
 
   /** Opens a KV bucket, creating it (history 1, file storage, the default replicas) when missing. */

@@ -123,7 +123,8 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
    */
   async sourceWriter(node: string, writer: string, fenced: boolean): Promise<SourceWriter> {
     const subject = this.subject(0, 'data', node, writer);
-    const last = await this.options.link.jsm.streams.getMessage(this.options.link.names.journalStream(this.flowId, 0), { last_by_subj: subject });
+    const stream = this.options.link.names.journalStream(this.flowId, 0);
+    const last = await this.options.link.readSoon((jsm) => jsm.streams.getMessage(stream, { last_by_subj: subject }));
     let state = last ? entryState(last.data, decodeHeader(last.header)) : undefined;
     let lastSeq = last?.seq ?? 0;
     let queue: Promise<unknown> = Promise.resolve();
