@@ -46,9 +46,9 @@ test('cluster mode: /api/cluster and /metrics name the servers and the partition
   });
   assert.equal(deployed.statusCode, 200, deployed.body);
 
-  const view = await waitFor('both partitions owned', async () => {
-    const v = (await app.inject({ method: 'GET', url: '/api/cluster', headers })).json<{ partitions: { owner: string | null }[] }>();
-    return v.partitions.length === 2 && v.partitions.every((p) => p.owner === 'editor-1') ? v : undefined;
+  const view = await waitFor('both partitions owned, the server listed with its address', async () => {
+    const v = (await app.inject({ method: 'GET', url: '/api/cluster', headers })).json<{ partitions: { owner: string | null }[]; servers: { url: string }[] }>();
+    return v.partitions.length === 2 && v.partitions.every((p) => p.owner === 'editor-1') && v.servers[0]?.url === base ? v : undefined;
   }, 30_000);
   assert.deepEqual((view as unknown as { servers: { id: string; url: string; self: boolean }[] }).servers.map((s) => ({ id: s.id, url: s.url, self: s.self })), [{ id: 'editor-1', url: base, self: true }]);
   const metrics = (await app.inject({ method: 'GET', url: '/metrics', headers })).body;

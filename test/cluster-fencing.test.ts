@@ -40,7 +40,12 @@ test('a partition owner paused past its lease (SIGSTOP) is fenced: after the tak
   await waitForOwners(servers[0]!, 'fence', ids);
   await waitFor('batches at the sink', () => readNdjson<Line>(file).length >= 20, 60_000);
 
-  const ownerId = (await owners(servers[0]!, 'fence')).get('0.0')!;
+  // The owner the cluster agrees on, and that is the one writing (early hand-overs even the servers out first).
+  const ownerId = (await waitFor('a settled owner of the partition', async () => {
+    const owner = (await owners(servers[0]!, 'fence')).get('0.0');
+    const recent = readNdjson<Line>(file).slice(-10);
+    return owner && recent.length === 10 && recent.every((l) => l.writer === owner) ? owner : undefined;
+  }, 60_000))!;
   const stale = servers[ids.indexOf(ownerId)]!;
   const other = servers[1 - ids.indexOf(ownerId)]!;
   const otherId = ids[1 - ids.indexOf(ownerId)]!;

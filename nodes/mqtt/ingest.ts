@@ -29,7 +29,8 @@ export class MessageJournal {
     for (;;) {
       if (this.signal.aborted) return false;
       try {
-        await this.ctx.append(records, options);
+        // A retry repeats this very message: if an earlier attempt was stored after all, it must not be stored again.
+        await this.ctx.append(records, failures > 0 ? { ...options, redelivery: true } : options);
         if (this.refusedSince > 0) {
           this.refusedSince = 0;
           this.onResume();

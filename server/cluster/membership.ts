@@ -49,7 +49,8 @@ export class Membership {
   /** The HTTP address is known only once the server listens. */
   setUrl(url: string): void {
     this.info = { ...this.info, url };
-    void this.beat();
+    // After the heartbeat in flight, which carries the old info.
+    void (this.beating ?? Promise.resolve()).then(() => this.beat());
   }
 
   private beat(): Promise<unknown> {
