@@ -57,7 +57,10 @@ test('a partition owner paused past its lease (SIGSTOP) is fenced: after the tak
   stale.child.kill('SIGCONT');
   const resumedAt = Date.now();
   // The stale owner wakes up believing it owns the partition: give it time to try, while the new owner writes on.
-  await waitFor('the stale owner noticing it lost the lease', () => /lease lost; its work stops|no longer holds the lease of fence\.0\.0/.test(stale.stderr()), 30_000);
+  await waitFor('the stale owner noticing it lost the lease', () => /lease lost; its work stops|no longer holds the lease of fence\.0\.0/.test(stale.stderr()), 30_000).catch((err: unknown) => {
+    process.stderr.write(`STALE\n${stale.stderr().slice(-6000)}\nOTHER\n${other.stderr().slice(-6000)}\n`);
+    throw err;
+  });
   await waitFor('batches written well after the stale owner resumed', () => after().filter((l) => l.at > resumedAt + 2000).length >= 10, 60_000).catch((err: unknown) => {
     process.stderr.write(`STALE\n${stale.stderr().slice(-6000)}\nOTHER\n${other.stderr().slice(-6000)}\n`);
     throw err;
