@@ -1,4 +1,5 @@
 import { alertThroughput } from './alert.js';
+import { clusterBench } from './cluster.js';
 import { coreThroughput } from './core.js';
 import { chartPointsPerSecond, dashboardPage } from './dashboard.js';
 import { editorOpen500 } from './editor.js';
@@ -35,6 +36,7 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | Figu
   { name: 'dashboard.page', unit: '', run: () => dashboardPage(30) },
   { name: 'nodered_import', unit: '', run: nodeRedImportBench },
   { name: 'h2h', unit: '', run: h2hBench },
+  { name: 'cluster', unit: '', run: clusterBench },
 ];
 
 const wanted = process.argv.slice(2);

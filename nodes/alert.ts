@@ -22,6 +22,7 @@ export default defineNode({
   },
   config: AlertConfigSchema,
   check: checkAlertConfig,
+  stateKeys: (cfg) => [cfg.keyBy],
   docs: `Raises alerts from readings, per sensor (\`keyBy\`) and rule, and keeps their history in the server's
 alert store (\`GET /api/alerts\`).
 

@@ -85,6 +85,7 @@ export default defineNode({
     invalid: 'rows that could not be read: { file, line, column?, reason, raw, kind }',
   },
   config,
+  clusterMode: 'every-server',
   docs: `An FTP server (ftp-srv) that loggers upload files to; each file's rows become records.
 
 **Accounts.** Each user logs in with a password (a secret reference) and sees only its own directory,

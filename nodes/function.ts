@@ -46,6 +46,8 @@ export default defineNode({
   configOutputs: (cfg) => cfg.outputs,
   config,
   check: checkConfig,
+  // Code that never names `state` keeps none; otherwise its state is one object over every record it sees.
+  stateKeys: (cfg) => (/\bstate\b/.test(cfg.code) ? [] : undefined),
   refusesReferences: 'its code could hand the value to anyone who reads its output; the sandbox gets no secrets and no environment',
   // User code fails the same way on every attempt; the batch goes straight to `error` (set `retry` to change that).
   retry: { maxAttempts: 1 },

@@ -8,7 +8,7 @@ import type { IngressRequest, IngressResponse } from '../server/core/services.js
 import type { ConfigProblem, DataRecord } from '../server/core/types.js';
 import { CsvConfig, MaxRecordBytes, TimestampConfig, parseOptions } from './lib/record-format.js';
 import { parseStream, type RecordFormat, type RowIssue } from './lib/records/index.js';
-import { isJournalFull, isRecordsNotJson } from './lib/source-appender.js';
+import { isJournalFull, isJournalUnavailable, isRecordsNotJson } from './lib/source-appender.js';
 import { bodyPayload, requestFields } from './http/request-message.js';
 
 const config = Type.Object({
@@ -57,6 +57,7 @@ export default defineNode({
   inputs: {},
   outputs: { out: 'the records of each accepted body' },
   config,
+  clusterMode: 'every-server',
   docs: `Receives records pushed over HTTP: vendors' webhooks, scripts, \`curl\`.
 
 \`POST\` (or \`PUT\`) to \`/ingest/<path>\` with \`Authorization: Bearer <token>\` and a body whose
@@ -73,11 +74,15 @@ export default defineNode({
   (The FTP receiver differs: a file cannot be sent back, so its bad rows go to \`invalid\` and the good ones are kept.)
 - \`400 {"error": "corrupt-gzip", "message": "the gzip body is corrupt: …"}\` for a gzip body that cannot be decompressed.
 - \`401\` for a missing or wrong token (compared in constant time), \`413\` past \`maxBodyBytes\`,
-  \`415\` for another content type, \`503\` with \`Retry-After\` while the journal is full (a sink is down).
+  \`415\` for another content type, \`503\` with \`Retry-After\` while the journal is full (a sink is down) or, in
+  cluster mode, while this server cannot reach NATS (nothing of the body was accepted: send it again, to any server).
 
-A body is all or nothing: its records are one journal entry. Bodies in UTF-16 or UTF-32 (with a byte order
-mark, or recognised by their NUL bytes) are decoded; a number beyond a double (\`1e400\`) is kept as
-\`{"$number": "1e400"}\`.
+A body is all or nothing: its records are one journal entry (in cluster mode, one entry unless it exceeds the
+NATS servers' \`max_payload\`, when it is split). A sender that retries after a lost answer should send an
+\`Idempotency-Key\` header (any text up to 200 characters, the same on every retry of one body): in cluster mode a
+body whose key was journaled in the last 10 minutes is answered 202 and not journaled again.
+Bodies in UTF-16 or UTF-32 (with a byte order mark, or recognised by their NUL bytes) are decoded; a number
+beyond a double (\`1e400\`) is kept as \`{"$number": "1e400"}\`.
 
 **Answered by the flow** (\`reply: "flow"\`, Node-RED's HTTP in → … → HTTP response): each request, of the
 \`methods\` served (GET too), becomes one record \`{ payload, req: { method, url, path, query, params, headers,
@@ -192,12 +197,19 @@ Example: \`curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/
         return { status: 400, body: { error: 'unparseable', message: 'nothing was accepted: fix the body and send it again', problems: problems.map(({ line, column, reason }) => ({ line, column, reason })) } };
       }
       if (records.length === 0) return { status: 202, body: { accepted: 0 } };
+      const key = header(req, 'idempotency-key').trim();
+      if (key.length > 200) return { status: 400, body: { error: 'bad-idempotency-key', message: 'Idempotency-Key must be at most 200 characters' } };
       try {
-        await ctx.append(records);
+        // A body sent again with the same Idempotency-Key (after a lost answer) is journaled once (cluster mode).
+        await ctx.append(records, key === '' ? undefined : { id: createHash('sha256').update(key).digest('base64url'), redelivery: true });
       } catch (err) {
         // The same body would fail the same way: a 4xx, so the sender does not retry it forever.
         if (isRecordsNotJson(err)) return { status: 400, body: { error: 'unparseable', message: `nothing was accepted: ${(err as Error).message}` } };
         if (isJournalFull(err)) return journalFull(err);
+        if (isJournalUnavailable(err)) {
+          ctx.status({ state: 'refused', text: (err as Error).message });
+          return { status: 503, headers: { 'retry-after': String(cfg.retryAfterS) }, body: { error: 'journal-unavailable', message: 'the journal cannot be reached from this server now: retry later, or send to another server' } };
+        }
         throw err;
       }
       accepted += records.length;

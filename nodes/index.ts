@@ -23,6 +23,7 @@ import postgres from './postgres.js';
 import questdb from './questdb.js';
 import range from './range.js';
 import regionLookup from './region-lookup.js';
+import repartition from './repartition.js';
 import rollup from './rollup.js';
 import simulate from './simulate.js';
 import split from './split.js';
@@ -37,7 +38,7 @@ import webhook from './webhook.js';
 /** Every node type shipped with Sluice, sources first, then processing, then sinks; registering a node is adding it here. */
 export const builtinNodes: NodeDefinition[] = [
   mqttIn, ftpReceiver, httpIn, apiPoller, simulate, inject,
-  validate, regionLookup, rollup, alert, topK, functionNode,
+  validate, regionLookup, repartition, rollup, alert, topK, functionNode,
   change, switchNode, range, json, csv, split, join, delay, trigger, catchNode,
   questdb, postgres, mqttOut, webhook, httpResponse, debug,
   chart, stat, table, alertsWidget,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { Store, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { defineNode } from '../server/core/define-node.js';
@@ -88,6 +89,7 @@ export default defineNode({
   },
   config,
   check,
+  clusterMode: 'every-server',
   docs: `Subscribes to an MQTT broker and journals every message before acknowledging it.
 
 **Config.** \`url\` (mqtt://, mqtts://, ws://, wss://), \`clientId\` (default \`sluice-<flow>-<node>\`),
@@ -124,6 +126,11 @@ messages that carry arrays of readings, and/or set \`connections\` > 1: the subs
 (\`$share/<sharedGroup>/<filter>\`) by that many connections, whose commits group into one transaction.
 Shared subscriptions need Mosquitto >= 1.6, EMQX, HiveMQ or VerneMQ; the embedded broker has none.
 
+**Cluster mode.** The node runs on every server, all in one shared subscription (\`$share/<sharedGroup or
+client id>/<filter>\`), each server with its own persistent session (client id \`<clientId>-<server id>\`): the
+broker hands each message to one server, which acknowledges it only after the JetStream quorum write. While a
+server is cut off from NATS it does not acknowledge; the broker redelivers what it holds once it is back.
+
 **Nothing lost, end to end,** needs the broker to keep what it accepted:
 - Publishers use QoS 1 or 2 (QoS 0 may be dropped by the broker or the network).
 - Mosquitto: \`persistence true\` (sessions and queued messages survive a broker restart), and
@@ -147,8 +154,11 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
     const clean = cfg.clean ?? cfg.qos === 0;
     const baseId = cfg.clientId || defaultClientId(ctx.flowId, ctx.nodeId);
     const group = cfg.sharedGroup || baseId;
+    // In a cluster every server subscribes in one shared group, so the broker hands each message to one of them.
+    const shared = cfg.connections > 1 || ctx.cluster !== undefined;
+    const clientBase = ctx.cluster ? `${baseId}-${ctx.cluster.serverId}` : baseId;
     const patterns = cfg.topics.map(topicPattern);
-    const filters = patterns.map((p) => (cfg.connections > 1 ? `$share/${group}/${p.filter}` : p.filter));
+    const filters = patterns.map((p) => (shared ? `$share/${group}/${p.filter}` : p.filter));
     const states: { state: LinkState; text: string }[] = [];
     const subscribed: boolean[] = [];
     let subscribeProblem: string | undefined;
@@ -160,8 +170,8 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
       else if (bad) ctx.status({ state: bad.state === 'connecting' ? 'idle' : bad.state, text: bad.text });
       else if (subscribed.some((done) => !done)) ctx.status({ state: 'connected', text: `connected to ${cfg.url}, subscribing` });
       else {
-        const shared = cfg.connections > 1 ? ` (${cfg.connections} connections, shared group ${group})` : '';
-        ctx.status({ state: 'connected', text: `connected to ${cfg.url}${shared}, subscribed to ${filters.length === 1 ? filters[0] : `${filters.length} topics`}` });
+        const sharing = shared ? ` (${cfg.connections} connection${cfg.connections > 1 ? 's' : ''}, shared group ${group})` : '';
+        ctx.status({ state: 'connected', text: `connected to ${cfg.url}${sharing}, subscribed to ${filters.length === 1 ? filters[0] : `${filters.length} topics`}` });
       }
     }
 
@@ -171,7 +181,13 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
       const payload = packet.payload as Uint8Array;
       const { records, port } = toRecords(packet.topic, payload, packet);
       if (records.length === 0) return Promise.resolve(true);
-      return journal.append(records as DataRecord[], { port }, (reason) => ({ records: [invalidMessage(ctx, reason, packet.topic, payload)], options: { port: 'invalid' } }));
+      // The broker resends an unacknowledged message with the same packet id and DUP set: with its content that
+      // identifies it, so a message journaled just before a crash is not journaled twice (cluster mode).
+      const id = packet.qos > 0 && packet.messageId !== undefined
+        ? createHash('sha1').update(`${packet.messageId}\0${packet.topic}\0`).update(payload).digest('base64url')
+        : undefined;
+      const setAside = (reason: string) => ({ records: [invalidMessage(ctx, reason, packet.topic, payload)], options: { port: 'invalid' as const } });
+      return journal.append(records as DataRecord[], { port, id, redelivery: packet.dup === true }, setAside);
     };
 
     /** QoS 2: mqtt.js stores the message before sending PUBREC, so the journal commit goes there. */
@@ -200,7 +216,7 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
     const links = Array.from({ length: cfg.connections }, (_, i) => {
       states.push({ state: 'connecting', text: `connecting to ${cfg.url}` });
       subscribed.push(false);
-      const clientId = cfg.connections > 1 ? `${baseId}-${i}` : baseId;
+      const clientId = cfg.connections > 1 ? `${clientBase}-${i}` : clientBase;
       return new MqttLink(cfg.url, cfg.reconnect, {
         options: () => ({ ...clientOptions(cfg, clientId, clean), incomingStore: new JournalingStore() }),
         attach,

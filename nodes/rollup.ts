@@ -52,6 +52,7 @@ export default defineNode({
   },
   config: rollupConfig,
   check: checkRollup,
+  stateKeys: (cfg) => cfg.keyBy,
   // Windowing is pure: a retry would give the same result.
   retry: { maxAttempts: 1 },
   docs: `Aggregates records into time windows over **event time**, per key, and emits one row per window

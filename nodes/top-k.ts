@@ -47,6 +47,8 @@ export default defineNode({
     invalid: 'readings without a usable sensor, value or time: { record, reason, node }',
   },
   config,
+  // One ranking over every sensor: in a partitioned flow it needs a repartition to a single partition first.
+  stateKeys: () => [],
   retry: { maxAttempts: 1 },
   docs: `Ranks sensors by the most extreme value of a field they reported, over all time, over the past
 minute and over the past hour — e.g. a dashboard of the hottest devices. Each reading counts with its

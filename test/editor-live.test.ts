@@ -25,7 +25,7 @@ test('dead letters: the sidebar lists them, inspect shows the records and the re
   received.delete('down');
   await runtime.deploy('dl', feedIntoSink('dl', 'down', 30, { maxAttempts: 2, backoffMs: 1 }));
   const apiLetters = () => runtime.deadLetters('dl', { limit: 100 });
-  await waitFor('3 dead letters on the server', () => apiLetters().length === 3, LONG);
+  await waitFor('3 dead letters on the server', async () => (await apiLetters()).length === 3, LONG);
 
   const { page, errors } = await openEditorPage(await browser.newContext({ viewport: { width: 1440, height: 900 } }), flowUrl(base, 'dl'));
   await page.getByRole('tab', { name: 'Dead letters' }).click();
@@ -46,7 +46,7 @@ test('dead letters: the sidebar lists them, inspect shows the records and the re
 
   await items.first().getByRole('button', { name: 'Discard' }).click();
   await waitFor('1 pending in the sidebar', async () => (await items.count()) === 1, LONG);
-  assert.deepEqual(apiLetters().map((l) => l.state), ['replayed', 'discarded', 'pending']);
+  assert.deepEqual((await apiLetters()).map((l) => l.state), ['replayed', 'discarded', 'pending']);
   assert.equal((received.get('down') ?? []).length, 10, 'a discarded letter is not delivered');
   assert.deepEqual(errors, []);
 });

@@ -1,3 +1,4 @@
+import type { DataRecord } from '../server/core/types.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -78,7 +79,8 @@ test('HTTP in: a body that can never be accepted gets a 4xx naming why, and the 
   assert.equal((await post('{"sensor":"big","value":-1e400}', 'application/json')).status, 202);
   const rows = received.get(`${flowId}-rows`) ?? [];
   assert.ok(rows.some((r) => r.sensor === 'utf16' && r.value === 7), 'UTF-16 decoded');
-  const journaled = [...runtime.journal(flowId, 0, 1000)].flatMap((e) => e.records);
+  const journaled: DataRecord[] = [];
+  for await (const e of runtime.journal(flowId, 0, 1000)) journaled.push(...e.records);
   assert.ok(journaled.some((r) => r.sensor === 'big' && JSON.stringify(r.value) === '{"$number":"-1e400"}'), 'kept as received, not null');
   assert.equal(journaled.filter((r) => r.sensor === 'ok').length, goods, 'every good body journaled, none of the bad ones');
   assert.equal(journaled.length, goods + 3);

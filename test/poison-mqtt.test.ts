@@ -72,7 +72,8 @@ test('MQTT: poison messages are set aside with their reason, and readings publis
   // The journal holds what was received: 1e400 as its text, flagged, and validate names it.
   await waitFor('the out-of-range reading judged', () => got(sinks.bad).length === 1);
   assert.match(String(got(sinks.bad)[0]!.reason), /^value: 1e400 is beyond the range of a double-precision number \(kept as received/);
-  const journaled = [...manager.journal(flowId, 0, 1000)].flatMap((e) => e.records);
+  const journaled: DataRecord[] = [];
+  for await (const e of manager.journal(flowId, 0, 1000)) journaled.push(...e.records);
   assert.ok(journaled.some((r) => JSON.stringify(r) === '{"value":{"$number":"1e400"},"sensor":"big"}'), 'not null: the text as received');
   assert.ok(!journaled.some((r) => r.value === null), 'no reading was journaled as null');
 });

@@ -65,7 +65,7 @@ test('a sink that always fails sends its batches to dead letters; replay after r
   t.after(() => sinkControl.delete('sink'));
   await manager.deploy('dead', flow('dead', 50));
   await waitFor('5 dead letters', () => manager.status('dead')!.deadLetters === 5);
-  const letters = manager.deadLetters('dead', { state: 'pending' });
+  const letters = await manager.deadLetters('dead', { state: 'pending' });
   assert.equal(letters.length, 5);
   assert.equal(letters.reduce((n, l) => n + l.records.length, 0), 50, 'every failed record is kept');
   assert.ok(letters.every((l) => l.nodeId === 'sink' && l.attempts === 4 && /is down/.test(l.error)));
@@ -78,7 +78,7 @@ test('a sink that always fails sends its batches to dead letters; replay after r
   await assert.rejects(manager.replayDeadLetter('dead', letters[0]!.id), /already replayed/);
   await new Promise((r) => setTimeout(r, 200));
   assert.deepEqual(seqs('sink').sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i), 'exactly once');
-  assert.equal(manager.deadLetters('dead', { state: 'replayed' }).length, 5);
+  assert.equal((await manager.deadLetters('dead', { state: 'replayed' })).length, 5);
   assert.equal(manager.status('dead')!.deadLetters, 0);
   // The tally upstream of the failing sink saw each record once: a replay enters at the failed node.
   const expected: { [s: string]: { n: number; sum: number } } = {};
@@ -116,7 +116,7 @@ test('records a node rejects itself on an unwired error port are kept as dead le
   await manager.deploy('rejects', doc);
   await waitFor('27 records at the sink', () => seqs('sink').length >= 27);
   await waitFor('3 dead letters', () => manager.status('rejects')!.deadLetters === 3);
-  const letters = manager.deadLetters('rejects', { state: 'pending' });
+  const letters = await manager.deadLetters('rejects', { state: 'pending' });
   assert.deepEqual(letters.map((l) => [l.error, l.records.map((r) => r.seq)]).sort(), [
     ['seq 0 rejected', [0]], ['seq 10 rejected', [10]], ['seq 20 rejected', [20]],
   ]);
@@ -129,9 +129,9 @@ test('discarded dead letters stay listed as discarded and cannot be replayed', a
   t.after(() => sinkControl.delete('sink'));
   await manager.deploy('discard', flow('discard', 10));
   await waitFor('a dead letter', () => manager.status('discard')!.deadLetters === 1);
-  const [letter] = manager.deadLetters('discard', {});
-  manager.discardDeadLetter('discard', letter!.id);
-  assert.equal(manager.deadLetters('discard', { state: 'discarded' })[0]!.records.length, 10);
+  const [letter] = await manager.deadLetters('discard', {});
+  await manager.discardDeadLetter('discard', letter!.id);
+  assert.equal((await manager.deadLetters('discard', { state: 'discarded' }))[0]!.records.length, 10);
   await assert.rejects(manager.replayDeadLetter('discard', letter!.id), /already discarded/);
   assert.equal(manager.status('discard')!.deadLetters, 0);
 });

@@ -24,7 +24,8 @@ test('timers run on journaled ticks, so what they emit is reproducible from the 
   const sum = () => (received.get('pulses') ?? []).reduce((n, r) => n + (r.records as number), 0);
   await waitFor('every record counted by a tick', () => sum() === 400);
 
-  const entries = [...manager.journal('ticks', 0, 10_000)];
+  const entries = [];
+  for await (const e of manager.journal('ticks', 0, 10_000)) entries.push(e);
   const ticks = entries.filter((e) => e.kind === 'tick');
   assert.ok(ticks.length >= 3, `ticks are journal entries (${ticks.length})`);
   assert.ok(ticks.every((e) => e.records.length === 0 && e.node === ''));

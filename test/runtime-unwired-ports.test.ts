@@ -18,7 +18,7 @@ test('records on an unwired port other than out (here validate:invalid) are kept
   });
   // test-feed's values are seq % 97: seq 91 to 96 are above 90, all in the second batch of 50.
   await waitFor('a dead letter', () => runtime.status('unwired')!.deadLetters === 1);
-  const [letter] = runtime.deadLetters('unwired', {});
+  const [letter] = await runtime.deadLetters('unwired', {});
   assert.equal(letter!.nodeId, 'check');
   assert.equal(letter!.error, '6 records left by the unwired port "invalid"');
   const kept = letter!.records as { record: { seq: number }; reason: string }[];

@@ -1,5 +1,5 @@
 import { currentSession, setSession, type Role, type SessionInfo } from './auth/session';
-import type { Alert, AlertDetail, CatalogEntry, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, NodeRedImportReport, Problem } from './types';
+import type { Alert, AlertDetail, CatalogEntry, ClusterView, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, NodeRedImportReport, Problem } from './types';
 
 /**
  * A refused or failed request. `message` is for people (the server's own sentence, or what the status means
@@ -111,6 +111,7 @@ export const api = {
   catalog: (signal?: AbortSignal) => getJson<CatalogEntry[]>('/api/nodes', signal),
   deployedDocument: (id: string, signal?: AbortSignal) => getJson<FlowDocument>(`${flowPath(id)}/export?revision=deployed`, signal),
   status: (id: string, signal?: AbortSignal) => getJson<FlowStatus>(`${flowPath(id)}/status`, signal),
+  cluster: (signal?: AbortSignal) => getJson<({ mode: 'single' }) | ({ mode: 'cluster' } & ClusterView)>('/api/cluster', signal),
   debug: (id: string, signal?: AbortSignal) => getJson<DebugMessage[]>(`${flowPath(id)}/debug`, signal),
   createFlow: (doc: FlowDocument) => request<{ flowId: string; revision: number }>('POST', '/api/flows', doc),
   importFlow: (doc: unknown, tab?: string) => request<{ flowId: string; revision: number; flows?: { flowId: string; revision: number }[] }>('POST', tab ? `/api/import?tab=${encodeURIComponent(tab)}` : '/api/import', doc),

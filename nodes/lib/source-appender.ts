@@ -32,6 +32,8 @@ export const isJournalFull = (err: unknown): boolean => hasCode(err, 'JOURNAL_FU
 export const isJournalClosed = (err: unknown): boolean => hasCode(err, 'JOURNAL_CLOSED');
 /** The records can never be journaled (not JSON): retrying cannot help. */
 export const isRecordsNotJson = (err: unknown): boolean => hasCode(err, 'RECORDS_NOT_JSON');
+/** Cluster mode: NATS cannot be reached (or this server lost the source's lease): refuse, retry later. */
+export const isJournalUnavailable = (err: unknown): boolean => hasCode(err, 'JOURNAL_UNAVAILABLE') || hasCode(err, 'JOURNAL_FENCED');
 
 /**
  * Appends chunks of a sequence-numbered source with bounded pipelining, and turns refusals into a pause:
@@ -146,6 +148,10 @@ export class SourceAppender {
     if (isJournalFull(error)) {
       const why = message.replace(/^journal full:\s*/i, '');
       this.ctx.status({ state: 'refused', text: `journal full: ${why}; paused at seq ${chunk.start}` });
+      return this.options.retryMs;
+    }
+    if (isJournalUnavailable(error)) {
+      this.ctx.status({ state: 'refused', text: `${message}; paused at seq ${chunk.start}` });
       return this.options.retryMs;
     }
     this.ctx.log.warn('append failed, retrying', { seq: chunk.start, error: message, failures });

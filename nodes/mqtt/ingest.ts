@@ -1,5 +1,5 @@
 import type { AppendOptions, DataRecord, NodeContext } from '../../server/core/types.js';
-import { isJournalClosed, isJournalFull, isRecordsNotJson } from '../lib/source-appender.js';
+import { isJournalClosed, isJournalFull, isJournalUnavailable, isRecordsNotJson } from '../lib/source-appender.js';
 import { sleep } from '../lib/sleep.js';
 
 const MAX_BACKOFF_MS = 30_000;
@@ -34,7 +34,8 @@ export class MessageJournal {
     for (;;) {
       if (this.signal.aborted) return false;
       try {
-        await this.ctx.append(records, options);
+        // A retry repeats this very message: if an earlier attempt was stored after all, it must not be stored again.
+        await this.ctx.append(records, failures > 0 ? { ...options, redelivery: true } : options);
         if (this.refusedSince > 0) {
           this.refusedSince = 0;
           this.onResume();
@@ -56,7 +57,7 @@ export class MessageJournal {
 
   private report(err: unknown, failures: number): number {
     const message = err instanceof Error ? err.message : String(err);
-    if (isJournalFull(err)) {
+    if (isJournalFull(err) || isJournalUnavailable(err)) {
       if (this.refusedSince === 0) this.refusedSince = Date.now();
       this.ctx.status({ state: 'refused', text: `${message}; not acknowledging, the broker keeps the messages` });
       return this.retryMs;

@@ -13,6 +13,7 @@ import type { FeedLimits } from './live/connection-feed.js';
 import { alertRoutes } from './routes/alerts.js';
 import { authRoutes, type AuthRouteOptions } from './routes/auth.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { collabRoutes, type CollabOptions } from './routes/collab.js';
 import { dashboardLiveRoutes } from './routes/dashboard-live.js';
 import { dashboardRoutes } from './routes/dashboards.js';
@@ -111,6 +112,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
 
   await app.register(authRoutes, options.auth ?? {});
   await app.register(healthRoutes);
+  await app.register(clusterRoutes);
   await app.register(catalogRoutes);
   await app.register(flowRoutes);
   await app.register(importRoutes);

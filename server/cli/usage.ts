@@ -28,6 +28,12 @@ Commands:
             its live data before a full collection (lower: less memory, more collections; 0: V8's own).
             --log-level: fatal, error, warn, info (default), debug (adds a line per HTTP request), trace
             or silent; logs are JSON lines (pino) on stderr, secret values redacted.
+            [--cluster nats://h1:4222,nats://h2:4222,... [--cluster-name sluice] [--server-id ID]
+             [--nats-user NAME] [--nats-creds FILE] [--nats-tls-ca ca.pem] [--nats-tls-cert c.pem --nats-tls-key k.pem]]
+            Cluster mode: journals in NATS JetStream; every server started with the same NATS and
+            cluster name shares the flows' partitions. The password of --nats-user comes from
+            SLUICE_NATS_PASSWORD, a NATS token from SLUICE_NATS_TOKEN. The server id is kept in
+            DATA/server-id unless --server-id gives one.
   deploy    FILE [--server ${DEFAULT_SERVER}] [--token TOKEN]
             Validate and deploy the flow document in FILE on a running server.
   export    FLOW_ID [--server ${DEFAULT_SERVER}] [--revision draft|deployed|N] [--token TOKEN]

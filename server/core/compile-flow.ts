@@ -7,6 +7,7 @@ import {
 import { checkJsonValue, PROTOTYPE_KEYS } from './json-text.js';
 import { schemaErrorMessage } from './names.js';
 import type { Problem } from './problems.js';
+import { planFlow, type FlowPlan } from './partitioning.js';
 import type { NodeRegistry, RegisteredNode } from './registry.js';
 import { escapePointer, findReferences, resolveReferences, type SecretSource, type UnresolvedReference } from './secrets.js';
 import { stableStringify } from './stable-json.js';
@@ -34,6 +35,8 @@ export interface CompiledFlow {
   order: string[];
   /** node id → output port → wired inputs, in document order. */
   wires: Map<string, Map<string, PortRef[]>>;
+  /** Stages and partitions: what cluster mode runs where (one stage of one partition on a single server). */
+  plan: FlowPlan;
 }
 
 export type CompileResult = { ok: true; flow: CompiledFlow } | { ok: false; problems: Problem[] };
@@ -74,8 +77,10 @@ export function compileFlow(input: unknown, registry: NodeRegistry, secrets: Sec
 
   const wires = compileWires(Array.isArray(doc.wires) ? doc.wires : [], nodes, rawNodes, problems);
   const order = topologicalOrder(nodes, wires, problems);
+  const settings = doc.settings ?? {};
+  const plan = problems.length === 0 ? planFlow(nodes, order, wires, settings, problems) : { stages: [], stageOf: new Map() };
   if (problems.length > 0) return { ok: false, problems: dedupe(problems) };
-  return { ok: true, flow: { doc, settings: doc.settings ?? {}, nodes, order, wires } };
+  return { ok: true, flow: { doc, settings, nodes, order, wires, plan } };
 }
 
 /** Keys refused inside a node's config: each can lead an assignment to `Object.prototype`. */

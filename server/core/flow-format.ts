@@ -35,6 +35,9 @@ export const FlowSettingsSchema = Type.Object({
   tickMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000, description: 'Period of the journaled wall-clock ticks that drive timers.' })),
   retentionMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Audit window: how long journal entries are kept behind the checkpoint.' })),
   quotaBytes: Type.Optional(Type.Integer({ minimum: 1024, description: 'Journal bytes not yet covered by a checkpoint past which sources are refused.' })),
+  partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'Cluster mode: partitions of the flow, each owned by one server at a time (default 1).' })),
+  partitionBy: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 8, description: 'Cluster mode: record fields (dotted paths) whose hash picks a record\'s partition, e.g. ["sensor"]; stateful nodes must keep their state by them.' })),
+  replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'Cluster mode: copies of the journal JetStream keeps (default 3 with 3 or more NATS servers); 1 loses data with its server.' })),
 }, { additionalProperties: false });
 
 export const FlowDocumentSchema = Type.Object({

@@ -49,6 +49,19 @@ export interface AppendOptions {
    * committed in the same transaction as the records, so a restart resumes exactly after them.
    */
   sourceState?: unknown;
+  /**
+   * Identifies what the records came from across retries and redeliveries (an MQTT message's packet id and
+   * content, an HTTP `Idempotency-Key`). In cluster mode an append whose id was stored within the journal's
+   * duplicate window (10 minutes) is not stored again, so a message the broker delivers again after a crash is
+   * counted once. The single-server journal ignores it (at least once, as documented there).
+   */
+  id?: string;
+  /**
+   * True when the sender says this is a repeat of something it sent before (MQTT's DUP flag, a reused
+   * idempotency key): only then may an append with a known id be dropped. A fresh delivery that happens to
+   * carry a known id (same packet id and content, minutes apart) is stored.
+   */
+  redelivery?: boolean;
 }
 
 export interface Logger {
@@ -87,6 +100,11 @@ export interface NodeContext {
   append(records: DataRecord[], options?: AppendOptions): Promise<{ offset: number }>;
   /** Sources only: the last committed `sourceState`, undefined on first start. */
   sourceState<T = unknown>(): T | undefined;
+  /**
+   * Cluster mode only: this server's id and the cluster's name (undefined on a single server). A source
+   * that runs on every server uses it to share work, e.g. MQTT in's shared subscription.
+   */
+  readonly cluster?: { readonly name: string; readonly serverId: string };
 }
 
 /**
@@ -152,5 +170,23 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
    * their data comes from the instance's `queries` and their live updates from `ctx.publish`.
    */
   widget?(config: Static<S>): WidgetPlacement;
+  /**
+   * Stateful nodes: the record fields this config keeps its state by (a rollup's `keyBy`), `[]` for one
+   * state over every record, undefined when the config keeps none. In a partitioned flow each partition
+   * sees only its own records, so deploy refuses keys that do not contain the partition key.
+   */
+  stateKeys?(config: Static<S>): string[] | undefined;
+  /**
+   * A stage boundary (`repartition`): in cluster mode what leaves its `out` port is journaled into the
+   * next stage, partitioned by `keyFields`, in `partitions` partitions (undefined: the flow's setting).
+   * On a single server the node passes its records through.
+   */
+  boundary?: { keyFields(config: Static<S>): string[]; partitions(config: Static<S>): number | undefined };
+  /**
+   * Sources in cluster mode: `every-server` runs on each server (pushed data: whichever server receives
+   * it journals it); `singleton` (the default) runs on one server at a time, owned through a lease, with
+   * its `sourceState` handed over to the next owner.
+   */
+  clusterMode?: 'every-server' | 'singleton';
   create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;
 }

@@ -37,3 +37,21 @@ export class RecordsNotJsonError extends Error {
     this.name = 'RecordsNotJsonError';
   }
 }
+
+/** The journal cannot be reached (cluster mode: no NATS connection, or no quorum): sources refuse politely. */
+export class JournalUnavailableError extends Error {
+  readonly code = 'JOURNAL_UNAVAILABLE';
+  constructor(reason: string) {
+    super(`journal unavailable: ${reason}`);
+    this.name = 'JournalUnavailableError';
+  }
+}
+
+/** Another server owns the partition now (its lease or checkpoint moved on): the stale owner must stop writing. */
+export class JournalFencedError extends Error {
+  readonly code = 'JOURNAL_FENCED';
+  constructor(what: string) {
+    super(`fenced: ${what}`);
+    this.name = 'JournalFencedError';
+  }
+}

@@ -68,6 +68,21 @@ export interface FlowStatus {
   journal: JournalStats | null;
   deadLetters: number;
   nodes: { [nodeId: string]: NodeCounters };
+  /** Cluster mode only. */
+  cluster?: FlowClusterStatus;
+}
+
+/** A flow in cluster mode, as this server sees it. */
+export interface FlowClusterStatus {
+  server: string;
+  /** Copies of the flow's journal JetStream keeps. */
+  replicas: number;
+  natsServers: number;
+  /** Set when the replicas in force cannot survive the loss of a machine. */
+  warning: string | null;
+  stages: { stage: number; partitions: number; partitionBy: string[] }[];
+  /** The partitions this server runs: how far it processed and the newest entry it knows of. */
+  owned: { stage: number; partition: number; processed: number; head: number }[];
 }
 
 export type DeadLetterState = 'pending' | 'replayed' | 'discarded';
@@ -134,4 +149,21 @@ export interface WidgetEvent {
   nodeId: string;
   at: number;
   data: unknown;
+}
+
+/** Cluster mode: the cluster as the answering server sees it (GET /api/cluster). */
+export interface ClusterView {
+  name: string;
+  /** This server's id. */
+  server: string;
+  connected: boolean;
+  natsServers: number;
+  lease: { renewMs: number; ttlMs: number };
+  servers: { id: string; url: string; lastSeenMs: number; self: boolean }[];
+  partitions: {
+    flow: string; stage: number; partition: number; owner: string | null; leaseAgeMs: number | null;
+    /** Checkpointed journal sequence, newest sequence of the stage's stream, and the entries between. */
+    checkpoint: number; head: number; lag: number; replicas: number;
+  }[];
+  singletons: { flow: string; node: string; owner: string | null; leaseAgeMs: number | null }[];
 }

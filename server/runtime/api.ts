@@ -5,7 +5,7 @@ import type { IngressHandler } from '../core/services.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import type { CollabStore } from '../store/collab-store.js';
 import type {
-  Alert, AlertDetail, AlertQuery, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
+  Alert, AlertDetail, AlertQuery, ClusterView, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
   WidgetInfo,
 } from './api-types.js';
 
@@ -45,12 +45,12 @@ export interface RuntimeApi {
 
   status(flowId: string): FlowStatus | undefined;
   nodeState(flowId: string, nodeId: string): unknown;
-  deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): DeadLetter[];
+  deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): Promise<DeadLetter[]>;
   /** Journals a replay of the dead letter into the node that failed; the dead letter becomes `replayed`. */
   replayDeadLetter(flowId: string, deadLetterId: number): Promise<void>;
-  discardDeadLetter(flowId: string, deadLetterId: number): void;
+  discardDeadLetter(flowId: string, deadLetterId: number): Promise<void>;
   /** Journal entries after `from` (exclusive), oldest first. */
-  journal(flowId: string, from: number, limit: number): Iterable<JournalExport>;
+  journal(flowId: string, from: number, limit: number): AsyncIterable<JournalExport>;
   debugMessages(flowId: string): DebugMessage[];
   /** Runs a node's named read-only query (see `NodeInstance.queries`). */
   queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown;
@@ -58,6 +58,8 @@ export interface RuntimeApi {
   widgets(): WidgetInfo[];
   /** One running node's widget, or undefined when the node is not a widget of a running flow. */
   widget(flowId: string, nodeId: string): WidgetInfo | undefined;
+  /** Cluster mode: servers, partitions, owners, lease ages, lag; undefined on a single server. */
+  clusterView(): Promise<ClusterView | undefined>;
   /** The handler a running node registered for `/ingest/<path>`, if any. */
   ingress(path: string): IngressHandler | undefined;
 

@@ -3,7 +3,7 @@ import { DEFAULT_OUTPUT_PORT, ERROR_PORT } from '../core/flow-format.js';
 import { backoffDelay } from '../core/retry-policy.js';
 import type { BatchMeta, DataRecord, Logger, Outputs } from '../core/types.js';
 import { isPermanent, isUnavailable } from '../core/failure.js';
-import type { Journal, JournalEntry } from '../journal/journal.js';
+import type { JournalEntry, TaskJournal } from '../journal/journal.js';
 import type { NodeCell } from './node-cell.js';
 import { sleep } from './sleep.js';
 
@@ -17,6 +17,11 @@ export interface ExecutorOptions {
   log: Logger;
   /** Applied to the reasons kept with dead letters (a node's own error records may quote a secret). */
   redact?(text: string): string;
+  /**
+   * Cluster mode: throws (JournalFencedError) once this server may no longer act for the partition. Called
+   * before every node call and every checkpoint, so a stale owner stops before its next write.
+   */
+  guard?(): void;
 }
 
 /** States a processing node leaves once a batch went through (a source's own states are its business). */
@@ -47,10 +52,10 @@ export class Executor {
   constructor(
     private readonly flow: CompiledFlow,
     private readonly cells: Map<string, NodeCell>,
-    private readonly journal: Journal,
+    private readonly journal: TaskJournal,
     private readonly options: ExecutorOptions,
   ) {
-    this.order = flow.order.map((id) => cells.get(id)!);
+    this.order = flow.order.filter((id) => cells.has(id)).map((id) => cells.get(id)!);
     this.order.forEach((c, i) => this.index.set(c.id, i));
     this.position = journal.checkpoint()?.offset ?? 0;
     this.checkpointed = this.position;
@@ -129,13 +134,18 @@ export class Executor {
     } else {
       const start = this.cells.get(entry.node);
       if (!start) {
-        this.orphan(entry);
-        this.midEntry = false;
-        return;
+        // A source or a stage boundary that runs outside this task (cluster mode) feeds its wires here.
+        if (entry.kind === 'data' && this.flow.nodes.has(entry.node)) this.routeFrom(entry.node, entry.port, entry.records, inbox);
+        else this.orphan(entry);
+        if (inbox.size === 0) {
+          this.midEntry = false;
+          return;
+        }
+      } else {
+        from = this.index.get(entry.node)!;
+        if (entry.kind === 'data') this.route(start, { [entry.port]: entry.records }, inbox, meta);
+        else inbox.set(entry.node, [entry.records]);
       }
-      from = this.index.get(entry.node)!;
-      if (entry.kind === 'data') this.route(start, { [entry.port]: entry.records }, inbox, meta);
-      else inbox.set(entry.node, [entry.records]);
     }
     for (let i = from; i < this.order.length; i++) {
       const cell = this.order[i]!;
@@ -147,6 +157,16 @@ export class Executor {
       if (entry.kind === 'tick' && cell.instance.tick) this.route(cell, this.tick(cell, entry.ts), inbox, meta);
     }
     this.midEntry = false;
+  }
+
+  private routeFrom(node: string, port: string, records: readonly DataRecord[], inbox: Map<string, (readonly DataRecord[])[]>): void {
+    if (records.length === 0) return;
+    for (const target of this.flow.wires.get(node)?.get(port) ?? []) {
+      if (!this.cells.has(target.node)) continue;
+      const parts = inbox.get(target.node);
+      if (parts) parts.push(records);
+      else inbox.set(target.node, [records]);
+    }
   }
 
   private route(cell: NodeCell, outputs: Outputs | void, inbox: Map<string, (readonly DataRecord[])[]>, meta: BatchMeta): void {
@@ -175,6 +195,7 @@ export class Executor {
     let attempt = 1;
     let outage: { since: number; retries: number } | undefined;
     for (;;) {
+      this.options.guard?.();
       try {
         const out = await process.call(cell.instance, batch, meta);
         if (attempt > 1 || outage) cell.setStatus({ state: 'running', text: recoveredText(attempt, outage) });
@@ -235,6 +256,7 @@ export class Executor {
   }
 
   private tick(cell: NodeCell, now: number): Outputs | void {
+    this.options.guard?.();
     try {
       return cell.instance.tick!(now);
     } catch (err) {
@@ -258,6 +280,7 @@ export class Executor {
     this.lastCheckpointAt = Date.now();
     for (const cell of this.order) {
       if (!cell.instance.flush) continue;
+      this.options.guard?.();
       try {
         await cell.instance.flush();
       } catch (err) {
@@ -271,11 +294,16 @@ export class Executor {
     for (const cell of this.order) {
       if (cell.instance.snapshot) snapshots[cell.id] = { identity: cell.compiled.identity, state: cell.instance.snapshot() };
     }
-    this.journal.commitCheckpoint(this.position, snapshots);
+    this.options.guard?.();
+    const committing = this.journal.commitCheckpoint(this.position, snapshots);
+    if (committing) await committing;
     this.checkpointed = this.position;
     if (Date.now() - this.lastPruneAt >= this.options.pruneIntervalMs) {
       this.lastPruneAt = Date.now();
-      this.journal.prune(Date.now());
+      const pruned = this.journal.prune(Date.now());
+      if (pruned instanceof Promise) {
+        pruned.catch((err: unknown) => this.options.log.warn('journal prune failed; retried at the next checkpoint', { error: String(err) }));
+      }
     }
   }
 }

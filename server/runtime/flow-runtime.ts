@@ -1,15 +1,14 @@
-import { mkdirSync } from 'node:fs';
 import type { EventEmitter } from 'node:events';
 import type { CompiledFlow } from '../core/compile-flow.js';
-import { resolveUnder } from '../core/data-paths.js';
 import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
-import type { AppendOptions, DataRecord, Logger, NodeContext, NodeInstance } from '../core/types.js';
+import type { AppendOptions, DataRecord, Logger } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
-import type { DebugMessage, NodeCounters, StatusEvent, WidgetEvent, WidgetInfo } from './api.js';
+import type { DebugMessage, NodeCounters, WidgetInfo } from './api.js';
 import { DebugRing } from './debug-ring.js';
 import { Executor } from './executor.js';
-import { NodeCell } from './node-cell.js';
+import type { NodeCell } from './node-cell.js';
+import { createCell, isSource, nodeContext, restoreCells, startCells, stopCells, widgetInfo, type NodeHostOptions } from './node-host.js';
 
 export interface FlowRuntimeOptions {
   flow: CompiledFlow;
@@ -25,18 +24,35 @@ export interface FlowRuntimeOptions {
   onFatal(err: Error): void;
 }
 
+/** What the manager runs of a deployed flow, on a single server (FlowRuntime) or in a cluster. */
+export interface DeployedRuntime {
+  readonly flow: CompiledFlow;
+  start(): Promise<void>;
+  stop(options?: { checkpoint: boolean }): Promise<void>;
+  counters(): { [nodeId: string]: NodeCounters };
+  nodeState(nodeId: string): unknown;
+  query(nodeId: string, name: string): ((params: { [key: string]: string }) => unknown) | undefined;
+  queryNames(nodeId: string): string[];
+  debugMessages(): DebugMessage[];
+  /** The nodes of this flow that declare a dashboard widget, with where they show. */
+  widgets(): WidgetInfo[];
+  widget(nodeId: string): WidgetInfo | undefined;
+}
+
 const DEFAULTS = { checkpointIntervalMs: 1000, tickMs: 1000, readAhead: 64, pruneIntervalMs: 60_000 };
 
 /** One deployed flow: its node instances, executor and timers, over the flow's journal. */
-export class FlowRuntime {
+export class FlowRuntime implements DeployedRuntime {
   private readonly cells = new Map<string, NodeCell>();
   private readonly abort = new AbortController();
   private readonly debug: DebugRing;
+  private readonly host: NodeHostOptions;
   private executor: Executor | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: FlowRuntimeOptions) {
     this.debug = new DebugRing(200, (m) => options.events.emit('debug', m));
+    this.host = { ...options, debug: this.debug };
   }
 
   get flow(): CompiledFlow {
@@ -49,20 +65,19 @@ export class FlowRuntime {
    */
   static async create(options: FlowRuntimeOptions): Promise<FlowRuntime> {
     const rt = new FlowRuntime(options);
+    const journal = options.journal;
+    const access = {
+      append: (nodeId: string, port: string, records: DataRecord[], opts: AppendOptions | undefined) => journal.append(nodeId, port, records, opts?.sourceState),
+      sourceState: (nodeId: string) => journal.sourceState(nodeId),
+    };
     for (const id of options.flow.order) {
-      const compiled = options.flow.nodes.get(id)!;
-      const ctx = rt.context(id);
-      let instance: NodeInstance;
+      const ctx = nodeContext(rt.host, id, rt.abort.signal, access, () => rt.cells.get(id));
       try {
-        instance = await compiled.node.definition.create(compiled.config as never, ctx);
+        rt.cells.set(id, await createCell(rt.host, id, ctx));
       } catch (err) {
-        await rt.stopInstances();
-        throw new Error(options.redactor.redact(`node "${id}" (${compiled.type}) could not be created: ${(err as Error).message}`));
+        await stopCells(rt.host, [...rt.cells.values()]);
+        throw err;
       }
-      rt.cells.set(id, new NodeCell(compiled, instance, (nodeId, status) => {
-        const event: StatusEvent = { flowId: options.flow.doc.id, nodeId, status };
-        options.events.emit('status', event);
-      }, (text) => options.redactor.redact(text)));
     }
     return rt;
   }
@@ -70,15 +85,10 @@ export class FlowRuntime {
   /** Restores unchanged stateful nodes from the last checkpoint, starts processors and sinks, replays, then starts the sources. */
   async start(): Promise<void> {
     const { journal, flow, log } = this.options;
-    const snapshots = journal.checkpoint()?.snapshots ?? {};
-    for (const cell of this.cells.values()) {
-      const saved = snapshots[cell.id] as { identity: string; state: unknown } | undefined;
-      if (saved && cell.instance.restore && saved.identity === cell.compiled.identity) cell.instance.restore(saved.state);
-    }
+    restoreCells(this.cells.values(), journal.checkpoint()?.snapshots ?? {});
     // Sinks and processors are ready (tables checked, connections open) before any batch reaches them,
     // and sources start last, once there is something to deliver to.
     const cells = [...this.cells.values()];
-    const isSource = (c: NodeCell) => c.compiled.node.definition.category === 'source';
     await this.startCells(cells.filter((c) => !isSource(c)));
     this.executor = new Executor(flow, this.cells, journal, {
       checkpointIntervalMs: flow.settings.checkpointIntervalMs ?? DEFAULTS.checkpointIntervalMs,
@@ -95,16 +105,12 @@ export class FlowRuntime {
   }
 
   private async startCells(cells: NodeCell[]): Promise<void> {
-    for (const cell of cells) {
-      if (!cell.instance.start) continue;
-      try {
-        await cell.instance.start();
-        if (cell.counters.status.state === 'idle') cell.setStatus({ state: 'running' });
-      } catch (err) {
-        // No checkpoint: the previous revision restarts from its own, with its nodes' state intact.
-        await this.stop({ checkpoint: false });
-        throw new Error(this.options.redactor.redact(`node "${cell.id}" (${cell.compiled.type}) could not start: ${(err as Error).message}`));
-      }
+    try {
+      await startCells(this.host, cells);
+    } catch (err) {
+      // No checkpoint: the previous revision restarts from its own, with its nodes' state intact.
+      await this.stop({ checkpoint: false });
+      throw err;
     }
   }
 
@@ -118,25 +124,10 @@ export class FlowRuntime {
   async stop(options: { checkpoint: boolean } = { checkpoint: true }): Promise<void> {
     clearInterval(this.tickTimer);
     this.abort.abort();
-    const sources = [...this.cells.values()].filter((c) => c.compiled.node.definition.category === 'source');
-    await this.stopCells(sources);
+    const sources = [...this.cells.values()].filter(isSource);
+    await stopCells(this.host, sources);
     await this.executor?.stop(options);
-    await this.stopCells([...this.cells.values()].filter((c) => !sources.includes(c)));
-  }
-
-  private async stopInstances(): Promise<void> {
-    await this.stopCells([...this.cells.values()]);
-  }
-
-  private async stopCells(cells: NodeCell[]): Promise<void> {
-    await Promise.all(cells.map(async (cell) => {
-      try {
-        await cell.instance.stop?.();
-        cell.setStatus({ state: 'stopped' });
-      } catch (err) {
-        this.options.log.error('node failed to stop cleanly', { node: cell.id, error: String(err) });
-      }
-    }));
+    await stopCells(this.host, [...this.cells.values()].filter((c) => !sources.includes(c)));
   }
 
   counters(): { [nodeId: string]: NodeCounters } {
@@ -165,47 +156,10 @@ export class FlowRuntime {
   }
 
   widget(nodeId: string): WidgetInfo | undefined {
-    const compiled = this.options.flow.nodes.get(nodeId);
-    const placement = compiled?.node.definition.widget?.(compiled.config as never);
-    if (!compiled || !placement) return undefined;
-    const status = this.cells.get(nodeId)?.counters.status ?? { state: 'idle' as const, at: Date.now() };
-    return { ...placement, title: placement.title || compiled.name || nodeId, flowId: this.flow.doc.id, nodeId, status: { ...status } };
+    return widgetInfo(this.flow, nodeId, this.cells.get(nodeId)?.counters.status);
   }
 
   debugMessages(): DebugMessage[] {
     return this.debug.list();
-  }
-
-  private context(nodeId: string): NodeContext {
-    const { journal, flow, log } = this.options;
-    const flowId = flow.doc.id;
-    const outputs = flow.nodes.get(nodeId)!.outputs;
-    const flowDir = this.options.dir;
-    const cell = () => this.cells.get(nodeId);
-    return {
-      flowId, nodeId, nodeName: flow.nodes.get(nodeId)!.name, signal: this.abort.signal, services: this.options.services,
-      get dataDir() {
-        const dir = resolveUnder(flowDir, 'nodes', nodeId);
-        mkdirSync(dir, { recursive: true });
-        return dir;
-      },
-      log: {
-        info: (msg, fields) => log.info(msg, { flow: flowId, node: nodeId, ...fields }),
-        warn: (msg, fields) => log.warn(msg, { flow: flowId, node: nodeId, ...fields }),
-        error: (msg, fields) => log.error(msg, { flow: flowId, node: nodeId, ...fields }),
-      },
-      status: (status) => cell()?.setStatus(status),
-      debug: (value) => this.debug.push({ flowId, nodeId, at: Date.now(), value: this.options.redactor.redactValue(value) }),
-      publish: (data) => {
-        const event: WidgetEvent = { flowId, nodeId, at: Date.now(), data };
-        this.options.events.emit('widget', event);
-      },
-      append: (records: DataRecord[], opts?: AppendOptions) => {
-        const port = opts?.port ?? 'out';
-        if (!outputs.includes(port)) return Promise.reject(new Error(`node "${nodeId}" has no output port "${port}"`));
-        return journal.append(nodeId, port, records, opts?.sourceState);
-      },
-      sourceState: <T>() => journal.sourceState(nodeId) as T | undefined,
-    };
   }
 }

@@ -17,7 +17,11 @@ import type { IngressHandler, NodeServices } from '../core/services.js';
 import type { Logger } from '../core/types.js';
 import { AlertStore, type AlertQuery } from '../services/alert-store.js';
 import { IngressRegistry } from '../services/ingress.js';
-import type { Journal } from '../journal/journal.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { clusterView, type ClusterView } from '../cluster/cluster-view.js';
+import { stagePartitioner } from '../core/partitioning.js';
+import type { FlowJournal, Journal } from '../journal/journal.js';
+import { JetStreamFlowJournal } from '../journal/jetstream/flow-journal.js';
 import { SqliteJournal } from '../journal/sqlite-journal.js';
 import { AuthStore } from '../auth/auth-store.js';
 import { CollabStore } from '../store/collab-store.js';
@@ -25,11 +29,12 @@ import { FlowStore } from '../store/flow-store.js';
 import { SecretStore } from '../store/secret-store.js';
 import { loadSecretsKey, type SecretsKey } from '../store/secrets-key.js';
 import type {
-  Alert, AlertDetail, DeadLetter, DeadLetterState, DebugMessage, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
+  Alert, AlertDetail, DeadLetter, DeadLetterState, DebugMessage, FlowClusterStatus, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
   RuntimeApi, StoredRevision, WidgetInfo,
 } from './api.js';
 import { NotFoundError } from './errors.js';
-import { FlowRuntime } from './flow-runtime.js';
+import { ClusterFlowRuntime } from './cluster-runtime.js';
+import { FlowRuntime, type DeployedRuntime } from './flow-runtime.js';
 
 export interface ManagerOptions {
   dataDir: string;
@@ -43,11 +48,13 @@ export interface ManagerOptions {
   log?: Logger;
   /** `full` fsyncs every journal commit (power-loss safe); `normal` survives process crashes. */
   durability?: 'normal' | 'full';
+  /** Cluster mode: journals in JetStream, partitions and singleton sources where this server holds their lease. */
+  cluster?: Cluster;
 }
 
 interface FlowEntry {
-  journal?: Journal;
-  runtime?: FlowRuntime;
+  journal?: FlowJournal;
+  runtime?: DeployedRuntime;
   state: FlowState;
   error: string | null;
   /** Deploys of one flow run one after the other. */
@@ -170,7 +177,21 @@ export class RuntimeManager implements RuntimeApi {
     entry.journal ??= new SqliteJournal({
       path: join(this.flowDir(flowId), 'journal.db'), durability: this.options.durability ?? 'normal',
     });
-    return entry.journal;
+    return entry.journal as Journal;
+  }
+
+  /** Cluster mode: the flow's streams as this revision partitions them (opened again on each deploy). */
+  private async clusterJournalOf(flowId: string, flow: CompiledFlow, cluster: Cluster): Promise<JetStreamFlowJournal> {
+    const entry = this.entry(flowId);
+    const link = cluster.link;
+    const journal = await JetStreamFlowJournal.open({
+      link, flowId, plan: flow.plan, partitionOf: flow.plan.stages.map(stagePartitioner),
+      replicas: flow.settings.replicas ?? (link.natsServers >= 3 ? 3 : 1), serverId: cluster.serverId, log: this.log,
+      quotaBytes: flow.settings.quotaBytes, retentionMs: flow.settings.retentionMs,
+    }, cluster.stores);
+    await entry.journal?.close();
+    entry.journal = journal;
+    return journal;
   }
 
   /** The flow's own directory, strictly below `<data>/flows`: never that directory itself nor anything outside it. */
@@ -178,7 +199,17 @@ export class RuntimeManager implements RuntimeApi {
     return resolveUnder(join(this.options.dataDir, 'flows'), flowId);
   }
 
-  private async launch(flowId: string, flow: CompiledFlow): Promise<FlowRuntime> {
+  private async launch(flowId: string, flow: CompiledFlow): Promise<DeployedRuntime> {
+    const cluster = this.options.cluster;
+    if (cluster) {
+      const journal = await this.clusterJournalOf(flowId, flow, cluster);
+      const rt = new ClusterFlowRuntime({
+        flow, journal, cluster, events: this.events, dir: this.flowDir(flowId), log: this.log, services: this.services, redactor: this.redactor,
+        onFatal: () => undefined,
+      });
+      await rt.start();
+      return rt;
+    }
     const journal = this.journalOf(flowId);
     journal.configure({ quotaBytes: flow.settings.quotaBytes, retentionMs: flow.settings.retentionMs });
     const entry = this.entry(flowId);
@@ -266,7 +297,7 @@ export class RuntimeManager implements RuntimeApi {
     return revision;
   }
 
-  private async relaunch(flowId: string, flow: CompiledFlow, entry: FlowEntry): Promise<FlowRuntime | undefined> {
+  private async relaunch(flowId: string, flow: CompiledFlow, entry: FlowEntry): Promise<DeployedRuntime | undefined> {
     try {
       return await this.launch(flowId, flow);
     } catch (err) {
@@ -304,6 +335,7 @@ export class RuntimeManager implements RuntimeApi {
       journal: entry?.journal?.stats() ?? null,
       deadLetters: entry?.journal?.pendingDeadLetters() ?? 0,
       nodes: entry?.runtime?.counters() ?? {},
+      ...(entry?.runtime instanceof ClusterFlowRuntime ? { cluster: clusterStatus(entry.runtime) } : {}),
     };
   }
 
@@ -313,29 +345,32 @@ export class RuntimeManager implements RuntimeApi {
     return rt.nodeState(nodeId) ?? null;
   }
 
-  private deployedJournal(flowId: string): Journal {
+  private deployedJournal(flowId: string): FlowJournal {
     if (!this.store.flow(flowId)) throw new NotFoundError(`flow "${flowId}"`);
+    const journal = this.entries.get(flowId)?.journal;
+    if (journal) return journal;
+    if (this.options.cluster) throw new NotFoundError(`the journal of flow "${flowId}" (not deployed on this server)`);
     return this.journalOf(flowId);
   }
 
-  deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): DeadLetter[] {
+  async deadLetters(flowId: string, query: { state?: DeadLetterState; limit?: number; afterId?: number }): Promise<DeadLetter[]> {
     return this.deployedJournal(flowId).deadLetters(query);
   }
 
   async replayDeadLetter(flowId: string, id: number): Promise<void> {
     const journal = this.deployedJournal(flowId);
-    if (!journal.deadLetter(id)) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
+    if (!(await journal.deadLetter(id))) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
     await journal.replayDeadLetter(id);
   }
 
-  discardDeadLetter(flowId: string, id: number): void {
+  async discardDeadLetter(flowId: string, id: number): Promise<void> {
     const journal = this.deployedJournal(flowId);
-    if (!journal.deadLetter(id)) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
-    journal.discardDeadLetter(id);
+    if (!(await journal.deadLetter(id))) throw new NotFoundError(`dead letter ${id} of flow "${flowId}"`);
+    await journal.discardDeadLetter(id);
   }
 
-  *journal(flowId: string, from: number, limit: number): Iterable<JournalExport> {
-    for (const e of this.deployedJournal(flowId).export(from, limit)) yield { ...e, records: [...e.records] };
+  async *journal(flowId: string, from: number, limit: number): AsyncIterable<JournalExport> {
+    for await (const e of this.deployedJournal(flowId).export(from, limit)) yield { ...e, records: [...e.records] };
   }
 
   queryNode(flowId: string, nodeId: string, name: string, params: { [key: string]: string }): unknown {
@@ -356,6 +391,13 @@ export class RuntimeManager implements RuntimeApi {
   widget(flowId: string, nodeId: string): WidgetInfo | undefined {
     const entry = this.entries.get(flowId);
     return entry?.state === 'running' ? entry.runtime?.widget(nodeId) : undefined;
+  }
+
+  async clusterView(): Promise<ClusterView | undefined> {
+    const cluster = this.options.cluster;
+    if (!cluster) return undefined;
+    const flows = [...this.entries.values()].map((e) => e.runtime).filter((r): r is ClusterFlowRuntime => r instanceof ClusterFlowRuntime);
+    return clusterView(cluster, flows);
   }
 
   ingress(path: string): IngressHandler | undefined {
@@ -408,4 +450,15 @@ export class RuntimeManager implements RuntimeApi {
     this.entries.clear();
     this.db.close();
   }
+}
+
+/** What the flow status says of the cluster: the replicas in force (a warning at 1) and the partitions run here. */
+function clusterStatus(rt: ClusterFlowRuntime): FlowClusterStatus {
+  const replicas = rt.journal.replicas;
+  return {
+    server: rt.cluster.serverId, replicas, natsServers: rt.cluster.link.natsServers,
+    warning: replicas === 1 ? 'replicas 1: the journal has one copy, on one NATS server; losing that server\'s disk loses acknowledged readings (set settings.replicas to 3)' : null,
+    stages: rt.flow.plan.stages.map((s) => ({ stage: s.index, partitions: s.partitions, partitionBy: s.keyFields })),
+    owned: rt.owned(),
+  };
 }

@@ -2,6 +2,7 @@ import { formatBytes, formatCount } from '../format';
 import { useEditorStore } from '../store';
 import type { FlowStatus, FlowSummary } from '../types';
 import { UserMenu } from '../auth/SessionGate';
+import { ClusterBadge } from './ClusterBadge';
 import { ConnectionIndicator } from './ConnectionIndicator';
 
 export function Header() {
@@ -20,6 +21,7 @@ export function Header() {
         {status?.error ? <span className="sl-flow-error" title={status.error}>{status.error}</span> : null}
       </div>
       {status ? <Figures status={status} /> : <div className="sl-figures" />}
+      <ClusterBadge />
       {loadError ? <div className="sl-load-error" role="alert" title={loadError}>{loadError}</div> : null}
       <ConnectionIndicator />
       <a className="sl-docs-link" href="/dashboards/" target="_blank" rel="noreferrer">Dashboards</a>

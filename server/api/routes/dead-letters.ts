@@ -56,7 +56,7 @@ export const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { access: 'editor' },
     schema: { tags: ['dead letters'], summary: 'Discard a dead letter (kept, marked discarded)', params: DeadLetterParams, response: withErrors({ 204: Type.Null() }) },
   }, async (request, reply) => {
-    runtime.discardDeadLetter(request.params.id, request.params.dlId);
+    await runtime.discardDeadLetter(request.params.id, request.params.dlId);
     request.audit('dead-letter.discard', `${request.params.id}/${request.params.dlId}`);
     return reply.code(204).send(null);
   });

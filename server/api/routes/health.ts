@@ -3,12 +3,14 @@ import { Type } from '@sinclair/typebox';
 import type { FlowStatus } from '../../runtime/api.js';
 import { packageVersion } from '../../cli/package-root.js';
 import { serverMetrics } from '../metrics.js';
+import { ClusterMetrics } from '../cluster-metrics.js';
 import { withErrors } from '../schemas.js';
 import '../decorators.js';
 
 /** Liveness for load balancers and the Prometheus scrape endpoint. */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const metrics = serverMetrics(packageVersion());
+  let clusterMetrics: ClusterMetrics | undefined;
 
   app.get('/health', {
     config: { access: 'public' },
@@ -29,6 +31,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .map((f) => app.runtime.status(f.id))
       .filter((s): s is FlowStatus => s !== undefined);
     metrics.flows.update(statuses);
+    const cluster = await app.runtime.clusterView();
+    if (cluster) {
+      clusterMetrics ??= new ClusterMetrics(metrics.registry);
+      clusterMetrics.update(cluster);
+    }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 };

@@ -33,6 +33,6 @@ export const journalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 };
 
-function* ndjson(entries: Iterable<JournalExport>): Generator<string> {
-  for (const entry of entries) yield `${JSON.stringify(entry)}\n`;
+async function* ndjson(entries: AsyncIterable<JournalExport>): AsyncGenerator<string> {
+  for await (const entry of entries) yield `${JSON.stringify(entry)}\n`;
 }

@@ -35,6 +35,14 @@ export const FlowStatusSchema = Type.Object({
   journal: Type.Union([JournalStatsSchema, Type.Null()]),
   deadLetters: Type.Number(),
   nodes: Type.Record(Type.String(), NodeCountersSchema),
+  cluster: Type.Optional(Type.Object({
+    server: Type.String({ description: 'This server\'s id in the cluster.' }),
+    replicas: Type.Integer({ description: 'Copies of the journal JetStream keeps.' }),
+    natsServers: Type.Integer(),
+    warning: Type.Union([Type.String(), Type.Null()], { description: 'Set when the replicas in force cannot survive the loss of a machine.' }),
+    stages: Type.Array(Type.Object({ stage: Type.Integer(), partitions: Type.Integer(), partitionBy: Type.Array(Type.String()) })),
+    owned: Type.Array(Type.Object({ stage: Type.Integer(), partition: Type.Integer(), processed: Type.Number(), head: Type.Number() }), { description: 'Partitions this server runs now.' }),
+  }, { description: 'Cluster mode only.' })),
 });
 
 /** Live state of a deployed flow: per-node counters, journal positions, one node's checkpointed state. */

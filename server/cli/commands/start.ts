@@ -3,6 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../api/app.js';
+import { Cluster, serverIdOf } from '../../cluster/cluster.js';
+import type { NatsSettings } from '../../cluster/nats-link.js';
+import { CLUSTER_NAME_PATTERN } from '../../journal/jetstream/names.js';
 import { AuthStore } from '../../auth/auth-store.js';
 import { createPino, isLogLevel, LOG_LEVELS, toLogger } from '../../core/logger.js';
 import { environmentSecrets, type SecretSource } from '../../core/secrets.js';
@@ -42,6 +45,14 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       'secrets-key-file': { type: 'string' },
       'heap-growth': { type: 'string', default: String(DEFAULT_HEAP_GROWTH_PERCENT) },
       'log-level': { type: 'string', default: 'info' },
+      cluster: { type: 'string' },
+      'cluster-name': { type: 'string', default: 'sluice' },
+      'server-id': { type: 'string' },
+      'nats-user': { type: 'string' },
+      'nats-creds': { type: 'string' },
+      'nats-tls-ca': { type: 'string' },
+      'nats-tls-cert': { type: 'string' },
+      'nats-tls-key': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new UsageError(`start takes no arguments, got ${positionals.join(' ')}`);
@@ -68,6 +79,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const dataDir = resolve(values.data);
   refuseOpenBind(values.host, dataDir);
 
+  const nats = natsSettings(values);
   // One pino logger for the runtime and fastify. Every line passes the redactor of the secrets the runtime
   // learns (a request error can quote one); until the runtime is open there is none to know.
   let redact = (line: string) => line;
@@ -83,11 +95,17 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const broker = mqttPort === undefined ? undefined : await startBroker(values.host, mqttPort, mqttChosen, output);
   if (broker) output.out(`MQTT broker listening on ${broker.url}`);
   let runtime: RuntimeManager;
+  let cluster: Cluster | undefined;
   try {
-    runtime = await RuntimeManager.open({ dataDir, registry, log, secrets: brokerUrlSource(broker), secretsKey });
+    if (nats) {
+      cluster = await Cluster.join(nats, { serverId: serverIdOf(dataDir, values['server-id']), log });
+      output.err(`joined cluster "${nats.clusterName}" as server ${cluster.serverId} (${cluster.link.natsServers} NATS servers)`);
+    }
+    runtime = await RuntimeManager.open({ dataDir, registry, log, secrets: brokerUrlSource(broker), secretsKey, cluster });
     const opened = runtime;
     redact = (line) => opened.redact(line);
   } catch (err) {
+    await cluster?.close();
     await broker?.close();
     throw err;
   }
@@ -101,6 +119,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   } catch (err) {
     await app?.close();
     await runtime.close();
+    await cluster?.close();
     await broker?.close();
     throw err;
   }
@@ -108,6 +127,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
   const bound = typeof address === 'object' && address ? address.port : port;
   const shownHost = values.host.includes(':') ? `[${values.host}]` : values.host;
   const base = `${https ? 'https' : 'http'}://${shownHost}:${bound}`;
+  cluster?.membership.setUrl(base);
 
   const server = app;
   const stopped = new Promise<number>((done) => {
@@ -119,6 +139,7 @@ export async function startCommand(args: string[], output: Output): Promise<numb
       }, SHUTDOWN_GRACE_MS).unref();
       server.close()
         .then(() => runtime.close())
+        .then(() => cluster?.close())
         .then(() => broker?.close())
         .then(() => done(0), (err: unknown) => {
           output.err(`shutdown failed: ${(err as Error).message}`);
@@ -136,6 +157,40 @@ export async function startCommand(args: string[], output: Output): Promise<numb
     output.out(`No users yet. Open this one-time link within the hour to create the first admin:\n  ${base}/#setup=${runtime.auth.createLoginLink()}`);
   }
   return stopped;
+}
+
+/**
+ * `--cluster nats://h1:4222,nats://h2:4222` and its companions. Secrets come from the environment, never from the
+ * command line (visible to every user in `ps`): SLUICE_NATS_PASSWORD for --nats-user, SLUICE_NATS_TOKEN.
+ */
+function natsSettings(values: { [name: string]: string | boolean | string[] | undefined }): NatsSettings | undefined {
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? values[name] as string : undefined);
+  const urls = text('cluster');
+  const companions = ['nats-user', 'nats-creds', 'nats-tls-ca', 'nats-tls-cert', 'nats-tls-key', 'server-id'].filter((n) => text(n) !== undefined);
+  if (urls === undefined) {
+    if (companions.length > 0) throw new UsageError(`--${companions[0]} needs --cluster`);
+    return undefined;
+  }
+  const servers = urls.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const bad = servers.find((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u));
+  if (servers.length === 0 || bad !== undefined) throw new UsageError(`--cluster takes nats://host:port URLs separated by commas, got "${bad ?? urls}"`);
+  const clusterName = text('cluster-name')!;
+  if (!CLUSTER_NAME_PATTERN.test(clusterName)) throw new UsageError(`--cluster-name must be 1 to 32 letters, digits or -, got "${clusterName}"`);
+  const password = process.env.SLUICE_NATS_PASSWORD;
+  const token = process.env.SLUICE_NATS_TOKEN;
+  delete process.env.SLUICE_NATS_PASSWORD;
+  delete process.env.SLUICE_NATS_TOKEN;
+  if (password !== undefined && text('nats-user') === undefined) throw new UsageError('SLUICE_NATS_PASSWORD is set but --nats-user is not');
+  const tls = { caFile: text('nats-tls-ca'), certFile: text('nats-tls-cert'), keyFile: text('nats-tls-key') };
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new UsageError('--nats-tls-cert and --nats-tls-key go together');
+  const hasTls = Object.values(tls).some((v) => v !== undefined);
+  return {
+    servers, clusterName,
+    ...(text('nats-user') !== undefined ? { user: text('nats-user'), password: password ?? '' } : {}),
+    ...(token !== undefined ? { token } : {}),
+    ...(text('nats-creds') !== undefined ? { credsFile: resolve(text('nats-creds')!) } : {}),
+    ...(hasTls ? { tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined).map(([k, v]) => [k, resolve(v!)])) } : {}),
+  };
 }
 
 /** Loopback addresses: 127.0.0.0/8, ::1 and localhost. */

@@ -1,0 +1,198 @@
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { DataRecord, Logger } from '../../core/types.js';
+import type { Checkpoint, JournalEntry, NewDeadLetter, TaskJournal } from '../journal.js';
+import type { CheckpointStore, ClaimedCheckpoint } from './checkpoint-store.js';
+import { allRecords, decodeHeader, sliceRecords } from './entry-codec.js';
+
+/** What a partition needs of its flow's journal. */
+export interface PartitionHost {
+  readonly flowId: string;
+  readonly log: Logger;
+  readonly checkpoints: CheckpointStore;
+  consumer(stage: number, startSeq: number): Promise<ConsumerMessages>;
+  publishTick(stage: number, partition: number, ts: number): Promise<number>;
+  addDeadLetter(letter: NewDeadLetter & { stage: number; partition: number }): Promise<void>;
+  pruneStage(stage: number, now: number): Promise<number>;
+  keys(stage: number, partition: number): { checkpoint: string; snapshots: string };
+}
+
+export interface PartitionSpec {
+  stage: number;
+  partition: number;
+  partitions: number;
+  /** The partition of a record, for entries written when the stage had another number of partitions. */
+  partitionOf(record: DataRecord): number;
+  owner: string;
+  lease: number;
+}
+
+/** Entries held ahead of the executor at most (about), so a slow sink keeps memory flat. */
+const BUFFER_BYTES = 16 * 1024 * 1024;
+const BUFFER_ENTRIES = 512;
+
+/**
+ * One partition of one stage, as its owner's executor sees it: an ordered consumer on the stage's stream from the
+ * checkpoint on, of which it decodes only its own slices, and the checkpoint committed by compare-and-set on the
+ * key it claimed. Entries of other partitions come through as empty entries, so offsets stay the stream's sequences.
+ */
+export class PartitionJournal implements TaskJournal {
+  private buffer: JournalEntry[] = [];
+  private sizes: number[] = [];
+  private bufferBytes = 0;
+  private readonly listeners: ((head: number) => void)[] = [];
+  private drained: (() => void) | undefined;
+  private messages: ConsumerMessages | undefined;
+  private pump: Promise<void> | undefined;
+  private stopped = false;
+  private lastSeen = 0;
+  private streamHead = 0;
+  private revision: number;
+  private readonly committed: Checkpoint | undefined;
+  /** Boundary dedup: the newest origin taken, and the changes not yet covered by a checkpoint. */
+  private readonly origins: { [from: string]: number };
+  private committedOrigins: { [from: string]: number };
+  private pendingOrigins: { offset: number; from: string; seq: number }[] = [];
+  private readonly letters = new Set<Promise<void>>();
+  private letterError: Error | undefined;
+
+  constructor(private readonly host: PartitionHost, private readonly spec: PartitionSpec, claimed: ClaimedCheckpoint) {
+    this.revision = claimed.revision;
+    this.committed = claimed.checkpoint;
+    this.origins = { ...claimed.origins };
+    this.committedOrigins = { ...claimed.origins };
+    this.lastSeen = claimed.checkpoint?.offset ?? 0;
+    this.streamHead = this.lastSeen;
+  }
+
+  async start(): Promise<void> {
+    this.messages = await this.host.consumer(this.spec.stage, this.lastSeen + 1);
+    this.pump = this.pumpFrom(this.messages);
+  }
+
+  /** Takes messages into the buffer, pausing while it is full; a consumer that fails is made again after the last taken. */
+  private async pumpFrom(first: ConsumerMessages): Promise<void> {
+    let messages: ConsumerMessages | undefined = first;
+    while (!this.stopped) {
+      try {
+        messages ??= this.messages = await this.host.consumer(this.spec.stage, this.lastSeen + 1);
+        for await (const m of messages) {
+          if (this.stopped) return;
+          this.take(m);
+          while (!this.stopped && (this.bufferBytes > BUFFER_BYTES || this.buffer.length > BUFFER_ENTRIES)) {
+            await new Promise<void>((resolve) => { this.drained = resolve; });
+          }
+        }
+      } catch (err) {
+        if (this.stopped) return;
+        this.host.log.warn('reading the partition failed; reading again after the last entry taken', {
+          flow: this.host.flowId, stage: this.spec.stage, partition: this.spec.partition, after: this.lastSeen, error: String(err),
+        });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await messages?.close().catch(() => undefined);
+      messages = undefined;
+    }
+  }
+
+  private take(m: JsMsg): void {
+    if (m.seq <= this.lastSeen) return;
+    this.lastSeen = m.seq;
+    this.streamHead = Math.max(this.streamHead, m.seq + m.info.pending);
+    const entry = this.decode(m);
+    this.buffer.push(entry);
+    this.sizes.push(m.data.length);
+    this.bufferBytes += m.data.length;
+    for (const l of this.listeners) l(m.seq);
+  }
+
+  private decode(m: JsMsg): JournalEntry {
+    const h = decodeHeader(m.headers);
+    const { partition, partitions } = this.spec;
+    const skip = (): JournalEntry => ({ offset: m.seq, ts: h.ts, kind: 'data', node: '', port: 'out', records: [] });
+    if (h.target !== undefined) {
+      if (h.target !== partition) return skip();
+      return { offset: m.seq, ts: h.ts, kind: h.kind, node: h.node, port: h.port, records: sliceRecords(m.data, h, 0) };
+    }
+    if (h.origin) {
+      // A stage before that replayed from its checkpoint journals the same origins again: take each once.
+      const from = `${h.node}:${h.origin.partition}`;
+      if (h.origin.seq <= (this.origins[from] ?? 0)) return skip();
+      this.origins[from] = h.origin.seq;
+      this.pendingOrigins.push({ offset: m.seq, from, seq: h.origin.seq });
+    }
+    const records = h.slices.length === partitions
+      ? sliceRecords(m.data, h, partition)
+      : allRecords(m.data, h).filter((r) => this.spec.partitionOf(r) === partition);
+    return { offset: m.seq, ts: h.ts, kind: h.kind, node: h.node, port: h.port, records };
+  }
+
+  read(after: number, maxEntries: number): JournalEntry[] {
+    let drop = 0;
+    while (drop < this.buffer.length && this.buffer[drop]!.offset <= after) {
+      this.bufferBytes -= this.sizes[drop]!;
+      drop++;
+    }
+    if (drop > 0) {
+      this.buffer = this.buffer.slice(drop);
+      this.sizes = this.sizes.slice(drop);
+      const wake = this.drained;
+      this.drained = undefined;
+      wake?.();
+    }
+    return this.buffer.length <= maxEntries ? this.buffer.slice() : this.buffer.slice(0, maxEntries);
+  }
+
+  onCommit(listener: (head: number) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** The newest sequence of the stage's stream this reader knows of. */
+  head(): number {
+    return this.streamHead;
+  }
+
+  appendTick(ts: number): Promise<{ offset: number }> {
+    return this.host.publishTick(this.spec.stage, this.spec.partition, ts).then((offset) => ({ offset }));
+  }
+
+  checkpoint(): Checkpoint | undefined {
+    return this.committed;
+  }
+
+  async commitCheckpoint(offset: number, snapshots: { [nodeId: string]: unknown }): Promise<void> {
+    // Dead letters of the entries this checkpoint covers must be stored first, or a crash would lose them.
+    await Promise.all([...this.letters]);
+    if (this.letterError) throw this.letterError;
+    const taken = this.pendingOrigins.filter((o) => o.offset <= offset);
+    this.pendingOrigins = this.pendingOrigins.filter((o) => o.offset > offset);
+    const origins = { ...this.committedOrigins };
+    for (const o of taken) origins[o.from] = o.seq;
+    const { checkpoint, snapshots: subject } = this.host.keys(this.spec.stage, this.spec.partition);
+    this.revision = await this.host.checkpoints.commit(checkpoint, subject, this.revision, {
+      offset, owner: this.spec.owner, lease: this.spec.lease, origins,
+    }, JSON.stringify(snapshots));
+    this.committedOrigins = origins;
+  }
+
+  prune(now: number): Promise<number> {
+    return this.spec.partition === 0 ? this.host.pruneStage(this.spec.stage, now) : Promise.resolve(0);
+  }
+
+  addDeadLetter(letter: NewDeadLetter): void {
+    const p = this.host.addDeadLetter({ ...letter, stage: this.spec.stage, partition: this.spec.partition })
+      .catch((err: unknown) => { this.letterError ??= err instanceof Error ? err : new Error(String(err)); })
+      .finally(() => this.letters.delete(p));
+    this.letters.add(p);
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.drained?.();
+    await this.messages?.close().catch(() => undefined);
+    await this.pump;
+  }
+}
