@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { defineNode } from '../server/core/define-node.js';
 
 const config = Type.Object({
-  by: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 8, description: 'Record fields (dotted paths) whose hash picks the partition of the next stage, e.g. ["region_code"].' }),
-  partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'Partitions of the next stage; default: the flow\'s settings.partitions.' })),
+  by: Type.Array(Type.String({ minLength: 1 }), { title: 'Partition by', minItems: 1, maxItems: 8, description: 'Record fields (dotted paths) whose hash picks the partition of the next stage, e.g. ["region_code"].' }),
+  partitions: Type.Optional(Type.Integer({ title: 'Partitions', minimum: 1, maximum: 256, description: 'Partitions of the next stage; default: the flow\'s settings.partitions.' })),
 }, { additionalProperties: false });
 
 export default defineNode({
