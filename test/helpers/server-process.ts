@@ -36,7 +36,8 @@ export function startServer(dataDir: string, extraArgs: string[] = [], options: 
  * gets a random SLUICE_ADMIN_TOKEN (the production feature for CI and containers); `api()` sends it.
  */
 export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const token = randomBytes(32).toString('base64url');
+  // Never starting with '-': the CLI tests pass it as `--token <t>`, where it would read as an option.
+  const token = `t${randomBytes(32).toString('base64url')}`;
   const child = spawn(process.execPath, [bin, 'start', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_ADMIN_TOKEN: token, ...env },
   });
