@@ -3,8 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import alert from '../nodes/alert.js';
 import type { DataRecord, NodeInstance } from '../server/core/types.js';
 import { AlertStore } from '../server/services/alert-store.js';
-import { IngressRegistry } from '../server/services/ingress.js';
-import { nodeContext } from '../test/helpers/node-context.js';
+import { nodeContext, testServices } from '../test/helpers/node-context.js';
 
 const SENSORS = 10_000;
 const BATCH = 1_000;
@@ -19,7 +18,7 @@ async function node(): Promise<NodeInstance> {
     ],
   });
   const store = AlertStore.open(new Database(':memory:'));
-  const n = (await alert.create(config as never, nodeContext({ flowId: 'bench', nodeId: 'alert', services: { ingress: new IngressRegistry(), alerts: store } }))) as NodeInstance;
+  const n = (await alert.create(config as never, nodeContext({ flowId: 'bench', nodeId: 'alert', services: testServices({ alerts: store }) }))) as NodeInstance;
   await n.start?.();
   return n;
 }

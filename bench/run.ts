@@ -11,6 +11,7 @@ import { nodeRedImportBench } from './nodered-import.js';
 import { postgresThroughput } from './postgres.js';
 import { questdbThroughput } from './questdb.js';
 import { regionLookups } from './region.js';
+import { reportMonth } from './report.js';
 import { rollupThroughput } from './rollup.js';
 
 /**
@@ -34,6 +35,8 @@ const benchmarks: { name: string; unit: string; run: () => Promise<number | Figu
   { name: 'dashboard.points_per_s', unit: 'points/s', run: () => chartPointsPerSecond(3_000_000) },
   // Prints dashboard.open_518k_points_ms and dashboard.live_long_tasks.
   { name: 'dashboard.page', unit: '', run: () => dashboardPage(30) },
+  // Prints report.month_ms and report.month_rss_mb.
+  { name: 'report', unit: '', run: reportMonth },
   { name: 'nodered_import', unit: '', run: nodeRedImportBench },
   { name: 'h2h', unit: '', run: h2hBench },
   { name: 'cluster', unit: '', run: clusterBench },

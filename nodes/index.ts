@@ -24,6 +24,7 @@ import questdb from './questdb.js';
 import range from './range.js';
 import regionLookup from './region-lookup.js';
 import repartition from './repartition.js';
+import report from './report/index.js';
 import rollup from './rollup.js';
 import simulate from './simulate.js';
 import split from './split.js';
@@ -41,6 +42,6 @@ export const builtinNodes: NodeDefinition[] = [
   validate, regionLookup, repartition, rollup, alert, topK, functionNode,
   change, switchNode, range, json, csv, split, join, delay, trigger, catchNode,
   questdb, postgres, mqttOut, webhook, httpResponse, debug,
-  chart, stat, table, alertsWidget,
+  chart, stat, table, alertsWidget, report,
   note, nodeRedPlaceholder,
 ];

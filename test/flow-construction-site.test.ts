@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { AlertDetail } from '../server/runtime/api.js';
+import { createServer, type AddressInfo } from 'node:net';
+import type { AlertDetail, ReportDocument } from '../server/runtime/api.js';
 import type { Alert } from '../server/core/services.js';
 import { startIlpServer, type Row } from './fixtures/ilp-server.js';
 import { openApp } from './helpers/api-app.js';
 import { ftpPort, uploadRenamed } from './helpers/ftp.js';
 import { sendJson, startHttpServer } from './helpers/http-server.js';
 import { setEnv, shippedFlow, validateOffline, widgetQuery } from './helpers/shipped-flow.js';
+import { pdfText } from './helpers/smtp.js';
+import { tempDir } from './helpers/temp-dir.js';
 import { waitFor } from './helpers/wait.js';
 
 const FLOW = 'construction-site-monitoring';
@@ -17,7 +20,10 @@ const MIN = 60 * SEC;
 const DAY = Date.UTC(2026, 5, 1, 8, 0);
 /** 22:00 in London: night, noise limit 55 dB(A). */
 const NIGHT = Date.UTC(2026, 5, 1, 21, 0);
-const SECRETS = { site_ftp_noise: 'noise-pw-7f3a', site_ftp_vibration: 'vib-pw-91c2', site_vendor_api_key: 'vendor-key-5521', site_questdb_token: 'qdb-token-0d8e' };
+const SECRETS = {
+  site_ftp_noise: 'noise-pw-7f3a', site_ftp_vibration: 'vib-pw-91c2', site_vendor_api_key: 'vendor-key-5521', site_questdb_token: 'qdb-token-0d8e',
+  site_smtp_user: 'reports@site', site_smtp_password: 'smtp-pw-62b0',
+};
 
 interface Reading { ts: number; sensor: string; quantity: 'laeq' | 'ppv' | 'pm10'; value: number }
 
@@ -140,7 +146,11 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
     const since = Number(m[2]);
     sendJson(res, 200, { readings: dust.filter((r) => r.sensor === m[1] && r.ts > since).map(({ ts, quantity, value }) => ({ ts, quantity, value })) });
   });
-  setEnv(t, { SITE_FTP_PUBLIC_HOST: '127.0.0.1', SITE_VENDOR_API: vendor.url, SITE_QUESTDB_URL: questdb.url });
+  // No mail server: the report is stored before its delivery is tried (and retried), which is what is checked here.
+  setEnv(t, {
+    SITE_FTP_PUBLIC_HOST: '127.0.0.1', SITE_VENDOR_API: vendor.url, SITE_QUESTDB_URL: questdb.url,
+    SITE_SMTP_HOST: '127.0.0.1', SITE_SMTP_PORT: String(await closedPort()), SITE_REPORT_FROM: 'monitoring@site.example', SITE_REPORT_TO: 'site.manager@site.example',
+  });
 
   const { app, runtime } = await openApp(t);
   for (const [name, value] of Object.entries(SECRETS)) {
@@ -150,7 +160,8 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
   const offline = await validateOffline(FLOW);
   assert.equal(offline.code, 0, offline.lines.join('\n'));
   assert.deepEqual(offline.references, [
-    '${env:SITE_FTP_PUBLIC_HOST}', '${env:SITE_QUESTDB_URL}', '${env:SITE_VENDOR_API}',
+    '${env:SITE_FTP_PUBLIC_HOST}', '${env:SITE_QUESTDB_URL}', '${env:SITE_REPORT_FROM}', '${env:SITE_REPORT_TO}', '${env:SITE_SMTP_HOST}', '${env:SITE_SMTP_PORT}',
+    '${env:SITE_VENDOR_API}',
     ...Object.keys(SECRETS).sort().map((n) => `\${secret:${n}}`),
   ]);
   const doc = shippedFlow(FLOW);
@@ -269,4 +280,32 @@ test('construction site: FTP loggers and a vendor API → validate → 1-minute 
   const raw = entries.filter((e) => e.kind === 'data' && (e.node === 'loggers' || e.node === 'dust-api')).reduce((n, e) => n + e.records.length, 0);
   assert.equal(raw, fileReadings.length + BAD_ROWS.length + dust.length, 'every reading and every bad row is in the journal');
   assert.equal(doc.settings?.retentionMs, 365 * 24 * 3600 * 1000, 'the audit window is a year');
+
+  // The daily report of that day, as the site manager would get it: stored before the mail is tried.
+  const quiet = [...stored().values()];
+  const asked = await app.inject({ method: 'POST', url: `/api/reports/${FLOW}/daily-report/run`, payload: { period: '2026-06-01' } });
+  assert.equal(asked.statusCode, 202, asked.body);
+  const report = await waitFor('the stored report', async () => ((await app.inject(`/api/reports?flow=${FLOW}`)).json() as { documents: ReportDocument[] }).documents[0]);
+  const text = pdfText((await app.inject(`/api/reports/${report.id}/pdf`)).rawPayload, tempDir(t));
+  const cells = pdfText((await app.inject(`/api/reports/${report.id}/pdf`)).rawPayload, tempDir(t), 'raw');
+  const fired = Object.values(want).flat().filter((s) => s.startsWith('firing')).length;
+  assert.match(text, new RegExp(`${fired} fired in the period`), `the report documents the day's ${fired} alerts`);
+  assert.ok(cells.includes('by site manager: “breaker moved to the east side”'), 'who acknowledged, with the note');
+  const above = (sensor: string, limit: number, day: boolean) => quiet.filter((r) => {
+    const hour = (Number((r.ts as bigint) / 1_000_000n) / 3_600_000 + 1) % 24;
+    return r.sensor === sensor && r.quantity === 'laeq' && (hour >= 7 && hour < 19) === day && (r.value_mean as number) > limit;
+  }).length;
+  assert.ok(/noise-n1\s+75 dB\(A\) day limit \S*\s+(\d+)\s/.exec(text)?.[1] === String(above('noise-n1', 75, true)), `noise-n1 above 75 dB(A) in ${above('noise-n1', 75, true)} minutes: ${text.split('\n').filter((l) => l.includes('noise-n1')).join('\n')}`);
+  assert.ok(/noise-n2\s+55 dB\(A\) night limit\s+(\d+)/.exec(text)?.[1] === String(above('noise-n2', 55, false)), `noise-n2 above 55 dB(A) in ${above('noise-n2', 55, false)} night minutes`);
+  assert.match(text, /dust-south\s+Dust: PM10 1-\s+8640/, 'one dust reading expected every 10 s of the day');
+  assert.match(text, /noise-n2\s+Noise LAeq,1min\s+1440\s+\d+\s+[\d.]+ %.*\s2\s+0\s*$/m, 'the out-of-range and unknown-quantity rows of noise-n2 counted as invalid');
 });
+
+/** A port nothing listens on: the shipped report's mail server, absent in this test. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -4,9 +4,8 @@ import Database from 'better-sqlite3';
 import type { AlertService } from '../server/core/services.js';
 import type { DataRecord, Outputs } from '../server/core/types.js';
 import { AlertStore } from '../server/services/alert-store.js';
-import { IngressRegistry } from '../server/services/ingress.js';
 import alert from '../nodes/alert.js';
-import { configOf, createNode, nodeContext } from './helpers/node-context.js';
+import { configOf, createNode, nodeContext, testServices } from './helpers/node-context.js';
 
 const HAND_TIME = 5_000_000;
 
@@ -14,7 +13,7 @@ type Reading = [ts: number, value: number];
 
 /** An alert node over a fresh in-memory store; `feed` sends one batch of one sensor's readings. */
 async function alertNode(config: object, store: AlertService = AlertStore.open(new Database(':memory:'), { now: () => HAND_TIME })) {
-  const node = await createNode('alert', config, nodeContext({ flowId: 'f', nodeId: 'a', services: { ingress: new IngressRegistry(), alerts: store } }));
+  const node = await createNode('alert', config, nodeContext({ flowId: 'f', nodeId: 'a', services: testServices({ alerts: store }) }));
   await node.start?.();
   let offset = 0;
   const feed = (readings: Reading[], sensor = 's1', arrival = readings.at(-1)?.[0] ?? 0): Outputs =>
@@ -216,6 +215,7 @@ test('a batch that fails on the store leaves the node unchanged, so its retry em
     },
     get: (id) => real.get(id),
     list: (q) => real.list(q),
+    during: (q) => real.during(q),
     watch: (f, n, l) => real.watch(f, n, l),
   };
   const { feed } = await alertNode({ rules: [{ id: 'hot', op: '>', value: 50, sustainMs: 1000 }] }, flaky);

@@ -17,7 +17,7 @@ const { builtinNodes } = await import(${JSON.stringify(dist('nodes/index.js'))})
 const { NodeRegistry } = await import(${JSON.stringify(dist('server/core/registry.js'))});
 const { RuntimeManager } = await import(${JSON.stringify(dist('server/runtime/manager.js'))});
 const { silentLogger } = await import(${JSON.stringify(dist('server/core/logger.js'))});
-const loaded = () => ['ftp-srv', 'pg'].filter((p) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + p + '/')));
+const loaded = () => ['ftp-srv', 'pg', 'pdfkit', 'nodemailer'].filter((p) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + p + '/')));
 const manager = await RuntimeManager.open({ dataDir: process.argv[1], log: silentLogger, registry: new NodeRegistry(builtinNodes) });
 const seen = [];
 await manager.deploy('sim', { sluice: 1, id: 'sim', nodes: [
@@ -33,7 +33,7 @@ await manager.close();
 console.log(JSON.stringify(seen));
 `;
 
-test('FTP and PostgreSQL client libraries are loaded by the first node that needs them, not by a runtime without one', (t) => {
+test('FTP and PostgreSQL client libraries, and the PDF and mail libraries of reports, are loaded by the first node that needs them, not by a runtime without one', (t) => {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, tempDir(t)], { encoding: 'utf8', timeout: 60_000 });
   const [before, after] = JSON.parse(out.trim().split('\n').at(-1)!) as string[][];
   assert.deepEqual(before, [], 'a simulate → debug flow runs without ftp-srv or pg in memory');

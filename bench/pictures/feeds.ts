@@ -186,7 +186,10 @@ const vibration: Feed = {
   },
 };
 
-const SITE_SECRETS = { site_ftp_noise: 'noise-pw', site_ftp_vibration: 'vibration-pw', site_vendor_api_key: 'vendor-key', site_questdb_token: 'questdb-token' };
+const SITE_SECRETS = {
+  site_ftp_noise: 'noise-pw', site_ftp_vibration: 'vibration-pw', site_vendor_api_key: 'vendor-key', site_questdb_token: 'questdb-token',
+  site_smtp_user: 'reports', site_smtp_password: 'smtp-pw',
+};
 
 /** A construction site's boundary: 20 hours of two noise loggers and a vibration logger over FTP, 5.5 hours of two dust monitors from the vendor's API. */
 const constructionSite: Feed = {
@@ -206,6 +209,8 @@ const constructionSite: Feed = {
     });
     return {
       SITE_FTP_PUBLIC_HOST: '127.0.0.1', SITE_VENDOR_API: vendor, SITE_QUESTDB_URL: p.questdbUrl,
+      // The daily report runs at 07:00: the picture never mails, and no mail server is needed.
+      SITE_SMTP_HOST: '127.0.0.1', SITE_SMTP_PORT: '2525', SITE_REPORT_FROM: 'monitoring@site.example', SITE_REPORT_TO: 'site.manager@site.example',
       ...Object.fromEntries(Object.entries(SITE_SECRETS).map(([k, v]) => [`SLUICE_SECRET_${k}`, v])),
     };
   },

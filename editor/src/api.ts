@@ -1,5 +1,5 @@
 import { currentSession, setSession, type Role, type SessionInfo } from './auth/session';
-import type { Alert, AlertDetail, CatalogEntry, ClusterView, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, NodeRedImportReport, Problem } from './types';
+import type { Alert, AlertDetail, CatalogEntry, ClusterView, DeadLetter, DebugMessage, FlowDocument, FlowStatus, FlowSummary, NodeRedImportReport, Problem, ReportDocument, ReportInfo } from './types';
 
 /**
  * A refused or failed request. `message` is for people (the server's own sentence, or what the status means
@@ -124,4 +124,7 @@ export const api = {
   alerts: (flowId: string, signal?: AbortSignal) => getJson<Alert[]>(`/api/alerts?flow=${encodeURIComponent(flowId)}&limit=200`, signal),
   acknowledgeAlert: (id: string, by: string, note: string) => request<AlertDetail>('POST', `/api/alerts/${encodeURIComponent(id)}/acknowledge`, { by, note }),
   resolveAlert: (id: string, by: string, note: string) => request<AlertDetail>('POST', `/api/alerts/${encodeURIComponent(id)}/resolve`, { by, note }),
+  reports: (flowId: string, signal?: AbortSignal) => getJson<{ reports: ReportInfo[]; documents: ReportDocument[] }>(`/api/reports?flow=${encodeURIComponent(flowId)}&limit=50`, signal),
+  runReport: (flowId: string, nodeId: string, period?: string) => request<{ requestId: number; period: string | null }>(
+    'POST', `/api/reports/${encodeURIComponent(flowId)}/${encodeURIComponent(nodeId)}/run`, period ? { period } : {}),
 };

@@ -12,7 +12,7 @@ import type {
   LiveMessage, NodeCounters, NodeStatus, Problem,
 } from './types';
 
-export type SidebarTab = 'debug' | 'dead-letters' | 'alerts';
+export type SidebarTab = 'debug' | 'dead-letters' | 'alerts' | 'reports';
 
 export interface EditorState {
   flows: FlowSummary[];

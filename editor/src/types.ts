@@ -11,7 +11,7 @@ export type { LiveMessage } from '../../server/api/live/messages';
 export type { FlowDocument, FlowNode as FlowNodeDoc } from '../../server/core/flow-format';
 export type { CatalogEntry } from '../../server/core/registry';
 export type { Problem } from '../../server/core/problems';
-export type { DeadLetter, Alert, AlertDetail, ClusterView } from '../../server/runtime/api-types';
+export type { DeadLetter, Alert, AlertDetail, ClusterView, ReportDocument, ReportInfo } from '../../server/runtime/api-types';
 import type { DebugMessage, NodeCounters } from '../../server/runtime/api-types';
 import type { FlowDocument } from '../../server/core/flow-format';
 import type { CatalogEntry } from '../../server/core/registry';

@@ -27,6 +27,7 @@ import { importRoutes } from './routes/import.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { journalRoutes } from './routes/journal.js';
 import { liveRoutes } from './routes/live.js';
+import { reportRoutes } from './routes/reports.js';
 import { secretRoutes } from './routes/secrets.js';
 import { nodeQueryRoutes, statusRoutes } from './routes/status.js';
 import { validatorCompiler } from './validator.js';
@@ -99,7 +100,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
       security: [{ bearer: [] }, { session: [] }],
       tags: [
         { name: 'catalog' }, { name: 'flows' }, { name: 'deploy' }, { name: 'status' }, { name: 'dead letters' },
-        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'dashboards' }, { name: 'operations' }, { name: 'access' },
+        { name: 'journal' }, { name: 'secrets' }, { name: 'ingest' }, { name: 'alerts' }, { name: 'reports' }, { name: 'dashboards' }, { name: 'operations' }, { name: 'access' },
       ],
     },
   });
@@ -125,6 +126,7 @@ export async function buildApp(runtime: RuntimeApi, options: AppOptions = {}): P
   await app.register(debugRoutes);
   await app.register(secretRoutes);
   await app.register(alertRoutes);
+  await app.register(reportRoutes);
   await app.register(liveRoutes, options.live ?? {});
   await app.register(collabRoutes, options.collab ?? {});
   await app.register(dashboardRoutes);

@@ -8,6 +8,8 @@ export interface NodeServices {
   readonly ingress: IngressService;
   /** Alert history shared by every flow: alert nodes record into it, the API reads and acts on it. */
   readonly alerts: AlertService;
+  /** Stored reports and their deliveries: report nodes keep what they render and send there, the API lists it. */
+  readonly reports: ReportService;
 }
 
 export interface IngressRequest {
@@ -114,6 +116,88 @@ export interface AlertService {
   get(alertId: string): Alert | undefined;
   /** Alerts newest first by firing time, narrowed to one flow and state when given (a dashboard's alert list). */
   list(query: { flow?: string; state?: AlertState; limit: number }): Alert[];
+  /**
+   * The flow's alerts open at some moment of [from, to) — fired before `to` and not resolved before `from` —
+   * oldest first, each with its transitions (what a report documents).
+   */
+  during(query: { flow: string; from: number; to: number }): (Alert & { history: AlertTransition[] })[];
   /** Calls `listener` after each hand action on an alert of this node, until the returned function is called. */
   watch(flowId: string, nodeId: string, listener: (alert: Alert) => void): () => void;
+}
+
+/** A report document as stored: one edition of one report node's period, rendered once and kept. */
+export interface ReportDocument {
+  id: number;
+  flowId: string;
+  nodeId: string;
+  /** The period key for a scheduled run (`2026-03-29`), with `-run<request id>` for one run on request. */
+  edition: string;
+  periodKey: string;
+  periodFrom: number;
+  periodTo: number;
+  timeZone: string;
+  kind: 'scheduled' | 'requested';
+  /** Who asked for a run on request; null for scheduled runs. */
+  requestedBy: string | null;
+  title: string;
+  /** The time the report describes the flow as of (the journaled tick or request that ran it). */
+  asOf: number;
+  /** When the PDF was stored (wall clock). */
+  storedAt: number;
+  fileName: string;
+  bytes: number;
+  pages: number;
+  sha256: string;
+  messageId: string;
+  /** The mail's text, stored with the PDF so every send of the edition says the same. */
+  mailText: string;
+  /** Key figures for lists: alerts, exceedances, completeness. */
+  summary: { [name: string]: number | string | null };
+  deliveries: ReportDelivery[];
+}
+
+export type DeliveryState = 'pending' | 'sending' | 'delivered' | 'failed';
+
+/** One target of a document: `mail:<address>` or `webhook`. */
+export interface ReportDelivery {
+  target: string;
+  state: DeliveryState;
+  attempts: number;
+  /** The server's answer of the last attempt (e.g. `250 2.0.0 Ok: queued`, or the reason it failed). */
+  detail: string | null;
+  at: number | null;
+}
+
+export type NewReportDocument = Omit<ReportDocument, 'id' | 'storedAt' | 'bytes' | 'sha256' | 'fileName' | 'deliveries'> & { targets: string[] };
+
+/** A "Run now" asked through the API, picked up by the report node at its next journaled tick. */
+export interface ReportRequest {
+  id: number;
+  flowId: string;
+  nodeId: string;
+  /** The period asked for; null: the last complete one at the time of the request. */
+  periodKey: string | null;
+  requestedBy: string;
+  requestedAt: number;
+}
+
+/**
+ * Where report nodes keep what they produce. The produced-once protocol rests on it: a document is stored
+ * (fsynced) before any delivery starts, every attempt is marked before it starts and every delivery after
+ * the server accepted it, so a node that runs a period again (a replay after a crash, a retry, a replayed
+ * dead letter) finds the same document and sends the same bytes, to those who did not have it yet.
+ */
+export interface ReportService {
+  document(flowId: string, nodeId: string, edition: string): ReportDocument | undefined;
+  /** Writes the PDF below the data directory, then records it with one pending delivery per target; an edition stored before wins. */
+  store(doc: NewReportDocument, pdf: Uint8Array): ReportDocument;
+  pdf(documentId: number): Buffer;
+  attempt(documentId: number, targets: string[]): void;
+  /** Records the deliveries and writes `report.send` to the audit log. */
+  delivered(documentId: number, targets: string[], detail: string): void;
+  failed(documentId: number, targets: string[], reason: string): void;
+  /** Run-now requests of a node made in [from, to), oldest first. */
+  requests(flowId: string, nodeId: string, from: number, to: number): ReportRequest[];
+  /** The flow's dead letters created before `before`, for the completeness section. */
+  deadLetters(flowId: string, before: number): AsyncIterable<{ nodeId: string; createdAt: number; records: readonly { readonly [field: string]: unknown }[] }>;
 }

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { NodeServices } from './services.js';
+import type { ReportPlacement } from './report.js';
 import type { WidgetPlacement } from './widget.js';
 
 /**
@@ -120,6 +121,13 @@ export interface NodeInstance {
   stop?(): void | Promise<void>;
   process?(batch: Batch, meta: BatchMeta): Outputs | void | Promise<Outputs | void>;
   tick?(now: number): Outputs | void;
+  /**
+   * Work a journaled tick makes due for the node itself (a scheduled report's run): the records are
+   * processed as an input batch of this node, with its retry policy, `error` port and dead letters, so a
+   * timed delivery fails, retries and replays like any other. Called once per tick, before the node's
+   * input of that tick; it may advance the node's state (the next due time), which its snapshot keeps.
+   */
+  due?(now: number): DataRecord[] | void;
   flush?(): void | Promise<void>;
   snapshot?(): unknown;
   restore?(state: unknown): void;
@@ -188,5 +196,7 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
    * its `sourceState` handed over to the next owner.
    */
   clusterMode?: 'every-server' | 'singleton';
+  /** Nodes that produce scheduled reports: the server lists them (and offers "Run now") through it. */
+  report?(config: Static<S>): ReportPlacement;
   create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;
 }

@@ -1,9 +1,10 @@
 import type { FlowDocument } from '../core/flow-format.js';
 import type { Alert, AlertState, AlertTransition } from '../core/services.js';
 import type { DataRecord, NodeStatus } from '../core/types.js';
+import type { ReportPlacement } from '../core/report.js';
 import type { WidgetPlacement } from '../core/widget.js';
 
-export type { Alert, AlertState, AlertTransition, AlertTransitionKind } from '../core/services.js';
+export type { Alert, AlertState, AlertTransition, AlertTransitionKind, ReportDelivery, ReportDocument, ReportRequest } from '../core/services.js';
 
 /**
  * The shapes the runtime API answers with: shared by the HTTP layer and the browser editor
@@ -166,4 +167,13 @@ export interface ClusterView {
     checkpoint: number; head: number; lag: number; replicas: number;
   }[];
   singletons: { flow: string; node: string; owner: string | null; leaseAgeMs: number | null }[];
+}
+
+/** A report node of a running flow: its schedule, targets, next run and status. */
+export interface ReportInfo extends ReportPlacement {
+  flowId: string;
+  nodeId: string;
+  name: string;
+  nextRunAt: number | null;
+  status: NodeStatus & { at: number };
 }

@@ -5,8 +5,8 @@ import type { IngressHandler } from '../core/services.js';
 import type { AuthStore } from '../auth/auth-store.js';
 import type { CollabStore } from '../store/collab-store.js';
 import type {
-  Alert, AlertDetail, AlertQuery, ClusterView, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, RevisionInfo, StoredRevision,
-  WidgetInfo,
+  Alert, AlertDetail, AlertQuery, ClusterView, DeadLetter, DeadLetterState, DebugMessage, FlowStatus, FlowSummary, JournalExport, ReportDocument,
+  ReportInfo, ReportRequest, RevisionInfo, StoredRevision, WidgetInfo,
 } from './api-types.js';
 
 export type * from './api-types.js';
@@ -60,6 +60,17 @@ export interface RuntimeApi {
   widget(flowId: string, nodeId: string): WidgetInfo | undefined;
   /** Cluster mode: servers, partitions, owners, lease ages, lag; undefined on a single server. */
   clusterView(): Promise<ClusterView | undefined>;
+  /** The report nodes of every running flow (nodes whose type declares `report`). */
+  reports(): ReportInfo[];
+  /** Stored report documents, newest first. */
+  reportDocuments(query: { flow?: string; node?: string; before?: number; limit: number }): ReportDocument[];
+  /** A stored document and its PDF; NotFoundError for an unknown id. */
+  reportDocument(documentId: number): { document: ReportDocument; pdf: Buffer };
+  /**
+   * "Run now": records the request, which the node takes up at its next journaled tick. `periodKey` null runs the
+   * last complete period. NotFoundError unless the node is a report of a running flow; ConflictError for a bad key.
+   */
+  requestReport(flowId: string, nodeId: string, by: string, periodKey: string | null): ReportRequest;
   /** The handler a running node registered for `/ingest/<path>`, if any. */
   ingress(path: string): IngressHandler | undefined;
 

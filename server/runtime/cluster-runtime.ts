@@ -6,12 +6,12 @@ import type { BatchMeta, DataRecord, Outputs } from '../core/types.js';
 import { JournalFencedError, JournalUnavailableError } from '../journal/errors.js';
 import type { JetStreamFlowJournal, SourceWriter } from '../journal/jetstream/flow-journal.js';
 import type { PartitionJournal } from '../journal/jetstream/partition-journal.js';
-import type { DebugMessage, NodeCounters, WidgetInfo } from './api.js';
+import type { DebugMessage, NodeCounters, ReportInfo, WidgetInfo } from './api.js';
 import { DebugRing } from './debug-ring.js';
 import { Executor } from './executor.js';
 import type { DeployedRuntime, FlowRuntimeOptions } from './flow-runtime.js';
 import type { NodeCell } from './node-cell.js';
-import { createCell, mergeCounters, nodeContext, restoreCells, startCells, stopCells, widgetInfo, type NodeHostOptions, type NodeJournalAccess } from './node-host.js';
+import { createCell, mergeCounters, nodeContext, restoreCells, startCells, stopCells, reportInfo, widgetInfo, type NodeHostOptions, type NodeJournalAccess } from './node-host.js';
 
 export interface ClusterRuntimeOptions extends Omit<FlowRuntimeOptions, 'journal'> {
   journal: JetStreamFlowJournal;
@@ -216,6 +216,16 @@ export class ClusterFlowRuntime implements DeployedRuntime {
     return widgetInfo(this.flow, nodeId, this.counters()[nodeId]?.status);
   }
 
+  reports(): ReportInfo[] {
+    return [...this.flow.nodes.keys()].flatMap((id) => this.report(id) ?? []);
+  }
+
+  /** As widgets: the schedule and status as this server knows them (no next run when it runs no partition of the node). */
+  report(nodeId: string): ReportInfo | undefined {
+    const schedule = this.query(nodeId, 'schedule');
+    return reportInfo(this.flow, nodeId, this.counters()[nodeId]?.status, schedule && (() => schedule({})));
+  }
+
   /** A task stopped on an error: it gives its lease back so it starts again (here or elsewhere) from its checkpoint. */
   failed(key: string, task: PartitionTask, lease: Lease): void {
     if (this.tasks.get(key) === task) this.tasks.delete(key);
@@ -277,7 +287,7 @@ class PartitionTask {
       },
     });
     this.executor.start();
-    if ([...this.cells.values()].some((c) => c.instance.tick)) {
+    if ([...this.cells.values()].some((c) => c.instance.tick || c.instance.due)) {
       this.tickTimer = setInterval(() => {
         if (!this.lease.valid()) return;
         this.journal!.appendTick(Date.now()).catch((err: unknown) => this.host.log.warn('tick not journaled', { key: this.key, error: String(err) }));

@@ -149,6 +149,7 @@ export class Executor {
     }
     for (let i = from; i < this.order.length; i++) {
       const cell = this.order[i]!;
+      if (entry.kind === 'tick' && cell.instance.due) this.takeDue(cell, entry.ts, inbox);
       const parts = inbox.get(cell.id);
       if (parts) {
         const batch = parts.length === 1 ? parts[0]! : parts.flat();
@@ -253,6 +254,22 @@ export class Executor {
     for (const [error, { attempts, records: kept }] of byReason) {
       this.journal.addDeadLetter({ node: cell.id, offset: meta.offset, error, attempts, records: kept });
     }
+  }
+
+  /** What a tick makes due for the node itself joins its input, so it is processed (and retried) as input. */
+  private takeDue(cell: NodeCell, now: number, inbox: Map<string, (readonly DataRecord[])[]>): void {
+    let due: DataRecord[] | void;
+    try {
+      due = cell.instance.due!(now);
+    } catch (err) {
+      const message = cell.recordError(err);
+      cell.setStatus({ state: 'error', text: `timer failed: ${message}` });
+      return;
+    }
+    if (!due?.length) return;
+    const parts = inbox.get(cell.id);
+    if (parts) parts.push(due);
+    else inbox.set(cell.id, [due]);
   }
 
   private tick(cell: NodeCell, now: number): Outputs | void {

@@ -4,11 +4,11 @@ import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
 import type { AppendOptions, DataRecord, Logger } from '../core/types.js';
 import type { Journal } from '../journal/journal.js';
-import type { DebugMessage, NodeCounters, WidgetInfo } from './api.js';
+import type { DebugMessage, NodeCounters, ReportInfo, WidgetInfo } from './api.js';
 import { DebugRing } from './debug-ring.js';
 import { Executor } from './executor.js';
 import type { NodeCell } from './node-cell.js';
-import { createCell, isSource, nodeContext, restoreCells, startCells, stopCells, widgetInfo, type NodeHostOptions } from './node-host.js';
+import { createCell, isSource, nodeContext, restoreCells, startCells, stopCells, reportInfo, widgetInfo, type NodeHostOptions } from './node-host.js';
 
 export interface FlowRuntimeOptions {
   flow: CompiledFlow;
@@ -37,6 +37,9 @@ export interface DeployedRuntime {
   /** The nodes of this flow that declare a dashboard widget, with where they show. */
   widgets(): WidgetInfo[];
   widget(nodeId: string): WidgetInfo | undefined;
+  /** The nodes of this flow that declare a report, with their schedule, next run and status. */
+  reports(): ReportInfo[];
+  report(nodeId: string): ReportInfo | undefined;
 }
 
 const DEFAULTS = { checkpointIntervalMs: 1000, tickMs: 1000, readAhead: 64, pruneIntervalMs: 60_000 };
@@ -97,7 +100,7 @@ export class FlowRuntime implements DeployedRuntime {
     });
     this.executor.start();
     await this.startCells(cells.filter(isSource));
-    if ([...this.cells.values()].some((c) => c.instance.tick)) {
+    if ([...this.cells.values()].some((c) => c.instance.tick || c.instance.due)) {
       const tickMs = flow.settings.tickMs ?? DEFAULTS.tickMs;
       this.tickTimer = setInterval(() => this.appendTick(), tickMs);
       this.tickTimer.unref();
@@ -157,6 +160,16 @@ export class FlowRuntime implements DeployedRuntime {
 
   widget(nodeId: string): WidgetInfo | undefined {
     return widgetInfo(this.flow, nodeId, this.cells.get(nodeId)?.counters.status);
+  }
+
+  /** The nodes of this flow that declare a report, with their schedule and targets. */
+  reports(): ReportInfo[] {
+    return [...this.flow.nodes.keys()].flatMap((id) => this.report(id) ?? []);
+  }
+
+  report(nodeId: string): ReportInfo | undefined {
+    const schedule = this.query(nodeId, 'schedule');
+    return reportInfo(this.flow, nodeId, this.cells.get(nodeId)?.counters.status, schedule && (() => schedule({})));
   }
 
   debugMessages(): DebugMessage[] {

@@ -16,6 +16,8 @@ import { environmentSecrets, type SecretSource } from '../core/secrets.js';
 import type { IngressHandler, NodeServices } from '../core/services.js';
 import type { Logger } from '../core/types.js';
 import { AlertStore, type AlertQuery } from '../services/alert-store.js';
+import { ReportStore, type DocumentQuery } from '../services/report-store.js';
+import { periodOfKey, PERIOD_KEY_EXAMPLES } from '../../nodes/report/period.js';
 import { IngressRegistry } from '../services/ingress.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { clusterView, type ClusterView } from '../cluster/cluster-view.js';
@@ -29,10 +31,10 @@ import { FlowStore } from '../store/flow-store.js';
 import { SecretStore } from '../store/secret-store.js';
 import { loadSecretsKey, type SecretsKey } from '../store/secrets-key.js';
 import type {
-  Alert, AlertDetail, DeadLetter, DeadLetterState, DebugMessage, FlowClusterStatus, FlowState, FlowStatus, FlowSummary, JournalExport, RevisionInfo,
-  RuntimeApi, StoredRevision, WidgetInfo,
+  Alert, AlertDetail, DeadLetter, DeadLetterState, DebugMessage, FlowClusterStatus, FlowState, FlowStatus, FlowSummary, JournalExport, ReportDocument,
+  ReportInfo, ReportRequest, RevisionInfo, RuntimeApi, StoredRevision, WidgetInfo,
 } from './api.js';
-import { NotFoundError } from './errors.js';
+import { ConflictError, NotFoundError } from './errors.js';
 import { ClusterFlowRuntime } from './cluster-runtime.js';
 import { FlowRuntime, type DeployedRuntime } from './flow-runtime.js';
 
@@ -73,6 +75,7 @@ export class RuntimeManager implements RuntimeApi {
   private readonly ingressRoutes = new IngressRegistry();
   private readonly services: NodeServices;
   private readonly alerts: AlertStore;
+  private readonly reportStore: ReportStore;
   readonly redactor: Redactor;
   /** Resolves references for compiling flows and teaches the redactor every value it hands out. */
   private readonly resolving: SecretSource;
@@ -101,7 +104,12 @@ export class RuntimeManager implements RuntimeApi {
     this.alerts = AlertStore.open(db);
     this.collab = new CollabStore(db);
     this.auth = new AuthStore(db);
-    this.services = { ingress: this.ingressRoutes, alerts: this.alerts };
+    this.reportStore = ReportStore.open(db, {
+      dir: join(options.dataDir, 'reports'),
+      audit: (entry) => this.auth.audit(entry),
+      deadLetters: (flowId, before) => this.deadLettersBefore(flowId, before),
+    });
+    this.services = { ingress: this.ingressRoutes, alerts: this.alerts, reports: this.reportStore };
   }
 
   get registry(): NodeRegistry {
@@ -398,6 +406,43 @@ export class RuntimeManager implements RuntimeApi {
     if (!cluster) return undefined;
     const flows = [...this.entries.values()].map((e) => e.runtime).filter((r): r is ClusterFlowRuntime => r instanceof ClusterFlowRuntime);
     return clusterView(cluster, flows);
+  }
+
+  /** Every dead letter of a flow created before `before`, read in pages (a report's completeness section). */
+  private async *deadLettersBefore(flowId: string, before: number): AsyncIterable<DeadLetter> {
+    const journal = this.entries.get(flowId)?.journal;
+    if (!journal) return;
+    for (let afterId = 0; ;) {
+      const page = await journal.deadLetters({ limit: 1000, afterId });
+      for (const letter of page) if (letter.createdAt < before) yield letter;
+      if (page.length < 1000) return;
+      afterId = page.at(-1)!.id;
+    }
+  }
+
+  reports(): ReportInfo[] {
+    return [...this.entries.values()].flatMap((e) => (e.state === 'running' ? e.runtime?.reports() ?? [] : []));
+  }
+
+  reportDocuments(query: DocumentQuery): ReportDocument[] {
+    return this.reportStore.list(query);
+  }
+
+  reportDocument(documentId: number): { document: ReportDocument; pdf: Buffer } {
+    const document = this.reportStore.byId(documentId);
+    if (!document) throw new NotFoundError(`report document ${documentId}`);
+    return { document, pdf: this.reportStore.pdf(documentId) };
+  }
+
+  requestReport(flowId: string, nodeId: string, by: string, periodKey: string | null): ReportRequest {
+    const info = this.entries.get(flowId)?.state === 'running' ? this.entries.get(flowId)?.runtime?.report(nodeId) : undefined;
+    if (!info) throw new NotFoundError(`report node "${nodeId}" of a running flow "${flowId}"`);
+    if (periodKey !== null) {
+      const period = periodOfKey(info.period, periodKey, info.timeZone);
+      if (!period) throw new ConflictError(`"${periodKey}" is not a ${info.period} (e.g. ${PERIOD_KEY_EXAMPLES[info.period]})`);
+      if (period.to > Date.now()) throw new ConflictError(`${periodKey} is not over yet (it ends at ${new Date(period.to).toISOString()}); a report covers a complete period`);
+    }
+    return this.reportStore.request(flowId, nodeId, periodKey, by);
   }
 
   ingress(path: string): IngressHandler | undefined {

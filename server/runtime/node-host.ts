@@ -5,7 +5,7 @@ import { resolveUnder } from '../core/data-paths.js';
 import type { Redactor } from '../core/redactor.js';
 import type { NodeServices } from '../core/services.js';
 import type { AppendOptions, DataRecord, Logger, NodeContext, NodeInstance } from '../core/types.js';
-import type { NodeCounters, StatusEvent, WidgetEvent, WidgetInfo } from './api.js';
+import type { NodeCounters, ReportInfo, StatusEvent, WidgetEvent, WidgetInfo } from './api.js';
 import type { DebugRing } from './debug-ring.js';
 import { NodeCell } from './node-cell.js';
 
@@ -126,6 +126,16 @@ export function mergeCounters(parts: NodeCounters[]): NodeCounters {
 }
 
 /** Where a node shows on a dashboard, with its status; undefined for a node whose type declares no widget. */
+/** A report node's schedule and status; `schedule` is the node's query that knows its next run. */
+export function reportInfo(flow: CompiledFlow, nodeId: string, status: NodeCounters['status'] | undefined, schedule: (() => unknown) | undefined): ReportInfo | undefined {
+  const compiled = flow.nodes.get(nodeId);
+  const placement = compiled?.node.definition.report?.(compiled.config as never);
+  if (!compiled || !placement) return undefined;
+  const shown = status ?? { state: 'idle' as const, at: Date.now() };
+  const next = schedule?.() as { nextRunAt?: number } | undefined;
+  return { ...placement, flowId: flow.doc.id, nodeId, name: compiled.name || nodeId, nextRunAt: next?.nextRunAt ?? null, status: { ...shown } };
+}
+
 export function widgetInfo(flow: CompiledFlow, nodeId: string, status: NodeCounters['status'] | undefined): WidgetInfo | undefined {
   const compiled = flow.nodes.get(nodeId);
   const placement = compiled?.node.definition.widget?.(compiled.config as never);

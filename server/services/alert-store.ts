@@ -128,6 +128,12 @@ export class AlertStore implements AlertService {
     return (this.db.prepare(sql).all(...args, q.limit) as AlertRow[]).map(toAlert);
   }
 
+  during(q: { flow: string; from: number; to: number }): AlertDetail[] {
+    const rows = this.db.prepare(`SELECT * FROM alerts WHERE flow_id = ? AND fired_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+      ORDER BY fired_at, id`).all(q.flow, q.to, q.from) as AlertRow[];
+    return rows.map((r) => ({ ...toAlert(r), history: (this.stmt.history.all(r.id) as TransitionRow[]).map(toTransition) }));
+  }
+
   acknowledge(alertId: string, by: string, note: string | null): AlertDetail {
     return this.act(alertId, 'acknowledged', by, note, (alert) => {
       if (alert.state === 'resolved') return `it was resolved at ${new Date(alert.resolvedAt!).toISOString()}; only a firing alert can be acknowledged`;

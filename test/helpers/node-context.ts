@@ -3,7 +3,9 @@ import Database from 'better-sqlite3';
 import { Value } from '@sinclair/typebox/value';
 import { NodeRegistry } from '../../server/core/registry.js';
 import type { NodeContext, NodeDefinition, NodeInstance } from '../../server/core/types.js';
+import type { NodeServices } from '../../server/core/services.js';
 import { AlertStore } from '../../server/services/alert-store.js';
+import { ReportStore } from '../../server/services/report-store.js';
 import { IngressRegistry } from '../../server/services/ingress.js';
 import { builtinNodes } from '../../nodes/index.js';
 
@@ -16,7 +18,7 @@ const registry = new NodeRegistry(builtinNodes);
 export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
   return {
     flowId: 'flow', nodeId: 'node', nodeName: overrides.nodeId ?? 'node', dataDir: '/nonexistent', signal: new AbortController().signal,
-    services: { ingress: new IngressRegistry(), alerts: AlertStore.open(new Database(':memory:')) },
+    services: testServices(),
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     status: () => undefined,
     debug: () => undefined,
@@ -25,6 +27,16 @@ export function nodeContext(overrides: Partial<NodeContext> = {}): NodeContext {
     sourceState: () => undefined,
     ...overrides,
   } as NodeContext;
+}
+
+/** Server services on an in-memory database (reports into `reportsDir`, a directory that does not exist unless given). */
+export function testServices(overrides: Partial<NodeServices> = {}, reportsDir = '/nonexistent'): NodeServices {
+  const db = new Database(':memory:');
+  return {
+    ingress: new IngressRegistry(), alerts: AlertStore.open(db),
+    reports: ReportStore.open(db, { dir: reportsDir, audit: () => undefined, deadLetters: async function* () {} }),
+    ...overrides,
+  };
 }
 
 /** The config as a deploy would see it: defaults applied, then checked against the node's schema. */

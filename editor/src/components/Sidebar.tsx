@@ -2,9 +2,10 @@ import { useEditorStore, type SidebarTab } from '../store';
 import { AlertsPanel } from './AlertsPanel';
 import { DeadLettersPanel } from './DeadLettersPanel';
 import { DebugSidebar } from './DebugSidebar';
+import { ReportsPanel } from './ReportsPanel';
 
 const TABS: { id: SidebarTab; label: string }[] = [
-  { id: 'debug', label: 'Debug' }, { id: 'dead-letters', label: 'Dead letters' }, { id: 'alerts', label: 'Alerts' },
+  { id: 'debug', label: 'Debug' }, { id: 'dead-letters', label: 'Dead letters' }, { id: 'alerts', label: 'Alerts' }, { id: 'reports', label: 'Reports' },
 ];
 
 export function Sidebar() {
@@ -20,7 +21,7 @@ export function Sidebar() {
           </button>
         ))}
       </div>
-      {tab === 'debug' ? <DebugSidebar /> : tab === 'dead-letters' ? <DeadLettersPanel /> : <AlertsPanel />}
+      {tab === 'debug' ? <DebugSidebar /> : tab === 'dead-letters' ? <DeadLettersPanel /> : tab === 'alerts' ? <AlertsPanel /> : <ReportsPanel />}
     </div>
   );
 }
