@@ -60,6 +60,25 @@ test('a top-k (one ranking over every sensor) in a partitioned stage is refused;
   assert.match(two.json<Refusal>().problems.map((p) => p.message).join('\n'), /node "hourly" takes records from 2 stages \(the sources, repartition "by-sensor"\)/);
 });
 
+test('a report (one document over every sensor) in a partitioned stage is refused with what to do; behind a repartition into 1 partition it deploys', async (t) => {
+  const { app } = await openApp(t);
+  const report = { id: 'daily', type: 'report', config: { quantities: [{ id: 'laeq' }] } };
+  const res = await app.inject({ method: 'POST', url: '/api/flows/sites/deploy', payload: partitioned(['site'], {
+    nodes: [report], wires: [{ from: 'feed', to: 'hourly' }, { from: 'hourly', to: 'daily' }],
+  }) });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.deepEqual(res.json<Refusal>().problems, [{
+    nodeId: 'daily', path: '',
+    message: 'node "daily" (report) keeps one state over all its records, but the flow is partitioned by "site" (settings.partitionBy): '
+      + 'each of the 4 partitions would see only part of a key\'s records. Put a repartition node with "partitions": 1 before it, or set settings.partitions to 1',
+  }]);
+  const behind = await app.inject({ method: 'POST', url: '/api/flows/sites/deploy', payload: partitioned(['site'], {
+    nodes: [report, { id: 'all', type: 'repartition', config: { by: ['site'], partitions: 1 } }],
+    wires: [{ from: 'feed', to: 'hourly' }, { from: 'hourly', to: 'all' }, { from: 'all', to: 'daily' }],
+  }) });
+  assert.equal(behind.statusCode, 200, behind.body);
+});
+
 test('on a single server a repartition passes its records through, and the flow runs as without it', async (t) => {
   const { app, runtime } = await openApp(t);
   const doc = partitioned(['sensor'], {

@@ -29,6 +29,11 @@ test('in a cluster the journal keeps its meaning: dead letters listed on any ser
     settings: { partitions: 2, partitionBy: ['sensor'] },
   });
   for (const s of servers) await api(s, '/api/flows/dl/deploy', { method: 'POST', body: doc(10) });
+  // A report keeps its windows on the disk of the server that runs it: a takeover would report without them.
+  await assert.rejects(api(a, '/api/flows/reports/deploy', { method: 'POST', body: {
+    sluice: 1, id: 'reports', nodes: [{ id: 'feed', type: 'test-feed', config: { count: 1 } }, { id: 'daily', type: 'report', config: { quantities: [{ id: 'laeq' }] } }],
+    wires: [{ from: 'feed', to: 'daily' }],
+  } }), /400.*node \\"daily\\" \(report\) keeps the windows it reports on, in its own store on the server that runs it: in cluster mode the server that takes its partition over would start without it/);
 
   // The sink refuses seq 0, 10, … 90: unwired error port, so dead letters, whichever server ran the partition.
   await waitFor('90 records at the sink', () => readNdjson(file).length >= 90, 60_000);

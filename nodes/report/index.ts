@@ -29,6 +29,9 @@ export default defineNode({
   check: checkReport,
   // Short: while a run is retried the flow's later entries wait behind it (the journal keeps accepting).
   retry: { maxAttempts: 4, backoffMs: 2000, maxBackoffMs: 30_000 },
+  // One report covers every sensor of the period: a partition would report on part of them.
+  stateKeys: () => [],
+  serverLocalData: 'the windows it reports on, in its own store on the server that runs it',
   docs: `A scheduled PDF report for stakeholders, e-mailed and kept: what was measured, which limits were
 exceeded, when and for how long, the period's alerts with who acknowledged and resolved them, and how
 complete the data is — what a site manager sends the client and an auditor reads months later.
@@ -50,6 +53,10 @@ every alert open during the period (fired, acknowledged by whom and when, resolv
 exceedances per sensor and limit (limits may apply at certain hours: 75 dB(A) 07:00–19:00), the top values,
 and data completeness per sensor (readings received against expected, missing time and gaps, invalid and
 dead-lettered readings). A period without any data gives a "no data" report, not an error.
+
+**Not in cluster mode.** The store is on the disk of the server that runs the node, so a cluster refuses to
+deploy a report (the server taking it over would report without the windows); in a partitioned flow on one
+server, put a \`repartition\` with \`"partitions": 1\` before it.
 
 **Produced once.** A run stores its document (fsynced, \`data/reports/<flow>/<node>/<period>.pdf\`) before
 sending anything, and marks each delivery before and after the SMTP transaction. A run made again (a crash,

@@ -2,7 +2,7 @@ import type { FlowSettings, PortRef } from './flow-format.js';
 import { DEFAULT_OUTPUT_PORT } from './flow-format.js';
 import type { Problem } from './problems.js';
 import type { DataRecord } from './types.js';
-import type { CompiledNode } from './compile-flow.js';
+import type { CompiledFlow, CompiledNode } from './compile-flow.js';
 
 /**
  * One stage of a flow: the nodes between the sources (or a repartition) and the next repartitions. In cluster
@@ -96,9 +96,22 @@ function checkKeys(stage: Stage, nodes: Map<string, CompiledNode>, problems: Pro
     problems.push({
       nodeId: id, path: '',
       message: `node "${id}" (${node.type}) ${kept}, but ${where}: each of the ${stage.partitions} partitions would see only part of a key's records. `
-        + `Add ${list(missing)} to its keys, or put a repartition node by its keys before it`,
+        + (keys.length === 0
+          ? 'Put a repartition node with "partitions": 1 before it, or set settings.partitions to 1'
+          : `Add ${list(missing)} to its keys, or put a repartition node by its keys before it`),
     });
   }
+}
+
+/** Cluster mode: nodes whose data stays on one server's disk cannot move with their partition. */
+export function serverLocalProblems(flow: CompiledFlow): Problem[] {
+  return [...flow.nodes].flatMap(([id, node]) => {
+    const kept = node.node.definition.serverLocalData;
+    return kept === undefined ? [] : [{
+      nodeId: id, path: '',
+      message: `node "${id}" (${node.type}) keeps ${kept}: in cluster mode the server that takes its partition over would start without it. Run this flow on a single server`,
+    }];
+  });
 }
 
 function list(fields: string[]): string {

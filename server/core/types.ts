@@ -196,6 +196,11 @@ export interface NodeDefinition<S extends TSchema = TSchema> {
    * its `sourceState` handed over to the next owner.
    */
   clusterMode?: 'every-server' | 'singleton';
+  /**
+   * What the node keeps on the disk of the server that runs it beyond its snapshot (a report's windows).
+   * Cluster mode refuses such a node: the server that takes its partition over would start without that data.
+   */
+  serverLocalData?: string;
   /** Nodes that produce scheduled reports: the server lists them (and offers "Run now") through it. */
   report?(config: Static<S>): ReportPlacement;
   create(config: Static<S>, ctx: NodeContext): NodeInstance | Promise<NodeInstance>;

@@ -21,7 +21,7 @@ import { periodOfKey, PERIOD_KEY_EXAMPLES } from '../../nodes/report/period.js';
 import { IngressRegistry } from '../services/ingress.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { clusterView, type ClusterView } from '../cluster/cluster-view.js';
-import { stagePartitioner } from '../core/partitioning.js';
+import { serverLocalProblems, stagePartitioner } from '../core/partitioning.js';
 import type { FlowJournal, Journal } from '../journal/journal.js';
 import { JetStreamFlowJournal } from '../journal/jetstream/flow-journal.js';
 import { SqliteJournal } from '../journal/sqlite-journal.js';
@@ -284,7 +284,7 @@ export class RuntimeManager implements RuntimeApi {
     if (source === undefined) throw new NotFoundError(`flow "${flowId}"`);
     const compiled = compileFlow(source, this.registry, this.resolving);
     const id = source !== null && typeof source === 'object' ? (source as { id?: unknown }).id : undefined;
-    const problems = compiled.ok ? [] : compiled.problems;
+    const problems = compiled.ok ? (this.options.cluster ? serverLocalProblems(compiled.flow) : []) : compiled.problems;
     if (typeof id === 'string' && id !== flowId) {
       problems.push({ nodeId: null, path: '/id', message: `the document's id "${id}" is not the flow "${flowId}" being deployed` });
     }
