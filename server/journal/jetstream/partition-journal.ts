@@ -71,6 +71,7 @@ export class PartitionJournal implements TaskJournal {
   /** Stage 0: ids of the source appends taken, so one stored twice (a failed JetStream dedupe) is taken once. */
   private readonly seen = new SeenIds(DUPLICATE_WINDOW_MS, MAX_SEEN_IDS);
   private repeats = 0;
+  private boundWarned = false;
 
   constructor(private readonly host: PartitionHost, private readonly spec: PartitionSpec, claimed: ClaimedCheckpoint) {
     this.revision = claimed.revision;
@@ -127,6 +128,16 @@ export class PartitionJournal implements TaskJournal {
     this.host.log.info('message ids of the duplicate window before the checkpoint read', {
       flow: this.host.flowId, stage: 0, partition, ids: this.seen.size, ms: Date.now() - began,
     });
+    this.warnIfBounded();
+  }
+
+  /** Past its bound the memory forgets ids early, and repeats of those are taken again: said once. */
+  private warnIfBounded(): void {
+    if (this.boundWarned || this.seen.evictedEarly === 0) return;
+    this.boundWarned = true;
+    this.host.log.warn(`more than ${MAX_SEEN_IDS} source appends in the duplicate window: the oldest message ids are forgotten early`, {
+      flow: this.host.flowId, stage: this.spec.stage, partition: this.spec.partition,
+    });
   }
 
   /** Source appends stored twice under one message id (JetStream's dedupe failed, or was off): the repeats. */
@@ -154,7 +165,10 @@ export class PartitionJournal implements TaskJournal {
     const id = this.spec.stage === 0 && entry.records.length > 0 ? m.headers?.get('Nats-Msg-Id') : undefined;
     if (!id) return entry;
     const first = this.seen.repeatOf(id, messageTime(m));
-    if (first === undefined) return entry;
+    if (first === undefined) {
+      this.warnIfBounded();
+      return entry;
+    }
     this.repeats++;
     this.host.log.warn('a journal entry is stored twice under one message id (JetStream dropped no duplicate); taking it once', {
       flow: this.host.flowId, stage: this.spec.stage, partition: this.spec.partition, seq: m.seq, id, sinceFirstMs: messageTime(m) - first,
