@@ -17,6 +17,7 @@ export class ClusterMetrics {
   private readonly lag: Gauge<Partition>;
   private readonly checkpoint: Gauge<Partition>;
   private readonly replicas: Gauge<Partition>;
+  private readonly duplicates: Gauge<Partition>;
   private readonly singleton: Gauge<Self | 'flow' | 'node'>;
 
   constructor(registry: Registry) {
@@ -32,11 +33,12 @@ export class ClusterMetrics {
     this.lag = gauge('sluice_partition_lag_entries', 'Journal entries of the stage after the partition\'s checkpoint.', partition);
     this.checkpoint = gauge('sluice_partition_checkpoint_offset', 'Stream sequence covered by the partition\'s checkpoint.', partition);
     this.replicas = gauge('sluice_partition_replicas', 'Copies of the stage\'s stream JetStream keeps.', partition);
+    this.duplicates = gauge('sluice_partition_duplicates_dropped', 'Source appends the journal stored twice under one message id that the partition\'s reader took once, since this server took the partition (on its owner only).', partition);
     this.singleton = gauge('sluice_singleton_owned', 'Whether this server runs the singleton source (1) or not (0).', [...self, 'flow', 'node']);
   }
 
   update(view: ClusterView): void {
-    for (const g of [this.connected, this.servers, this.natsServers, this.owned, this.leaseAge, this.lag, this.checkpoint, this.replicas, this.singleton]) g.reset();
+    for (const g of [this.connected, this.servers, this.natsServers, this.owned, this.leaseAge, this.lag, this.checkpoint, this.replicas, this.duplicates, this.singleton]) g.reset();
     const self = { cluster: view.name, server: view.server };
     this.connected.set(self, view.connected ? 1 : 0);
     this.servers.set(self, view.servers.length);
@@ -48,6 +50,7 @@ export class ClusterMetrics {
       this.lag.set(labels, p.lag);
       this.checkpoint.set(labels, p.checkpoint);
       this.replicas.set(labels, p.replicas);
+      if (p.duplicatesDropped !== undefined) this.duplicates.set(labels, p.duplicatesDropped);
     }
     for (const s of view.singletons) this.singleton.set({ ...self, flow: s.flow, node: s.node }, s.owner === view.server ? 1 : 0);
   }

@@ -13,6 +13,7 @@ export async function clusterView(cluster: Cluster, flows: ClusterFlowRuntime[])
   for (const rt of flows) {
     const flowId = rt.flow.doc.id;
     const heads = rt.journal.stageHeads();
+    const here = new Map(rt.owned().map((f) => [`${f.stage}.${f.partition}`, f.duplicatesDropped]));
     for (const stage of rt.flow.plan.stages) {
       if (stage.nodes.length === 0) continue;
       for (let p = 0; p < stage.partitions; p++) {
@@ -23,6 +24,7 @@ export async function clusterView(cluster: Cluster, flows: ClusterFlowRuntime[])
         partitions.push({
           flow: flowId, stage: stage.index, partition: p, owner: lease?.owner ?? null, leaseAgeMs: lease?.ageMs ?? null,
           checkpoint, head, lag: Math.max(0, head - checkpoint), replicas: rt.journal.replicas,
+          ...(here.has(`${stage.index}.${p}`) ? { duplicatesDropped: here.get(`${stage.index}.${p}`)! } : {}),
         });
       }
     }

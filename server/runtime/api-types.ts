@@ -165,6 +165,8 @@ export interface ClusterView {
     flow: string; stage: number; partition: number; owner: string | null; leaseAgeMs: number | null;
     /** Checkpointed journal sequence, newest sequence of the stage's stream, and the entries between. */
     checkpoint: number; head: number; lag: number; replicas: number;
+    /** Owned here: source appends found stored twice (a failed JetStream dedupe) and taken once, since this server took it. */
+    duplicatesDropped?: number;
   }[];
   singletons: { flow: string; node: string; owner: string | null; leaseAgeMs: number | null }[];
 }

@@ -153,7 +153,7 @@ export class ClusterFlowRuntime implements DeployedRuntime {
   }
 
   /** Partitions this server runs now, by stage. */
-  owned(): { stage: number; partition: number; processed: number; head: number }[] {
+  owned(): PartitionFigures[] {
     return [...this.tasks.values()].map((t) => t.figures());
   }
 
@@ -233,6 +233,9 @@ export class ClusterFlowRuntime implements DeployedRuntime {
   }
 }
 
+/** A partition this server runs: entries processed, the stream's head, and source appends stored twice taken once. */
+export interface PartitionFigures { stage: number; partition: number; processed: number; head: number; duplicatesDropped: number }
+
 /** One partition of one stage on its owner: the stage's node instances and an executor over the partition's journal. */
 class PartitionTask {
   readonly cells = new Map<string, NodeCell>();
@@ -251,8 +254,11 @@ class PartitionTask {
     private readonly key: string,
   ) {}
 
-  figures(): { stage: number; partition: number; processed: number; head: number } {
-    return { stage: this.stage.index, partition: this.partition, processed: this.executor?.processed ?? 0, head: this.journal?.head() ?? 0 };
+  figures(): PartitionFigures {
+    return {
+      stage: this.stage.index, partition: this.partition, processed: this.executor?.processed ?? 0, head: this.journal?.head() ?? 0,
+      duplicatesDropped: this.journal?.duplicatesDropped ?? 0,
+    };
   }
 
   async start(): Promise<void> {

@@ -19,6 +19,7 @@ export const ClusterViewSchema = Type.Union([
       flow: Type.String(), stage: Type.Integer(), partition: Type.Integer(), owner: Type.Union([Type.String(), Type.Null()]),
       leaseAgeMs: Nullable(Type.Integer({ description: 'Time since the lease was last renewed, as this server saw it.' })),
       checkpoint: Type.Number(), head: Type.Number(), lag: Type.Number({ description: 'Journal entries after the checkpoint.' }), replicas: Type.Integer(),
+      duplicatesDropped: Type.Optional(Type.Integer({ description: 'On the partition\'s owner: source appends found stored twice under one message id (a failed JetStream dedupe) and taken once, since this server took the partition.' })),
     })),
     singletons: Type.Array(Type.Object({
       flow: Type.String(), node: Type.String(), owner: Type.Union([Type.String(), Type.Null()]), leaseAgeMs: Nullable(Type.Integer()),

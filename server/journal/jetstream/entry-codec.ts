@@ -111,3 +111,16 @@ export function entryState(data: Uint8Array, header: EntryHeader): unknown {
   const start = header.slices.reduce((a, b) => a + b, 0);
   return JSON.parse(asBuffer(data).toString('utf8', start, start + header.stateBytes));
 }
+
+/** A slice of no records: `[]`. */
+const EMPTY_SLICE = 2;
+
+/**
+ * Whether an entry may hold records for `partition`, told by its headers alone (a headers-only read). An entry
+ * written when the stage had another number of partitions says only whether it holds records at all.
+ */
+export function mayHoldRecords(header: EntryHeader, partition: number, partitions: number): boolean {
+  if (header.target !== undefined) return header.target === partition && (header.slices[0] ?? 0) > EMPTY_SLICE;
+  if (header.slices.length === partitions) return (header.slices[partition] ?? 0) > EMPTY_SLICE;
+  return header.slices.some((n) => n > EMPTY_SLICE);
+}

@@ -11,8 +11,9 @@ import { CheckpointStore } from './checkpoint-store.js';
 import { DeadLetterStream } from './dead-letter-stream.js';
 import { allRecords, decodeHeader, entryState, kindToken } from './entry-codec.js';
 import { token } from './names.js';
-import { PartitionJournal, type PartitionHost, type PartitionSpec } from './partition-journal.js';
+import { PartitionJournal, type PartitionHost, type PartitionSpec, type StoredHeaders } from './partition-journal.js';
 import { EntryPublisher, type Prepared } from './publisher.js';
+import { DUPLICATE_WINDOW_MS } from './seen-ids.js';
 
 export interface JetStreamFlowOptions {
   link: NatsLink;
@@ -47,7 +48,7 @@ interface StageFigures { first: number; last: number; messages: number; bytes: n
 
 const REFRESH_MS = 1000;
 /** Message ids are remembered this long: a server restarted within it drops what its broker delivers again. */
-const DUPLICATE_WINDOW_NS = 10 * 60 * 1e9;
+const DUPLICATE_WINDOW_NS = DUPLICATE_WINDOW_MS * 1e6;
 
 /**
  * A flow's journal in JetStream: one stream per stage (`…_J_<flow>_<stage>`, replicated `replicas` times), whose
@@ -212,6 +213,28 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     return consumer.consume({ max_messages: 64 });
   }
 
+  async *headersBefore(stage: number, upTo: number, windowMs: number): AsyncIterable<StoredHeaders> {
+    const { link } = this.options;
+    const stream = link.names.journalStream(this.flowId, stage);
+    const last = await link.readSoon((jsm) => jsm.streams.getMessage(stream, { seq: upTo }))
+      .catch((err: unknown) => (isNotFound(err) ? null : Promise.reject(err)));
+    // Purged: everything before it is purged too (purges cut a prefix), so there is nothing to read.
+    if (!last) return;
+    const consumer = await link.js.consumers.get(stream, {
+      deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(last.time.getTime() - windowMs).toISOString(), headers_only: true,
+    });
+    const messages = await consumer.consume({ max_messages: 4096 });
+    try {
+      for await (const m of messages) {
+        if (m.seq > upTo) break;
+        if (m.headers) yield { seq: m.seq, time: Number(m.timestampNanos / 1_000_000n), headers: m.headers };
+        if (m.seq === upTo || m.info.pending === 0) break;
+      }
+    } finally {
+      await messages.close().catch(() => undefined);
+    }
+  }
+
   addDeadLetter(letter: NewDeadLetter & { stage: number; partition: number }): Promise<void> {
     return this.stores.deadLetters.add(this.flowId, letter);
   }
@@ -226,7 +249,8 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     let upTo = Infinity;
     for (let p = 0; p < plan.stages[stage]!.partitions; p++) upTo = Math.min(upTo, await this.checkpoints.offset(this.keys(stage, p).checkpoint));
     if (!Number.isFinite(upTo) || upTo === 0) return 0;
-    if (stage === 0) upTo = await this.lastBefore(stream, upTo, now - this.retentionMs);
+    // The duplicate window behind a checkpoint stays too: a takeover reads its message ids (PartitionJournal).
+    if (stage === 0) upTo = await this.lastBefore(stream, upTo, now - Math.max(this.retentionMs, DUPLICATE_WINDOW_MS));
     if (upTo === 0) return 0;
     const r = await link.jsm.streams.purge(stream, { seq: upTo + 1 });
     return r.purged;

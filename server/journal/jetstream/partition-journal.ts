@@ -1,8 +1,13 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import type { DataRecord, Logger } from '../../core/types.js';
 import type { Checkpoint, JournalEntry, NewDeadLetter, TaskJournal } from '../journal.js';
 import type { CheckpointStore, ClaimedCheckpoint } from './checkpoint-store.js';
-import { allRecords, decodeHeader, sliceRecords } from './entry-codec.js';
+import { allRecords, decodeHeader, mayHoldRecords, sliceRecords } from './entry-codec.js';
+import { DUPLICATE_WINDOW_MS, SeenIds } from './seen-ids.js';
+
+/** A stored message's headers and time (ms), as a headers-only read gives them. */
+export interface StoredHeaders { seq: number; time: number; headers: MsgHdrs }
 
 /** What a partition needs of its flow's journal. */
 export interface PartitionHost {
@@ -10,6 +15,8 @@ export interface PartitionHost {
   readonly log: Logger;
   readonly checkpoints: CheckpointStore;
   consumer(stage: number, startSeq: number): Promise<ConsumerMessages>;
+  /** Headers of the stage's messages stored within `windowMs` before message `upTo` (its time), up to it. */
+  headersBefore(stage: number, upTo: number, windowMs: number): AsyncIterable<StoredHeaders>;
   publishTick(stage: number, partition: number, ts: number): Promise<number>;
   addDeadLetter(letter: NewDeadLetter & { stage: number; partition: number }): Promise<void>;
   pruneStage(stage: number, now: number): Promise<number>;
@@ -29,6 +36,13 @@ export interface PartitionSpec {
 /** Entries held ahead of the executor at most (about), so a slow sink keeps memory flat. */
 const BUFFER_BYTES = 16 * 1024 * 1024;
 const BUFFER_ENTRIES = 512;
+/**
+ * Message ids a stage-0 partition remembers at most: about 100 bytes each, so 300,000 (500 source appends a
+ * second holding records for this partition, for the whole 10-minute window) stay under 30 MB.
+ */
+const MAX_SEEN_IDS = 300_000;
+
+const messageTime = (m: JsMsg): number => Number(m.timestampNanos / 1_000_000n);
 
 /**
  * One partition of one stage, as its owner's executor sees it: an ordered consumer on the stage's stream from the
@@ -54,6 +68,10 @@ export class PartitionJournal implements TaskJournal {
   private pendingOrigins: { offset: number; from: string; seq: number }[] = [];
   private readonly letters = new Set<Promise<void>>();
   private letterError: Error | undefined;
+  /** Stage 0: ids of the source appends taken, so one stored twice (a failed JetStream dedupe) is taken once. */
+  private readonly seen = new SeenIds(DUPLICATE_WINDOW_MS, MAX_SEEN_IDS);
+  private repeats = 0;
+  private boundWarned = false;
 
   constructor(private readonly host: PartitionHost, private readonly spec: PartitionSpec, claimed: ClaimedCheckpoint) {
     this.revision = claimed.revision;
@@ -65,6 +83,7 @@ export class PartitionJournal implements TaskJournal {
   }
 
   async start(): Promise<void> {
+    if (this.spec.stage === 0) await this.seedSeen();
     this.messages = await this.host.consumer(this.spec.stage, this.lastSeen + 1);
     this.pump = this.pumpFrom(this.messages);
   }
@@ -94,15 +113,67 @@ export class PartitionJournal implements TaskJournal {
     }
   }
 
+  /**
+   * A repeat's first copy may lie before the checkpoint (taken by the previous owner, or before a restart): the ids
+   * of the window before it are read from headers only, so a takeover reads no bodies it will not process.
+   */
+  private async seedSeen(): Promise<void> {
+    if (this.lastSeen === 0) return;
+    const began = Date.now();
+    const { partition, partitions } = this.spec;
+    for await (const m of this.host.headersBefore(0, this.lastSeen, DUPLICATE_WINDOW_MS)) {
+      const id = m.headers.get('Nats-Msg-Id');
+      if (id && mayHoldRecords(decodeHeader(m.headers), partition, partitions)) this.seen.remember(id, m.time);
+    }
+    this.host.log.info('message ids of the duplicate window before the checkpoint read', {
+      flow: this.host.flowId, stage: 0, partition, ids: this.seen.size, ms: Date.now() - began,
+    });
+    this.warnIfBounded();
+  }
+
+  /** Past its bound the memory forgets ids early, and repeats of those are taken again: said once. */
+  private warnIfBounded(): void {
+    if (this.boundWarned || this.seen.evictedEarly === 0) return;
+    this.boundWarned = true;
+    this.host.log.warn(`more than ${MAX_SEEN_IDS} source appends in the duplicate window: the oldest message ids are forgotten early`, {
+      flow: this.host.flowId, stage: this.spec.stage, partition: this.spec.partition,
+    });
+  }
+
+  /** Source appends stored twice under one message id (JetStream's dedupe failed, or was off): the repeats. */
+  get duplicatesDropped(): number {
+    return this.repeats;
+  }
+
   private take(m: JsMsg): void {
     if (m.seq <= this.lastSeen) return;
     this.lastSeen = m.seq;
     this.streamHead = Math.max(this.streamHead, m.seq + m.info.pending);
-    const entry = this.decode(m);
+    const entry = this.once(m, this.decode(m));
     this.buffer.push(entry);
     this.sizes.push(m.data.length);
     this.bufferBytes += m.data.length;
     for (const l of this.listeners) l(m.seq);
+  }
+
+  /**
+   * Stage 0: an entry whose message id was taken within the duplicate window is a second copy of one source
+   * append (the publisher stores a fresh id when a fresh append meets a known one), so it becomes an empty entry.
+   * Later stages take boundary output once by its origin instead.
+   */
+  private once(m: JsMsg, entry: JournalEntry): JournalEntry {
+    const id = this.spec.stage === 0 && entry.records.length > 0 ? m.headers?.get('Nats-Msg-Id') : undefined;
+    if (!id) return entry;
+    const first = this.seen.repeatOf(id, messageTime(m));
+    if (first === undefined) {
+      this.warnIfBounded();
+      return entry;
+    }
+    this.repeats++;
+    this.host.log.warn('a journal entry is stored twice under one message id (JetStream dropped no duplicate); taking it once', {
+      flow: this.host.flowId, stage: this.spec.stage, partition: this.spec.partition, seq: m.seq, id, sinceFirstMs: messageTime(m) - first,
+    });
+    return { offset: m.seq, ts: entry.ts, kind: 'data', node: '', port: 'out', records: [] };
   }
 
   private decode(m: JsMsg): JournalEntry {
