@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Type } from '@sinclair/typebox';
 import { Store, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { defineNode } from '../server/core/define-node.js';
@@ -150,6 +151,8 @@ Example: \`{ "url": "mqtt://broker:1883", "topics": ["site-a/{sensor}/data"], "q
   create(cfg, ctx) {
     const stopper = new AbortController();
     const signal = AbortSignal.any([ctx.signal, stopper.signal]);
+    // Each connection's message may wait out a refused append on it at once: not a listener leak.
+    setMaxListeners(10 + cfg.connections, signal);
     const toRecords = messageRecords(cfg, ctx);
     const clean = cfg.clean ?? cfg.qos === 0;
     const baseId = cfg.clientId || defaultClientId(ctx.flowId, ctx.nodeId);
