@@ -85,7 +85,12 @@ test('a report run mails the PDF; its text holds the figures computed here: aler
     writeFileSync(`${process.env.SLUICE_REPORT_PNG}.pdf`, pdf);
   }
 
-  const listed = (await app.inject('/api/reports')).json() as { reports: ReportInfo[]; documents: ReportDocument[] };
+  type Listed = { reports: ReportInfo[]; documents: ReportDocument[] };
+  // The SMTP server has the mail before the node reads its 250: the delivery is marked once that answer is in.
+  const listed = (await waitFor('the deliveries marked', async () => {
+    const l = (await app.inject('/api/reports')).json() as Listed;
+    return l.documents.find((d) => d.edition === edition)?.deliveries.every((d) => d.state !== 'sending' && d.state !== 'pending') ? l : undefined;
+  }))!;
   assert.deepEqual(listed.reports.map((r) => [r.flowId, r.nodeId, r.schedule, r.timeZone]), [['report-flow', 'report', '0 7 * * *', 'Europe/London']]);
   const doc = listed.documents.find((d) => d.edition === edition)!;
   assert.equal(doc.sha256, sha(pdf), 'the mail carries the stored document');
