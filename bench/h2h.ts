@@ -43,20 +43,32 @@ function args(system: System, b: Broker, dir: string, over: Partial<ChildArgs>):
 /** Publishers flat out: one mqtt.js client tops out near 10,000 messages/s here, below what the subscribers take. */
 const PUBLISHERS = 2;
 
-function publish(b: Broker, prefix: string, readings: number, rate = 0, perMessage = PER_MESSAGE): { done: () => boolean; startedAt: number } {
+/** What the publishers said when done: readings/s they achieved together, and their busiest one's CPU share. */
+interface Published { perS: number; cpuShare: number }
+
+function publish(b: Broker, prefix: string, readings: number, rate = 0, perMessage = PER_MESSAGE): { done: () => boolean; startedAt: number; figures: () => Published } {
   const startedAt = Date.now();
   const messages = readings / perMessage;
   const count = rate > 0 ? 1 : PUBLISHERS;
   let running = count;
+  const reports: { readings: number; wallMs: number; cpuMs: number }[] = [];
   for (let p = 0; p < count; p++) {
     const mine = Math.ceil((messages - p) / count);
-    const child = spawn(process.execPath, [PUBLISHER, b.url, prefix, String(mine), String(perMessage), String(rate), String(p), String(count)], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('exit', (code) => {
+    const child = spawn(process.execPath, [PUBLISHER, b.url, prefix, String(mine), String(perMessage), String(rate), String(p), String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    // 'close', not 'exit': its last line may come after the process ended.
+    child.once('close', (code) => {
       running--;
       if (code !== 0) say(`publisher exited with ${code}`);
+      else reports.push(JSON.parse(out) as { readings: number; wallMs: number; cpuMs: number });
     });
   }
-  return { done: () => running === 0, startedAt };
+  const figures = (): Published => (reports.length < count ? { perS: NaN, cpuShare: NaN } : {
+    perS: reports.reduce((n, r) => n + r.readings, 0) / (Math.max(...reports.map((r) => r.wallMs)) / 1000),
+    cpuShare: Math.max(...reports.map((r) => r.cpuMs / r.wallMs)),
+  });
+  return { done: () => running === 0, startedAt, figures };
 }
 
 /** Waits until `seen()` reaches `total`, or the publisher is done and nothing new arrived for 3 s. */
@@ -72,7 +84,8 @@ async function drain(total: number, seen: () => number, published: () => boolean
   }
 }
 
-interface MqttRun { windows: number; perS: number; p50: number; p99: number; idleMb: number; peakMb: number; heapMb: number; externalMb: number; rssAt: number[]; growthMb: number; missing: number }
+/** `publishedPerS` and `publisherCpu` (busiest publisher's CPU share, 1 = a full core): near 1, the publishers bound the run. */
+interface MqttRun { publishedPerS: number; publisherCpu: number; windows: number; perS: number; p50: number; p99: number; idleMb: number; peakMb: number; heapMb: number; externalMb: number; rssAt: number[]; growthMb: number; missing: number }
 
 /** One system, `readings` published flat out (or at `rate`) in messages of `perMessage`. */
 async function mqttRun(system: System, b: Broker, readings: number, rate = 0, perMessage = PER_MESSAGE): Promise<MqttRun> {
@@ -83,14 +96,16 @@ async function mqttRun(system: System, b: Broker, readings: number, rate = 0, pe
   try {
     const pub = publish(b, a.prefix, readings, rate, perMessage);
     await drain(readings, () => child.latest.distinct, pub.done);
+    while (!pub.done()) await sleep(50);
     const s = await child.stats();
+    const published = pub.figures();
     const missing = readings - s.distinct;
     if (missing > 0) say(`${system}: ${missing} of ${readings} readings never arrived (dropped by the broker)`);
     // Flat memory: the resident set once 25, 50, 75 and 100 % of the readings arrived; the growth is that of
     // the second half, after the heap's warm-up (young generation grown, first full collections done).
     const rssAt = [0.25, 0.5, 0.75, 1].map((q) => child.rss.find(([n]) => n >= readings * q)?.[1] ?? child.rss.at(-1)?.[1] ?? 0);
     return {
-      windows: s.windows, perS: s.distinct / ((s.lastAt - pub.startedAt) / 1000), p50: s.latency.p50, p99: s.latency.p99,
+      publishedPerS: published.perS, publisherCpu: published.cpuShare, windows: s.windows, perS: s.distinct / ((s.lastAt - pub.startedAt) / 1000), p50: s.latency.p50, p99: s.latency.p99,
       idleMb, peakMb: child.peakMb(), heapMb: child.peakHeapMb, externalMb: child.peakExternalMb, rssAt, growthMb: rssAt[3]! - rssAt[1]!, missing,
     };
   } finally {
@@ -209,6 +224,10 @@ async function flatOut(b: Broker): Promise<Figures> {
     'h2h.limit_per_s': { value: round(limit.perS), unit: 'readings/s' },
     'h2h.sluice_vs_nodered': { value: round(sluice.perS / nodered.perS, 2), unit: '×' },
     'h2h.sluice_vs_limit': { value: round(sluice.perS / limit.perS, 2), unit: '×' },
+    // A ratio near 1 means little when the publishers were the bound: their rate and CPU share in the limit's run say.
+    'h2h.limit_published_per_s': { value: round(limit.publishedPerS), unit: 'readings/s (what the publishers achieved in the bare subscriber\'s run)' },
+    'h2h.limit_publisher_cpu': { value: round(limit.publisherCpu, 2), unit: '(busiest publisher\'s CPU share in that run; near 1: publisher-bound)' },
+    'h2h.sluice_publisher_cpu': { value: round(sluice.publisherCpu, 2), unit: '(the same in Sluice\'s run)' },
     'h2h.sluice_p50_full_load_ms': { value: sluice.p50, unit: 'ms (publisher flat out: mostly time queued at the broker or in memory)' },
     'h2h.sluice_p99_full_load_ms': { value: sluice.p99, unit: 'ms' },
     'h2h.nodered_p50_full_load_ms': { value: nodered.p50, unit: 'ms' },

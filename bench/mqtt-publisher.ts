@@ -31,3 +31,7 @@ for (let m = 0; m < total;) {
 }
 await Promise.all(paced);
 await client.endAsync();
+// For the parent: how long publishing took and how much of it this process was on a core (1 = publisher-bound).
+const wallMs = Date.now() - started;
+const { userCPUTime, systemCPUTime } = process.resourceUsage();
+process.stdout.write(`${JSON.stringify({ readings: total * n, wallMs, cpuMs: (userCPUTime + systemCPUTime) / 1000 })}\n`);
