@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import type { Logger } from '../core/types.js';
 import { ClusterNames } from '../journal/jetstream/names.js';
@@ -96,15 +96,14 @@ export class NatsLink {
   }
 
   private async ensureStreamOnce(config: Partial<StreamConfig> & { name: string }): Promise<{ description: string; messages: number } | undefined> {
-    const existing = await this.jsm.streams.info(config.name).catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
+    const existing = await this.streamInfo(config.name);
     if (!existing) {
       await this.jsm.streams.add(config);
       await this.leaderOf(config.name);
       return undefined;
     }
+    // Created by another server a moment ago: its leader may not be elected yet, and a first read would go unanswered.
+    if (existing.config.num_replicas > 1 && !existing.cluster?.leader) await this.leaderOf(config.name);
     const before = { description: existing.config.description ?? '', messages: existing.state.messages };
     const c = existing.config;
     const wanted = { subjects: config.subjects ?? c.subjects, num_replicas: config.num_replicas ?? c.num_replicas, description: config.description ?? c.description };
@@ -120,7 +119,7 @@ export class NatsLink {
   private async leaderOf(name: string): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const info = await this.jsm.streams.info(name).catch(() => undefined);
+      const info = await this.streamInfo(name);
       if (info && (info.config.num_replicas <= 1 || info.cluster?.leader)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -140,6 +139,18 @@ export class NatsLink {
         if (!/timeout/i.test(String((err as Error).message)) || Date.now() > deadline) throw err;
       }
     }
+  }
+
+  /**
+   * The stream's info, undefined when it does not exist. Asked with `readSoon`: while servers deploying the same
+   * flow at once create its stream, a request can reach it before its leader is elected and go unanswered, and
+   * waiting out the API's 10 s timeout left one server without the flow (and the others trading its partitions).
+   */
+  streamInfo(name: string): Promise<StreamInfo | undefined> {
+    return this.readSoon((jsm) => jsm.streams.info(name)).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
   }
 
   /** Opens a KV bucket, creating it (history 1, file storage, the default replicas) when missing. */

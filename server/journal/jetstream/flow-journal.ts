@@ -47,6 +47,8 @@ export interface SourceWriter {
 interface StageFigures { first: number; last: number; messages: number; bytes: number; firstTs: number | null; checkpoint: number }
 
 const REFRESH_MS = 1000;
+/** What a reader of a stage pulls at once (see `pullBytes`): half the bytes a partition holds ahead of its executor. */
+const PULL_BYTES = 8 * 1024 * 1024;
 /** Message ids are remembered this long: a server restarted within it drops what its broker delivers again. */
 const DUPLICATE_WINDOW_NS = DUPLICATE_WINDOW_MS * 1e6;
 
@@ -85,7 +87,7 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
       // The description records how the stage is partitioned: the checkpoints hold state per partition.
       const description = `sluice flow ${flowId} stage ${stage.index}: ${stage.partitions} partitions by [${stage.keyFields.join(', ')}]`;
       const name = link.names.journalStream(flowId, stage.index);
-      const info = await link.jsm.streams.info(name).catch(() => undefined);
+      const info = await link.streamInfo(name);
       if (info && info.state.messages > 0 && info.config.description && info.config.description !== description) {
         throw new Error(`stage ${stage.index} of flow "${flowId}" runs as "${info.config.description}"; its partitions cannot change under `
           + `its checkpointed state (each partition's state holds only its own keys): deploy the new partitioning under a new flow id`);
@@ -210,7 +212,17 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     const consumer = await this.options.link.js.consumers.get(this.options.link.names.journalStream(this.flowId, stage), {
       deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq,
     });
-    return consumer.consume({ max_messages: 64 });
+    return consumer.consume({ max_bytes: this.pullBytes() });
+  }
+
+  /**
+   * Bytes a reader asks for at once. Bounded by bytes, not messages: 64 entries of 760 KB in flight per reader
+   * outgrew what a NATS server holds for one connection (max_pending, 64 MB) when a server read two partitions,
+   * and its PONGs queued behind them, so it was disconnected as a slow consumer and its partitions stalled. At
+   * least two of the largest messages, or a pull could never be answered.
+   */
+  private pullBytes(): number {
+    return Math.max(PULL_BYTES, 2 * this.options.link.maxPayload);
   }
 
   async *headersBefore(stage: number, upTo: number, windowMs: number): AsyncIterable<StoredHeaders> {
@@ -283,7 +295,10 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     const { link, plan } = this.options;
     const figures: StageFigures[] = [];
     for (const stage of plan.stages) {
-      const info = await link.jsm.streams.info(link.names.journalStream(this.flowId, stage.index));
+      // Quick and asked again: measured first during the deploy, when the stream may have just been created.
+      const name = link.names.journalStream(this.flowId, stage.index);
+      const info = await link.streamInfo(name);
+      if (!info) throw new Error(`stream ${name} is missing`);
       let checkpoint = Infinity;
       for (let p = 0; p < stage.partitions; p++) checkpoint = Math.min(checkpoint, await this.checkpoints.offset(this.keys(stage.index, p).checkpoint));
       const s = info.state;
@@ -330,7 +345,7 @@ export class JetStreamFlowJournal implements FlowJournal, PartitionHost {
     const info = await this.options.link.jsm.streams.info(stream);
     if (info.state.messages === 0 || after >= info.state.last_seq) return;
     const consumer = await this.options.link.js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 });
-    const messages = await consumer.consume({ max_messages: Math.min(limit, 256) });
+    const messages = await consumer.consume({ max_bytes: this.pullBytes() });
     let n = 0;
     try {
       for await (const m of messages) {
