@@ -165,8 +165,8 @@ export class LeaseTable {
     h.work.lost(h.lease, reason).catch((err: unknown) => this.log.error('stopping after a lost lease failed', { key: h.key, error: String(err) }));
   }
 
-  /** Leases (among those this server wants) held by the live server that holds the fewest. */
-  private leastBusy(): number {
+  /** Leases (among those this server wants) held by each live server, as seen here. */
+  private heldByServer(): Map<string, number> {
     const counts = new Map(this.membership.members().map((m) => [m.id, 0]));
     const now = performance.now();
     for (const key of this.wanted.keys()) {
@@ -174,7 +174,18 @@ export class LeaseTable {
       const owner = seen && !seen.deleted && now - seen.seenAt < this.timing.ttlMs ? seen.value?.owner : undefined;
       if (owner !== undefined && counts.has(owner)) counts.set(owner, counts.get(owner)! + 1);
     }
-    return counts.size === 0 ? 0 : Math.min(...counts.values());
+    return counts;
+  }
+
+  /**
+   * Whether this server should be the one to hand a lease over to the least busy: above it by two or more, and the
+   * busiest (the smallest id among equals). Without the tie-break the busiest servers all gave one up at once when a
+   * server joined, and took each other's: partitions moved (a checkpoint and a restore each) for nothing.
+   */
+  private handsOverToLeastBusy(held: number): boolean {
+    const counts = this.heldByServer();
+    if (counts.size === 0 || held <= Math.min(...counts.values()) + 1) return false;
+    return [...counts].every(([id, n]) => id === this.serverId || n < held || (n === held && id > this.serverId));
   }
 
   private share(): number {
@@ -188,7 +199,7 @@ export class LeaseTable {
     let held = [...this.held.values()].filter((h) => h.state !== 'releasing').length + this.acquiring.size;
     // Give one back at a time, once things settled, so partitions spread out when servers join: above the fair
     // share, or two more than the least busy live server (4 leases on 3 servers end as 2, 1, 1, never 2, 2, 0).
-    if ((held > share || held > this.leastBusy() + 1) && now - this.lastMove > 2 * this.timing.renewMs) {
+    if ((held > share || this.handsOverToLeastBusy(held)) && now - this.lastMove > 2 * this.timing.renewMs) {
       const newest = [...this.held.values()].filter((h) => h.state === 'running').at(-1);
       if (newest) {
         this.log.info('handing a lease over to even out the cluster', { key: newest.key, held, share });
