@@ -118,11 +118,14 @@ export class NatsLink {
    */
   private async leaderOf(name: string): Promise<void> {
     const deadline = Date.now() + 30_000;
+    let lastError: unknown;
     while (Date.now() < deadline) {
-      const info = await this.streamInfo(name);
+      // While the leader is being elected JetStream may answer with an error rather than the info: ask again.
+      const info = await this.streamInfo(name).catch((err: unknown) => { lastError = err; return undefined; });
       if (info && (info.config.num_replicas <= 1 || info.cluster?.leader)) return;
       await new Promise((r) => setTimeout(r, 100));
     }
+    this.log.warn('a stream elected no leader within 30 s; going on', { stream: name, error: lastError === undefined ? undefined : String(lastError) });
   }
 
   /**
